@@ -1,0 +1,282 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.nifi.customer.CustomerField;
+import io.customertrack.nifi.customer.CustomerIdSpace;
+import io.customertrack.nifi.customer.CustomerSchema;
+import io.customertrack.nifi.customer.FakeCustomerGenerator;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
+import org.apache.nifi.annotation.behavior.Stateful;
+import org.apache.nifi.annotation.behavior.TriggerSerially;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.Validator;
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.components.state.StateMap;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.apache.nifi.serialization.RecordSetWriter;
+import org.apache.nifi.serialization.RecordSetWriterFactory;
+import org.apache.nifi.serialization.WriteResult;
+import org.apache.nifi.serialization.record.MapRecord;
+import org.apache.nifi.serialization.record.RecordSchema;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+
+@PrimaryNodeOnly
+@TriggerSerially
+@InputRequirement(InputRequirement.Requirement.INPUT_FORBIDDEN)
+@Tags({"customertrack", "customer", "generate", "fake", "test data", "datafaker", "record", "scd"})
+@CapabilityDescription("Generates synthetic customer change events with datafaker and writes them with the configured Record "
+        + "Writer. Besides new customers (INSERT) it emits UPDATEs and DELETEs of customers it issued before, and re-INSERTs "
+        + "of deleted ones, so that SCD Type 1 and Type 2 tables downstream see real history. Fields, in this order: "
+        + "customer_id, first_name, last_name, email, street, city, state, country, op, updated_at (ISO-8601 UTC, microseconds). "
+        + "DELETE events carry only customer_id, op and updated_at. The next customer id and the deleted ids of a recent "
+        + "window live in cluster state, so restarts and primary-node changes never reissue an id. With a Random Seed, "
+        + "the same settings and the same starting state produce byte-identical output, event times included.")
+@Stateful(scopes = Scope.CLUSTER, description = "The next customer id to issue, which of the most recent ids (see Known Customer "
+        + "Window) are deleted, the batch sequence number and the event clock. Clearing state restarts ids at Customer ID Start.")
+@SeeAlso(ValidateCustomerRecord.class)
+@WritesAttributes({
+        @WritesAttribute(attribute = "record.count", description = "Number of records in the FlowFile"),
+        @WritesAttribute(attribute = "mime.type", description = "MIME type of the Record Writer's output")
+})
+public class GenerateFakeCustomer extends AbstractProcessor {
+
+    /** Event times of seeded runs start here, so seeded output does not depend on the wall clock. */
+    static final long SEEDED_CLOCK_ORIGIN_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse("2025-01-01T00:00:00Z"));
+
+    public static final PropertyDescriptor RECORD_WRITER = new PropertyDescriptor.Builder()
+            .name("Record Writer")
+            .description("Writes the generated events (CSV for the Snowpipe path; JSON, Avro or Parquet work as well).")
+            .identifiesControllerService(RecordSetWriterFactory.class)
+            .required(true)
+            .build();
+
+    public static final PropertyDescriptor RECORDS_PER_FLOWFILE = new PropertyDescriptor.Builder()
+            .name("Records Per FlowFile")
+            .description("Number of events in each generated FlowFile.")
+            .required(true)
+            .defaultValue("1000")
+            .addValidator(StandardValidators.createLongValidator(1, 1_000_000, true))
+            .build();
+
+    public static final PropertyDescriptor UPDATE_PERCENTAGE = percentage("Update Percentage",
+            "Percentage of events that update an existing customer (a changed email address, a move, or both).", "20");
+    public static final PropertyDescriptor DELETE_PERCENTAGE = percentage("Delete Percentage",
+            "Percentage of events that delete an existing customer.", "5");
+    public static final PropertyDescriptor INVALID_PERCENTAGE = percentage("Invalid Record Percentage",
+            "Percentage of events broken on purpose (bad email, blank name, unknown op, bad or future timestamp, negative id, "
+                    + "over-long value, control character) to exercise the invalid path. Invalid events never create or delete a customer.", "0");
+
+    public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
+            .name("Locale")
+            .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
+                    + "The country field is the locale's country.")
+            .required(true)
+            .defaultValue("en-US")
+            .addValidator(new LocaleValidator())
+            .build();
+
+    public static final PropertyDescriptor RANDOM_SEED = new PropertyDescriptor.Builder()
+            .name("Random Seed")
+            .description("Makes output reproducible: the same seed, settings and starting state give byte-identical FlowFiles. "
+                    + "Event times then follow a logical clock starting at 2025-01-01T00:00:00Z instead of the wall clock. "
+                    + "Leave empty for different data on every run.")
+            .required(false)
+            .addValidator(StandardValidators.LONG_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor CUSTOMER_ID_START = new PropertyDescriptor.Builder()
+            .name("Customer ID Start")
+            .description("First customer id to issue when the processor has no state. Raising it later moves the next id up; "
+                    + "lowering it never reissues an id.")
+            .required(true)
+            .defaultValue("1")
+            .addValidator(StandardValidators.createLongValidator(1, Long.MAX_VALUE / 2, true))
+            .build();
+
+    public static final PropertyDescriptor KNOWN_CUSTOMER_WINDOW = new PropertyDescriptor.Builder()
+            .name("Known Customer Window")
+            .description("Updates and deletes target one of this many most recently issued customers. State grows with it "
+                    + "(one bit per customer); changing it forgets which customers of the window were deleted.")
+            .required(true)
+            .defaultValue("10000")
+            .addValidator(StandardValidators.createLongValidator(1, 1_000_000, true))
+            .build();
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success")
+            .description("Generated customer events")
+            .build();
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
+            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LOCALE, RANDOM_SEED, CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
+    private static final String[] FIELD_NAMES = fieldNames();
+
+    private volatile FakeCustomerGenerator generator;
+    private volatile Long seed;
+
+    private static PropertyDescriptor percentage(final String name, final String description, final String defaultValue) {
+        return new PropertyDescriptor.Builder()
+                .name(name)
+                .description(description + " Update, delete and invalid percentages together may not exceed 100.")
+                .required(true)
+                .defaultValue(defaultValue)
+                .addValidator(StandardValidators.createLongValidator(0, 100, true))
+                .build();
+    }
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return Set.of(REL_SUCCESS);
+    }
+
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>();
+        final String update = context.getProperty(UPDATE_PERCENTAGE).getValue();
+        final String delete = context.getProperty(DELETE_PERCENTAGE).getValue();
+        final String invalid = context.getProperty(INVALID_PERCENTAGE).getValue();
+        try {
+            final long total = Long.parseLong(update) + Long.parseLong(delete) + Long.parseLong(invalid);
+            if (total > 100) {
+                results.add(new ValidationResult.Builder().subject("Percentages").valid(false)
+                        .explanation("Update (" + update + "), Delete (" + delete + ") and Invalid Record (" + invalid
+                                + ") percentages add up to " + total + ", more than 100").build());
+            }
+        } catch (final NumberFormatException e) {
+            // The property validators already report the value that is not a number.
+        }
+        return results;
+    }
+
+    @OnScheduled
+    public void onScheduled(final ProcessContext context) {
+        seed = context.getProperty(RANDOM_SEED).isSet() ? context.getProperty(RANDOM_SEED).asLong() : null;
+        final Locale locale = Locale.forLanguageTag(context.getProperty(LOCALE).getValue());
+        generator = new FakeCustomerGenerator(locale, seed == null ? ThreadLocalRandom.current().nextLong() : seed);
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final RecordSetWriterFactory writerFactory = context.getProperty(RECORD_WRITER).asControllerService(RecordSetWriterFactory.class);
+        final int count = context.getProperty(RECORDS_PER_FLOWFILE).asInteger();
+        final int updatePercent = context.getProperty(UPDATE_PERCENTAGE).asInteger();
+        final int deletePercent = context.getProperty(DELETE_PERCENTAGE).asInteger();
+        final int invalidPercent = context.getProperty(INVALID_PERCENTAGE).asInteger();
+        final long idStart = context.getProperty(CUSTOMER_ID_START).asLong();
+        final int window = context.getProperty(KNOWN_CUSTOMER_WINDOW).asInteger();
+
+        final StateMap stateMap;
+        try {
+            stateMap = session.getState(Scope.CLUSTER);
+        } catch (final IOException e) {
+            throw new ProcessException("Cannot read the generator's cluster state", e);
+        }
+        final CustomerIdSpace ids = CustomerIdSpace.fromState(stateMap.toMap(), idStart, window);
+        final long batchSequence = ids.nextBatchSequence();
+        final SplittableRandom random = seed == null
+                ? new SplittableRandom()
+                : new SplittableRandom(seed * 0x9E3779B97F4A7C15L + batchSequence);
+        final long wallClockMicros = seed == null
+                ? ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now())
+                : SEEDED_CLOCK_ORIGIN_MICROS;
+
+        FlowFile flowFile = session.create();
+        final WriteResult writeResult;
+        final String mimeType;
+        try {
+            final RecordSchema schema = writerFactory.getSchema(Map.of(), CustomerSchema.CUSTOMER_EVENT);
+            try (OutputStream out = session.write(flowFile);
+                 RecordSetWriter writer = writerFactory.createWriter(getLogger(), schema, out, flowFile)) {
+                writer.beginRecordSet();
+                generator.generate(count, updatePercent, deletePercent, invalidPercent, ids, random, wallClockMicros,
+                        values -> writer.write(new MapRecord(schema, toFieldMap(values))));
+                writeResult = writer.finishRecordSet();
+                mimeType = writer.getMimeType();
+            }
+        } catch (final Exception e) {
+            session.remove(flowFile);
+            throw new ProcessException("Cannot write generated customers with " + writerFactory, e);
+        }
+
+        // Compare-and-set: if another node or thread moved the state meanwhile, nothing is emitted and ids stay unique.
+        try {
+            if (!session.replaceState(stateMap, ids.toState(), Scope.CLUSTER)) {
+                session.remove(flowFile);
+                getLogger().warn("Cluster state changed while generating; discarding this batch and yielding so no id is issued twice");
+                context.yield();
+                return;
+            }
+        } catch (final IOException e) {
+            session.remove(flowFile);
+            throw new ProcessException("Cannot save the generator's cluster state", e);
+        }
+
+        final Map<String, String> attributes = new HashMap<>(writeResult.getAttributes());
+        attributes.put("record.count", Integer.toString(writeResult.getRecordCount()));
+        attributes.put(CoreAttributes.MIME_TYPE.key(), mimeType);
+        flowFile = session.putAllAttributes(flowFile, attributes);
+        session.getProvenanceReporter().create(flowFile, "Generated " + writeResult.getRecordCount() + " customer events");
+        session.transfer(flowFile, REL_SUCCESS);
+    }
+
+    private static Map<String, Object> toFieldMap(final Object[] values) {
+        final Map<String, Object> fields = new HashMap<>(16);
+        for (int i = 0; i < values.length; i++) {
+            fields.put(FIELD_NAMES[i], values[i]);
+        }
+        return fields;
+    }
+
+    private static String[] fieldNames() {
+        final CustomerField[] fields = CustomerField.values();
+        final String[] names = new String[fields.length];
+        for (final CustomerField field : fields) {
+            names[field.ordinal()] = field.columnName();
+        }
+        return names;
+    }
+
+    /** Accepts IETF language tags that name at least a language, such as en-US or de. */
+    static final class LocaleValidator implements Validator {
+        @Override
+        public ValidationResult validate(final String subject, final String input, final ValidationContext context) {
+            final Locale locale = input == null ? Locale.ROOT : Locale.forLanguageTag(input.trim());
+            final boolean valid = !locale.getLanguage().isEmpty();
+            return new ValidationResult.Builder().subject(subject).input(input).valid(valid)
+                    .explanation(valid ? null : "'" + input + "' is not an IETF language tag such as en-US").build();
+        }
+    }
+}

@@ -1,0 +1,345 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.nifi.customer.CustomerField;
+import io.customertrack.nifi.customer.CustomerRecordValidator;
+import io.customertrack.nifi.customer.CustomerSchema;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.SideEffectFree;
+import org.apache.nifi.annotation.behavior.SupportsBatching;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.flowfile.attributes.CoreAttributes;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.util.StandardValidators;
+import org.apache.nifi.serialization.RecordReader;
+import org.apache.nifi.serialization.RecordReaderFactory;
+import org.apache.nifi.serialization.RecordSetWriter;
+import org.apache.nifi.serialization.RecordSetWriterFactory;
+import org.apache.nifi.serialization.WriteResult;
+import org.apache.nifi.serialization.record.MapRecord;
+import org.apache.nifi.serialization.record.Record;
+import org.apache.nifi.serialization.record.RecordSchema;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+@SupportsBatching
+@SideEffectFree
+@InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
+@Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
+@CapabilityDescription("Checks every customer change event against CustomerTrack's record-level rules and splits the input "
+        + "FlowFile into one FlowFile of valid records (written in the canonical customer field order, ready for Snowpipe) "
+        + "and one FlowFile of invalid records, each carrying its reasons in a 'validation_errors' field. "
+        + "Rules: required fields present and non-blank (DELETE events need only customer_id, op and updated_at); "
+        + "customer_id a positive integer; email syntactically valid; op one of INSERT, UPDATE, DELETE; updated_at an "
+        + "ISO-8601 timestamp no later than now plus the allowed clock skew (rewritten to UTC with microseconds); every value "
+        + "within its Snowflake column size; no control characters and no undecodable bytes; no values beyond the customer fields. "
+        + "Input that cannot be parsed goes to 'failure' unchanged, with the parser's message.")
+@SeeAlso(GenerateFakeCustomer.class)
+@WritesAttributes({
+        @WritesAttribute(attribute = "record.count", description = "Number of records in the outgoing FlowFile"),
+        @WritesAttribute(attribute = "mime.type", description = "MIME type of the writer used for the outgoing FlowFile"),
+        @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_INPUT_COUNT,
+                description = "Number of records read from the input FlowFile (valid plus invalid)"),
+        @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_ERRORS,
+                description = "On 'invalid': how often each rule was broken, e.g. 'email.invalid_syntax=2, op.unknown=1'"),
+        @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_FAILURE_REASON,
+                description = "On 'failure': why the input could not be read")
+})
+public class ValidateCustomerRecord extends AbstractProcessor {
+
+    static final String ATTR_INPUT_COUNT = "validation.input.record.count";
+    static final String ATTR_ERRORS = "validation.errors";
+    static final String ATTR_FAILURE_REASON = "validation.failure.reason";
+
+    public static final PropertyDescriptor RECORD_READER = new PropertyDescriptor.Builder()
+            .name("Record Reader")
+            .description("Reads the incoming customer change events.")
+            .identifiesControllerService(RecordReaderFactory.class)
+            .required(true)
+            .build();
+
+    public static final PropertyDescriptor RECORD_WRITER = new PropertyDescriptor.Builder()
+            .name("Record Writer")
+            .description("Writes valid records, in the canonical customer field order.")
+            .identifiesControllerService(RecordSetWriterFactory.class)
+            .required(true)
+            .build();
+
+    public static final PropertyDescriptor INVALID_RECORD_WRITER = new PropertyDescriptor.Builder()
+            .name("Invalid Record Writer")
+            .description("Writes invalid records with their 'validation_errors' field. Uses the Record Writer when not set.")
+            .identifiesControllerService(RecordSetWriterFactory.class)
+            .required(false)
+            .build();
+
+    public static final PropertyDescriptor MAX_CLOCK_SKEW = new PropertyDescriptor.Builder()
+            .name("Maximum Clock Skew")
+            .description("How far in the future an event's updated_at may lie, relative to this node's clock, before the record "
+                    + "is rejected. Allows for producers whose clocks run slightly ahead.")
+            .required(true)
+            .defaultValue("5 min")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor NORMALIZE_VALUES = new PropertyDescriptor.Builder()
+            .name("Normalize Values")
+            .description("Trim surrounding white space from every value, lower-case the email and upper-case op before the "
+                    + "rules are checked; valid records are written normalised.")
+            .required(true)
+            .allowableValues("true", "false")
+            .defaultValue("false")
+            .build();
+
+    public static final Relationship REL_VALID = new Relationship.Builder()
+            .name("valid")
+            .description("Records that pass every rule, in the canonical customer schema")
+            .build();
+
+    public static final Relationship REL_INVALID = new Relationship.Builder()
+            .name("invalid")
+            .description("Records that break at least one rule, with a 'validation_errors' field; also an input holding no records")
+            .build();
+
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure")
+            .description("The unchanged input when it cannot be read as records (broken quoting, wrong format...)")
+            .build();
+
+    private static final List<PropertyDescriptor> PROPERTIES =
+            List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
+    private static final Set<String> KNOWN_FIELDS = knownFieldNames();
+
+    private volatile CustomerRecordValidator validator;
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @OnScheduled
+    public void onScheduled(final ProcessContext context) {
+        final long skewMillis = context.getProperty(MAX_CLOCK_SKEW).asTimePeriod(TimeUnit.MILLISECONDS);
+        final boolean normalize = context.getProperty(NORMALIZE_VALUES).asBoolean();
+        validator = new CustomerRecordValidator(Duration.ofMillis(skewMillis), normalize, Clock.systemUTC());
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) {
+        final FlowFile flowFile = session.get();
+        if (flowFile == null) {
+            return;
+        }
+        final RecordReaderFactory readerFactory = context.getProperty(RECORD_READER).asControllerService(RecordReaderFactory.class);
+        final RecordSetWriterFactory validWriterFactory = context.getProperty(RECORD_WRITER).asControllerService(RecordSetWriterFactory.class);
+        final RecordSetWriterFactory invalidWriterFactory = context.getProperty(INVALID_RECORD_WRITER).isSet()
+                ? context.getProperty(INVALID_RECORD_WRITER).asControllerService(RecordSetWriterFactory.class)
+                : validWriterFactory;
+
+        final Output valid = new Output(session, flowFile, validWriterFactory);
+        final Output invalid = new Output(session, flowFile, invalidWriterFactory);
+        final Map<String, Integer> violationCounts = new TreeMap<>();
+        long inputCount = 0;
+        try (InputStream in = session.read(flowFile);
+             RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
+            final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
+            RecordSchema invalidSchema = null;
+            Record record;
+            while ((record = reader.nextRecord()) != null) {
+                inputCount++;
+                final Record input = record;
+                final List<String> unexpected = unexpectedFields(input);
+                final CustomerRecordValidator.Result result = validator.validate(input::getAsString, unexpected);
+                if (result.isValid()) {
+                    valid.write(validSchema, toCanonicalRecord(validSchema, result));
+                } else {
+                    if (invalidSchema == null) {
+                        invalidSchema = CustomerSchema.withValidationErrors(reader.getSchema());
+                    }
+                    invalid.write(invalidSchema, toInvalidRecord(invalidSchema, input, result));
+                    result.violations().forEach(v -> violationCounts.merge(v.summaryKey(), 1, Integer::sum));
+                }
+            }
+            valid.finish();
+            invalid.finish();
+        } catch (final Exception e) {
+            valid.discard();
+            invalid.discard();
+            getLogger().error("Cannot read {} as customer records; routing to failure", flowFile, e);
+            session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, describe(e)), REL_FAILURE);
+            return;
+        }
+
+        if (inputCount == 0) {
+            final Map<String, String> attributes = Map.of(
+                    "record.count", "0",
+                    ATTR_INPUT_COUNT, "0",
+                    ATTR_ERRORS, "input.no_records=1 (the FlowFile is empty or holds only a header)");
+            session.transfer(session.putAllAttributes(flowFile, attributes), REL_INVALID);
+            return;
+        }
+
+        final String inputCountText = Long.toString(inputCount);
+        valid.transfer(REL_VALID, Map.of(ATTR_INPUT_COUNT, inputCountText));
+        invalid.transfer(REL_INVALID, Map.of(ATTR_INPUT_COUNT, inputCountText, ATTR_ERRORS, summarize(violationCounts)));
+        session.getProvenanceReporter().route(flowFile, REL_VALID, "Split into " + valid.count + " valid and " + invalid.count + " invalid records");
+        session.remove(flowFile);
+    }
+
+    private static List<String> unexpectedFields(final Record record) {
+        List<String> unexpected = List.of();
+        for (final String name : record.getRawFieldNames()) {
+            if (!KNOWN_FIELDS.contains(name)) {
+                if (unexpected.isEmpty()) {
+                    unexpected = new ArrayList<>(1);
+                }
+                unexpected.add(name);
+            }
+        }
+        return unexpected;
+    }
+
+    private static Record toCanonicalRecord(final RecordSchema schema, final CustomerRecordValidator.Result result) {
+        final Map<String, Object> values = new HashMap<>(16);
+        for (final CustomerField field : CustomerField.values()) {
+            final String value = result.value(field);
+            if (field == CustomerField.CUSTOMER_ID) {
+                values.put(field.columnName(), Long.parseLong(value));
+            } else {
+                // Empty optional values of DELETE events are written as nulls, which CSV writes as empty fields.
+                values.put(field.columnName(), value == null || value.isEmpty() ? null : value);
+            }
+        }
+        return new MapRecord(schema, values);
+    }
+
+    private static Record toInvalidRecord(final RecordSchema schema, final Record input, final CustomerRecordValidator.Result result) {
+        final Map<String, Object> values = new LinkedHashMap<>();
+        for (final String name : input.getRawFieldNames()) {
+            values.put(name, input.getAsString(name));
+        }
+        values.put(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
+        return new MapRecord(schema, values);
+    }
+
+    private static String summarize(final Map<String, Integer> counts) {
+        final StringBuilder summary = new StringBuilder();
+        counts.forEach((key, count) -> {
+            if (!summary.isEmpty()) {
+                summary.append(", ");
+            }
+            summary.append(key).append('=').append(count);
+        });
+        return summary.toString();
+    }
+
+    private static String describe(final Throwable error) {
+        final StringBuilder message = new StringBuilder();
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null && (message.isEmpty() || !message.toString().contains(cause.getMessage()))) {
+                if (!message.isEmpty()) {
+                    message.append(": ");
+                }
+                message.append(cause.getMessage());
+            }
+        }
+        return message.isEmpty() ? error.getClass().getName() : message.toString();
+    }
+
+    private static Set<String> knownFieldNames() {
+        final Set<String> names = new java.util.HashSet<>();
+        for (final CustomerField field : CustomerField.values()) {
+            names.add(field.columnName());
+        }
+        names.add(CustomerSchema.VALIDATION_ERRORS_FIELD);
+        return Set.copyOf(names);
+    }
+
+    /** A child FlowFile and its record writer, created on the first record routed to it. */
+    private final class Output {
+        private final ProcessSession session;
+        private final FlowFile parent;
+        private final RecordSetWriterFactory writerFactory;
+        private FlowFile child;
+        private OutputStream out;
+        private RecordSetWriter writer;
+        private WriteResult writeResult;
+        private long count;
+
+        Output(final ProcessSession session, final FlowFile parent, final RecordSetWriterFactory writerFactory) {
+            this.session = session;
+            this.parent = parent;
+            this.writerFactory = writerFactory;
+        }
+
+        void write(final RecordSchema schema, final Record record) throws Exception {
+            if (writer == null) {
+                child = session.create(parent);
+                out = session.write(child);
+                writer = writerFactory.createWriter(getLogger(), schema, out, child);
+                writer.beginRecordSet();
+            }
+            writer.write(record);
+            count++;
+        }
+
+        void finish() throws Exception {
+            if (writer != null) {
+                writeResult = writer.finishRecordSet();
+                writer.close();
+                out.close();
+            }
+        }
+
+        void discard() {
+            if (child != null) {
+                try {
+                    if (writer != null) {
+                        writer.close();
+                    }
+                    out.close();
+                } catch (final Exception ignored) {
+                    // The child is removed below; nothing written to it is kept.
+                }
+                session.remove(child);
+                child = null;
+            }
+        }
+
+        void transfer(final Relationship relationship, final Map<String, String> extraAttributes) {
+            if (child == null) {
+                return;
+            }
+            final Map<String, String> attributes = new HashMap<>(writeResult.getAttributes());
+            attributes.putAll(extraAttributes);
+            attributes.put("record.count", Long.toString(writeResult.getRecordCount()));
+            attributes.put(CoreAttributes.MIME_TYPE.key(), writer.getMimeType());
+            session.transfer(session.putAllAttributes(child, attributes), relationship);
+        }
+    }
+}
