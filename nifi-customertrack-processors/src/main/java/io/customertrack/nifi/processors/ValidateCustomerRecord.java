@@ -170,7 +170,8 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
             RecordSchema invalidSchema = null;
             Record record;
-            while ((record = reader.nextRecord()) != null) {
+            // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
+            while ((record = reader.nextRecord(true, false)) != null) {
                 inputCount++;
                 final Record input = record;
                 final List<String> unexpected = unexpectedFields(input);

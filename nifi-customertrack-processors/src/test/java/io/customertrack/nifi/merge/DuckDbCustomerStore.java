@@ -1,0 +1,152 @@
+package io.customertrack.nifi.merge;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Properties;
+
+/** An embedded DuckDB holding the CustomerTrack tables, for running the real merge script in tests. */
+public final class DuckDbCustomerStore implements AutoCloseable {
+
+    private final Connection connection;
+
+    public DuckDbCustomerStore() throws SQLException {
+        this("jdbc:duckdb:");
+    }
+
+    public DuckDbCustomerStore(final String url) throws SQLException {
+        connection = open(url);
+        try (Statement statement = connection.createStatement()) {
+            for (final String ddl : MergeScript.split(resource("/duckdb/customertrack-schema.sql"))) {
+                statement.execute(ddl);
+            }
+        }
+    }
+
+    /** A DuckDB connection that never tries to download extensions (there is no network in CI). */
+    public static Connection open(final String url) throws SQLException {
+        final Properties properties = new Properties();
+        properties.setProperty("autoinstall_known_extensions", "false");
+        properties.setProperty("autoload_known_extensions", "false");
+        return DriverManager.getConnection(url, properties);
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** Appends events to customer_raw as if Snowpipe had loaded them from {@code sourceFile}. */
+    public void load(final String sourceFile, final Collection<CustomerEvent> events) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO customer_raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            long row = 1;
+            for (final CustomerEvent event : events) {
+                insert.setLong(1, event.customerId());
+                for (int i = 0; i < 7; i++) {
+                    insert.setString(2 + i, event.attributes().get(i));
+                }
+                insert.setString(9, event.op());
+                insert.setObject(10, event.updatedAt());
+                insert.setString(11, sourceFile);
+                insert.setLong(12, row++);
+                insert.setObject(13, OffsetDateTime.now());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
+    }
+
+    /** Runs the merge script's statements in one transaction, as the procedure and the processor do. Returns row counts. */
+    public long[] merge() throws SQLException {
+        return runMerge(connection);
+    }
+
+    public static long[] runMerge(final Connection connection) throws SQLException {
+        final List<String> statements = MergeScript.statements();
+        final long[] counts = new long[statements.size()];
+        final boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            for (int i = 0; i < statements.size(); i++) {
+                counts[i] = statement.executeLargeUpdate(statements.get(i));
+            }
+            connection.commit();
+        } catch (final SQLException e) {
+            connection.rollback();
+            throw e;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+        return counts;
+    }
+
+    public List<ScdModel.Version> history() throws SQLException {
+        final List<ScdModel.Version> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT * FROM customer_history ORDER BY customer_id, valid_from")) {
+            while (rs.next()) {
+                rows.add(new ScdModel.Version(rs.getLong("customer_id"), attributes(rs), rs.getString("row_hash"),
+                        rs.getObject("valid_from", LocalDateTime.class), rs.getObject("valid_to", LocalDateTime.class),
+                        rs.getBoolean("is_current")));
+            }
+        }
+        return rows;
+    }
+
+    public List<ScdModel.Current> customers() throws SQLException {
+        final List<ScdModel.Current> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT * FROM customer ORDER BY customer_id")) {
+            while (rs.next()) {
+                rows.add(new ScdModel.Current(rs.getLong("customer_id"), attributes(rs), rs.getString("row_hash"),
+                        rs.getObject("updated_at", LocalDateTime.class), rs.getBoolean("is_deleted"),
+                        rs.getObject("deleted_at", LocalDateTime.class)));
+            }
+        }
+        return rows;
+    }
+
+    public ScdModel.State state() throws SQLException {
+        return new ScdModel.State(history(), customers());
+    }
+
+    public long count(final String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static List<String> attributes(final ResultSet rs) throws SQLException {
+        return Arrays.asList(rs.getString("first_name"), rs.getString("last_name"), rs.getString("email"),
+                rs.getString("street"), rs.getString("city"), rs.getString("state"), rs.getString("country"));
+    }
+
+    static String resource(final String name) {
+        try (InputStream in = DuckDbCustomerStore.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " not on the test classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (final IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+}

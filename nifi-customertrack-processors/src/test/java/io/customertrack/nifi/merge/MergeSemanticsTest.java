@@ -1,0 +1,197 @@
+package io.customertrack.nifi.merge;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.customertrack.nifi.merge.CustomerEvent.delete;
+import static io.customertrack.nifi.merge.CustomerEvent.upsert;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One readable example per merge rule, executing sql/04_merge.sql on DuckDB. */
+class MergeSemanticsTest {
+
+    private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
+    private static final LocalDateTime T2 = T1.plusMinutes(1);
+    private static final LocalDateTime T3 = T1.plusMinutes(2);
+    private static final LocalDateTime T4 = T1.plusMinutes(3);
+    private static final LocalDateTime T5 = T1.plusMinutes(4);
+
+    private DuckDbCustomerStore store;
+    private final List<CustomerEvent> allEvents = new ArrayList<>();
+    private int fileNumber;
+
+    @BeforeEach
+    void createStore() throws SQLException {
+        store = new DuckDbCustomerStore();
+    }
+
+    @AfterEach
+    void closeStore() throws SQLException {
+        store.close();
+    }
+
+    private static CustomerEvent ada(final String op, final LocalDateTime at, final String city) {
+        return upsert(1, op, at, "Ada", "Lovelace", "ada@example.com", "12 Analytical Way", city, "Greater London", "United Kingdom");
+    }
+
+    /** Loads one file of events, merges, checks invariants and returns the merge's per-statement row counts. */
+    private long[] loadAndMerge(final CustomerEvent... events) throws SQLException {
+        store.load("file-" + (++fileNumber) + ".csv", List.of(events));
+        allEvents.addAll(List.of(events));
+        final long[] counts = store.merge();
+        final ScdModel.State state = store.state();
+        ScdInvariants.check(state);
+        assertEquals(ScdModel.expected(allEvents), state, "database agrees with the reference model");
+        return counts;
+    }
+
+    @Test
+    void insertOpensTheFirstVersion() throws SQLException {
+        final long[] counts = loadAndMerge(ada("INSERT", T1, "London"));
+        assertArrayEquals(new long[]{1, 1, 1}, counts);
+        final ScdModel.Version version = store.history().getFirst();
+        assertEquals(T1, version.validFrom());
+        assertNull(version.validTo());
+        assertTrue(version.isCurrent());
+        assertEquals("London", store.customers().getFirst().attributes().get(4));
+    }
+
+    @Test
+    void updateClosesThePreviousVersionAtTheUpdateTime() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"));
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        final List<ScdModel.Version> history = store.history();
+        assertEquals(2, history.size());
+        assertEquals(T2, history.get(0).validTo());
+        assertEquals("Paris", history.get(1).attributes().get(4));
+        assertEquals("Paris", store.customers().getFirst().attributes().get(4));
+    }
+
+    @Test
+    void everyVersionInOneBatchIsKept() throws SQLException {
+        loadAndMerge(ada("UPDATE", T3, "Rome"), ada("INSERT", T1, "London"), ada("UPDATE", T2, "Paris"));
+        assertEquals(List.of("London", "Paris", "Rome"), store.history().stream().map(v -> v.attributes().get(4)).toList());
+        assertEquals("Rome", store.customers().getFirst().attributes().get(4));
+    }
+
+    @Test
+    void lateEventIsPlacedAtItsTimeAndNeverOverwritesNewerState() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T3, "Rome"));
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        final List<ScdModel.Version> history = store.history();
+        assertEquals(List.of("London", "Paris", "Rome"), history.stream().map(v -> v.attributes().get(4)).toList());
+        assertEquals(List.of(T2, T3), List.of(history.get(0).validTo(), history.get(1).validTo()));
+        assertEquals("Rome", store.customers().getFirst().attributes().get(4), "SCD1 keeps the newest event");
+        assertEquals(T3, store.customers().getFirst().updatedAt());
+    }
+
+    @Test
+    void lateEventCanSplitAnUnchangedRun() throws SQLException {
+        // London at T1, a no-op London at T3, then Paris arrives late at T2: London must come back at T3.
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T3, "London"));
+        assertEquals(1, store.history().size());
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        assertEquals(List.of("London", "Paris", "London"), store.history().stream().map(v -> v.attributes().get(4)).toList());
+    }
+
+    @Test
+    void lateEventCanMakeALaterVersionRedundant() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T3, "Paris"));
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        final List<ScdModel.Version> history = store.history();
+        assertEquals(2, history.size(), "Paris from T2 on; the T3 version adds nothing and is removed");
+        assertEquals(T2, history.get(1).validFrom());
+        assertTrue(history.get(1).isCurrent());
+    }
+
+    @Test
+    void updateThatChangesNothingOpensNoVersion() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"));
+        final long[] counts = loadAndMerge(ada("UPDATE", T2, "London"));
+        assertEquals(0, counts[0], "no history row touched");
+        assertEquals(0, counts[1], "no customer row touched");
+        assertEquals(1, store.history().size());
+        assertEquals(T1, store.customers().getFirst().updatedAt());
+    }
+
+    @Test
+    void deleteClosesTheCurrentVersionAndALaterInsertOpensANewOne() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"));
+        loadAndMerge(delete(1, T2));
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history WHERE is_current"));
+        assertEquals(T2, store.history().getFirst().validTo());
+        ScdModel.Current customer = store.customers().getFirst();
+        assertTrue(customer.isDeleted());
+        assertEquals(T2, customer.deletedAt());
+        assertEquals("London", customer.attributes().get(4), "SCD1 keeps the last known attributes");
+
+        loadAndMerge(ada("INSERT", T4, "London"));
+        final List<ScdModel.Version> history = store.history();
+        assertEquals(2, history.size(), "re-insert opens a new version even with the same attributes");
+        assertEquals(T4, history.get(1).validFrom());
+        customer = store.customers().getFirst();
+        assertFalse(customer.isDeleted());
+        assertNull(customer.deletedAt());
+    }
+
+    @Test
+    void deleteOfAnUnknownCustomerChangesNothing() throws SQLException {
+        final long[] counts = loadAndMerge(delete(99, T1));
+        assertArrayEquals(new long[]{0, 0, 1}, counts, "only the merge log records the file");
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer"));
+    }
+
+    @Test
+    void deleteWinsATieAtTheSameEventTime() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T2, "Paris"), delete(1, T2));
+        final List<ScdModel.Version> history = store.history();
+        assertEquals(1, history.size());
+        assertEquals(T2, history.getFirst().validTo());
+        assertTrue(store.customers().getFirst().isDeleted());
+    }
+
+    @Test
+    void replayedFileAndRepeatedMergeChangeNothing() throws SQLException {
+        final CustomerEvent[] events = {ada("INSERT", T1, "London"), ada("UPDATE", T2, "Paris"), delete(1, T3), ada("INSERT", T5, "Oslo")};
+        loadAndMerge(events);
+        final ScdModel.State before = store.state();
+        final long[] replay = loadAndMerge(events); // same rows in a new file
+        assertArrayEquals(new long[]{0, 0, 1}, replay);
+        assertArrayEquals(new long[]{0, 0, 0}, store.merge(), "nothing pending, nothing done");
+        assertEquals(before, store.state());
+    }
+
+    @Test
+    void nullAndEmptyAndChangedToNullAreDistinguished() throws SQLException {
+        loadAndMerge(upsert(2, "INSERT", T1, "Bo", null, "bo@example.com", null, null, null, null));
+        loadAndMerge(upsert(2, "UPDATE", T2, "Bo", "", "bo@example.com", null, null, null, null));
+        loadAndMerge(upsert(2, "UPDATE", T3, "Bo", null, "bo@example.com", null, null, null, null));
+        assertEquals(3, store.history().size());
+    }
+
+    @Test
+    void sqlLookingValuesAreStoredVerbatim() throws SQLException {
+        loadAndMerge(upsert(3, "INSERT", T1, "Robert'); DROP TABLE customer;--", "O'Brien", "bobby@example.com",
+                "1 Main St; DELETE FROM customer_raw", "x", "y", "z"));
+        assertEquals("Robert'); DROP TABLE customer;--", store.customers().getFirst().attributes().getFirst());
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_raw"));
+    }
+
+    @Test
+    void theMergeLogRecordsEachFileOnce() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T2, "Paris"));
+        loadAndMerge(ada("UPDATE", T3, "Rome"));
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_merge_log"));
+        assertEquals(2, store.count("SELECT row_count FROM customer_merge_log WHERE source_file = 'file-1.csv'"));
+    }
+}

@@ -1,0 +1,82 @@
+package io.customertrack.nifi.merge;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Plain-Java reference for what SCD1 and SCD2 must hold after all of {@code events} are merged, whatever order and
+ * batches they arrived in. Written as a state machine over the events in event-time order, deliberately unlike the SQL.
+ */
+public final class ScdModel {
+
+    /** A row of customer_history. */
+    public record Version(long customerId, List<String> attributes, String rowHash, LocalDateTime validFrom,
+                          LocalDateTime validTo, boolean isCurrent) {
+    }
+
+    /** A row of customer. */
+    public record Current(long customerId, List<String> attributes, String rowHash, LocalDateTime updatedAt,
+                          boolean isDeleted, LocalDateTime deletedAt) {
+    }
+
+    public record State(List<Version> history, List<Current> customers) {
+    }
+
+    private ScdModel() {
+    }
+
+    public static State expected(final Collection<CustomerEvent> events) {
+        final Map<Long, TreeMap<LocalDateTime, CustomerEvent>> byKey = new TreeMap<>();
+        for (final CustomerEvent event : events) {
+            // One event per key and event time: a DELETE beats an upsert, then the larger row hash wins.
+            byKey.computeIfAbsent(event.customerId(), id -> new TreeMap<>())
+                    .merge(event.updatedAt(), event, (a, b) -> TIE_BREAK.compare(a, b) >= 0 ? a : b);
+        }
+        final List<Version> history = new ArrayList<>();
+        final List<Current> customers = new ArrayList<>();
+        for (final TreeMap<LocalDateTime, CustomerEvent> timeline : byKey.values()) {
+            final List<Version> versions = new ArrayList<>();
+            CustomerEvent open = null;       // the event that opened the live version, if the customer is live
+            LocalDateTime deletedAt = null;
+            for (final CustomerEvent event : timeline.values()) {
+                if (event.isDelete()) {
+                    if (open != null) {
+                        versions.add(version(open, event.updatedAt()));
+                        deletedAt = event.updatedAt();
+                        open = null;
+                    }
+                } else if (open == null || !open.rowHash().equals(event.rowHash())) {
+                    if (open != null) {
+                        versions.add(version(open, event.updatedAt()));
+                    }
+                    open = event;
+                    deletedAt = null;
+                }
+            }
+            if (open != null) {
+                versions.add(version(open, null));
+            }
+            history.addAll(versions);
+            if (!versions.isEmpty()) {
+                final Version last = versions.getLast();
+                customers.add(new Current(last.customerId(), last.attributes(), last.rowHash(), last.validFrom(),
+                        open == null, open == null ? Objects.requireNonNull(deletedAt) : null));
+            }
+        }
+        return new State(history, customers);
+    }
+
+    private static final Comparator<CustomerEvent> TIE_BREAK = Comparator
+            .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
+            .thenComparing(CustomerEvent::rowHash);
+
+    private static Version version(final CustomerEvent opened, final LocalDateTime closedAt) {
+        return new Version(opened.customerId(), opened.attributes(), opened.rowHash(), opened.updatedAt(), closedAt, closedAt == null);
+    }
+}

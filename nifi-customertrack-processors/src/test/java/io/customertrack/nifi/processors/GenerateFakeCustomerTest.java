@@ -1,0 +1,203 @@
+package io.customertrack.nifi.processors;
+
+import org.apache.nifi.components.state.Scope;
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GenerateFakeCustomerTest {
+
+    static final String HEADER = "customer_id,first_name,last_name,email,street,city,state,country,op,updated_at";
+
+    static TestRunner newRunner() throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(GenerateFakeCustomer.class);
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(GenerateFakeCustomer.RECORD_WRITER, CsvServices.WRITER_ID);
+        return runner;
+    }
+
+    /** Parses CSV written by the CSV writer into rows of fields (the generator never emits quotes or commas inside numbers). */
+    static List<List<String>> rows(final MockFlowFile flowFile) {
+        final List<List<String>> rows = new ArrayList<>();
+        final String[] lines = flowFile.getContent().split("\n");
+        assertEquals(HEADER, lines[0]);
+        for (int i = 1; i < lines.length; i++) {
+            rows.add(SimpleCsv.parseLine(lines[i]));
+        }
+        return rows;
+    }
+
+    @Test
+    void writesRequestedRecordsWithStableFieldOrderAndAttributes() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "250");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(GenerateFakeCustomer.REL_SUCCESS, 1);
+        final MockFlowFile flowFile = runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst();
+        flowFile.assertAttributeEquals("record.count", "250");
+        flowFile.assertAttributeEquals("mime.type", "text/csv");
+        final List<List<String>> rows = rows(flowFile);
+        assertEquals(250, rows.size());
+        final List<String> first = rows.getFirst();
+        assertEquals(10, first.size());
+        assertEquals("1", first.get(0), "the first customer gets Customer ID Start");
+        assertEquals("INSERT", first.get(8));
+        assertTrue(first.get(3).contains("@"), first.get(3));
+        assertTrue(first.get(9).matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z"), first.get(9));
+        assertEquals("United States", first.get(7));
+        assertEquals(1, runner.getProvenanceEvents().size());
+    }
+
+    @Test
+    void sameSeedAndSettingsGiveByteIdenticalOutput() throws Exception {
+        final List<String> first = seededContents(42);
+        final List<String> second = seededContents(42);
+        assertEquals(first, second);
+        assertNotEquals(first, seededContents(43));
+    }
+
+    private static List<String> seededContents(final long seed) throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.RANDOM_SEED, Long.toString(seed));
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "500");
+        runner.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "5");
+        runner.run(3);
+        return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
+    }
+
+    @Test
+    void updatesAndDeletesTargetIssuedCustomersAndIdsSurviveARestart() throws Exception {
+        final TestRunner firstNode = newRunner();
+        firstNode.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
+        firstNode.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "40");
+        firstNode.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "20");
+        firstNode.run(3);
+        final Map<String, String> state = firstNode.getStateManager().getState(Scope.CLUSTER).toMap();
+
+        // A primary-node change: a new instance starts from the cluster state the first one left.
+        final TestRunner secondNode = newRunner();
+        secondNode.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
+        secondNode.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "40");
+        secondNode.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "20");
+        secondNode.getStateManager().setState(state, Scope.CLUSTER);
+        secondNode.run(3);
+
+        final List<List<String>> events = new ArrayList<>();
+        for (final TestRunner runner : List.of(firstNode, secondNode)) {
+            for (final MockFlowFile flowFile : runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS)) {
+                events.addAll(rows(flowFile));
+            }
+        }
+        assertEquals(2400, events.size());
+
+        final Set<Long> live = new HashSet<>();
+        final Set<Long> deleted = new HashSet<>();
+        long expectedNewId = 1;
+        int updates = 0;
+        int deletes = 0;
+        int reinserts = 0;
+        String previousTime = "";
+        for (final List<String> event : events) {
+            final long id = Long.parseLong(event.get(0));
+            final String op = event.get(8);
+            assertTrue(event.get(9).compareTo(previousTime) > 0, "event times strictly increase");
+            previousTime = event.get(9);
+            switch (op) {
+                case "INSERT" -> {
+                    if (deleted.remove(id)) {
+                        reinserts++;
+                    } else {
+                        assertEquals(expectedNewId++, id, "new customers get consecutive, never reissued ids");
+                    }
+                    live.add(id);
+                }
+                case "UPDATE" -> {
+                    assertTrue(live.contains(id), "update of a live customer " + id);
+                    updates++;
+                }
+                case "DELETE" -> {
+                    assertTrue(live.remove(id), "delete of a live customer " + id);
+                    deleted.add(id);
+                    assertEquals("", event.get(1), "delete events carry only key, op and time");
+                    deletes++;
+                }
+                default -> throw new AssertionError("unexpected op " + op);
+            }
+        }
+        assertTrue(updates > 700 && updates < 1200, "about 40% updates: " + updates);
+        assertTrue(deletes > 300, "deletes: " + deletes);
+        assertTrue(reinserts > 0, "deleted customers come back with an INSERT");
+        assertEquals(Long.toString(expectedNewId), secondNode.getStateManager().getState(Scope.CLUSTER).get("customer.id.next"));
+    }
+
+    @Test
+    void percentagesOverOneHundredAreRejected() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "60");
+        runner.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "30");
+        runner.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "20");
+        runner.assertNotValid();
+        runner.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "10");
+        runner.assertValid();
+        runner.setProperty(GenerateFakeCustomer.LOCALE, "not a locale!");
+        runner.assertNotValid();
+    }
+
+    @Test
+    void localeChoosesNamesAndCountry() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.LOCALE, "de-DE");
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "20");
+        runner.run();
+        final List<List<String>> rows = rows(runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst());
+        final List<List<String>> withProfile = rows.stream().filter(row -> !"DELETE".equals(row.get(8))).toList();
+        assertTrue(withProfile.size() > 10);
+        withProfile.forEach(row -> assertEquals("Germany", row.get(7)));
+        withProfile.forEach(row -> assertTrue(row.get(3).matches("[a-z0-9]+\\.[a-z0-9]+\\d+@[A-Za-z0-9.-]+"), row.get(3)));
+    }
+
+    @Test
+    void invalidRecordsAreRejectedByTheValidatorAndValidOnesAccepted() throws Exception {
+        final TestRunner generator = newRunner();
+        generator.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "300");
+        generator.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "0");
+        generator.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "0");
+        generator.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "100");
+        generator.run();
+        final byte[] allInvalid = generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst().toByteArray();
+        final Set<String> stateKeysBefore = generator.getStateManager().getState(Scope.CLUSTER).toMap().keySet();
+        assertFalse(stateKeysBefore.isEmpty());
+        assertEquals("1", generator.getStateManager().getState(Scope.CLUSTER).get("customer.id.next"), "invalid events create nobody");
+
+        final TestRunner validator = ValidateCustomerRecordTest.newRunner();
+        validator.enqueue(allInvalid);
+        validator.run();
+        validator.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        validator.getFlowFilesForRelationship(ValidateCustomerRecord.REL_INVALID).getFirst().assertAttributeEquals("record.count", "300");
+
+        generator.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "0");
+        generator.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "30");
+        generator.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "30");
+        generator.clearTransferState();
+        generator.run(2);
+        for (final MockFlowFile flowFile : generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS)) {
+            validator.enqueue(flowFile.toByteArray());
+        }
+        validator.clearTransferState();
+        validator.run(2);
+        validator.assertAllFlowFilesTransferred(ValidateCustomerRecord.REL_VALID, 2);
+    }
+}

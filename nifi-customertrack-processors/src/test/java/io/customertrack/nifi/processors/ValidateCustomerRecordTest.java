@@ -1,0 +1,220 @@
+package io.customertrack.nifi.processors;
+
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ValidateCustomerRecordTest {
+
+    static final String HEADER = GenerateFakeCustomerTest.HEADER;
+    static final String GOOD = "7,Ada,Lovelace,ada@example.com,12 Analytical Way,London,Greater London,United Kingdom,INSERT,2026-01-31T12:00:00Z";
+
+    static TestRunner newRunner() throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        CsvServices.addReader(runner);
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, CsvServices.READER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        return runner;
+    }
+
+    private static TestRunner validate(final String csv) throws Exception {
+        final TestRunner runner = newRunner();
+        runner.enqueue(csv);
+        runner.run();
+        return runner;
+    }
+
+    private static MockFlowFile only(final TestRunner runner, final org.apache.nifi.processor.Relationship relationship) {
+        final List<MockFlowFile> flowFiles = runner.getFlowFilesForRelationship(relationship);
+        assertEquals(1, flowFiles.size(), "FlowFiles on " + relationship.getName());
+        return flowFiles.getFirst();
+    }
+
+    @Test
+    void splitsValidAndInvalidRecordsAndLosesNothing() throws Exception {
+        final String csv = HEADER + "\n"
+                + GOOD + "\n"
+                + "8,Grace,Hopper,grace.example.com,1 Navy Yard,Arlington,Virginia,United States,UPDATE,2026-01-31T12:00:00Z\n"
+                + "9,,,,,,,,DELETE,2026-01-31 13:00:00\n"
+                + "-3,Alan,Turing,alan@example.com,Bletchley,Milton Keynes,Bucks,United Kingdom,UPSERT,2026-01-31T12:00:00Z\n";
+        final TestRunner runner = validate(csv);
+
+        runner.assertTransferCount(ValidateCustomerRecord.REL_FAILURE, 0);
+        final MockFlowFile valid = only(runner, ValidateCustomerRecord.REL_VALID);
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        valid.assertAttributeEquals("record.count", "2");
+        invalid.assertAttributeEquals("record.count", "2");
+        valid.assertAttributeEquals(ValidateCustomerRecord.ATTR_INPUT_COUNT, "4");
+        invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "customer_id.not_positive_integer=1, email.invalid_syntax=1, op.unknown=1");
+        assertEquals(HEADER + "\n"
+                + "7,Ada,Lovelace,ada@example.com,12 Analytical Way,London,Greater London,United Kingdom,INSERT,2026-01-31T12:00:00.000000Z\n"
+                + "9,,,,,,,,DELETE,2026-01-31T13:00:00.000000Z\n", valid.getContent());
+
+        final List<String> grace = SimpleCsv.parseLine(invalid.getContent().split("\n")[1]);
+        assertEquals("8", grace.get(0));
+        assertEquals("email: is not a syntactically valid address: 'grace.example.com'", grace.get(10));
+        final List<String> alan = SimpleCsv.parseLine(invalid.getContent().split("\n")[2]);
+        assertEquals("customer_id: must be a positive integer no larger than 9223372036854775807 but was '-3'; "
+                + "op: must be INSERT, UPDATE or DELETE but was 'UPSERT'", alan.get(10));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "blank first name   | 1,  ,B,a@b.io,s,c,st,co,INSERT,2026-01-01T00:00:00Z   | first_name.required=1",
+            "missing email      | 1,A,B,,s,c,st,co,UPDATE,2026-01-01T00:00:00Z        | email.required=1",
+            "zero id            | 0,A,B,a@b.io,s,c,st,co,INSERT,2026-01-01T00:00:00Z  | customer_id.not_positive_integer=1",
+            "id beyond long     | 99999999999999999999,A,B,a@b.io,s,c,st,co,INSERT,2026-01-01T00:00:00Z | customer_id.too_long=1",
+            "decimal id         | 1.5,A,B,a@b.io,s,c,st,co,INSERT,2026-01-01T00:00:00Z | customer_id.not_positive_integer=1",
+            "two at signs       | 1,A,B,a@@b.io,s,c,st,co,INSERT,2026-01-01T00:00:00Z | email.invalid_syntax=1",
+            "no tld             | 1,A,B,a@localhost,s,c,st,co,INSERT,2026-01-01T00:00:00Z | email.invalid_syntax=1",
+            "lower-case op      | 1,A,B,a@b.io,s,c,st,co,insert,2026-01-01T00:00:00Z  | op.unknown=1",
+            "unparseable time   | 1,A,B,a@b.io,s,c,st,co,INSERT,31/01/2026           | updated_at.unparseable=1",
+            "far future         | 1,A,B,a@b.io,s,c,st,co,INSERT,2999-01-01T00:00:00Z  | updated_at.in_future=1",
+            "before 1900        | 1,A,B,a@b.io,s,c,st,co,INSERT,1850-01-01T00:00:00Z  | updated_at.too_old=1",
+            "delete without key | ,,,,,,,,DELETE,2026-01-01T00:00:00Z                 | customer_id.required=1",
+    })
+    void eachRuleRejectsWithAClearReason(final String name, final String row, final String expectedSummary) throws Exception {
+        final TestRunner runner = validate(HEADER + "\n" + row.strip() + "\n");
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, expectedSummary);
+    }
+
+    @Test
+    void futureTimesWithinTheClockSkewAreAccepted() throws Exception {
+        final String soon = Instant.now().plus(2, ChronoUnit.MINUTES).toString();
+        final String later = Instant.now().plus(20, ChronoUnit.MINUTES).toString();
+        final TestRunner runner = newRunner();
+        runner.setProperty(ValidateCustomerRecord.MAX_CLOCK_SKEW, "5 min");
+        runner.enqueue(HEADER + "\n1,A,B,a@b.io,s,c,st,co,INSERT," + soon + "\n2,A,B,a@b.io,s,c,st,co,INSERT," + later + "\n");
+        runner.run();
+        only(runner, ValidateCustomerRecord.REL_VALID).assertAttributeEquals("record.count", "1");
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "updated_at.in_future=1");
+    }
+
+    @Test
+    void normalisationTrimsLowerCasesEmailAndUpperCasesOp() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(ValidateCustomerRecord.NORMALIZE_VALUES, "true");
+        runner.enqueue(HEADER + "\n\" 5 \", Ada ,Lovelace,\" Ada@Example.COM \",s,c,st,co, update ,2026-01-31T13:00:00+01:00\n");
+        runner.run();
+        assertEquals(HEADER + "\n5,Ada,Lovelace,ada@example.com,s,c,st,co,UPDATE,2026-01-31T12:00:00.000000Z\n",
+                only(runner, ValidateCustomerRecord.REL_VALID).getContent());
+
+        final TestRunner strict = validate(HEADER + "\n5, Ada ,Lovelace,Ada@Example.COM,s,c,st,co,update,2026-01-31T12:00:00Z\n");
+        only(strict, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "op.unknown=1");
+    }
+
+    @Test
+    void validOutputUsesTheCanonicalFieldOrderWhateverTheInputOrder() throws Exception {
+        final TestRunner runner = validate("op,updated_at,email,customer_id,last_name,first_name,country,state,city,street\n"
+                + "INSERT,2026-01-31T12:00:00Z,ada@example.com,7,Lovelace,Ada,United Kingdom,Greater London,London,12 Analytical Way\n");
+        assertEquals(HEADER + "\n" + GOOD.replace("12:00:00Z", "12:00:00.000000Z") + "\n",
+                only(runner, ValidateCustomerRecord.REL_VALID).getContent());
+    }
+
+    @Test
+    void emptyFlowFileIsRoutedToInvalidWithAReason() throws Exception {
+        final TestRunner runner = validate("");
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        invalid.assertAttributeEquals("record.count", "0");
+        assertTrue(invalid.getAttribute(ValidateCustomerRecord.ATTR_ERRORS).startsWith("input.no_records=1"));
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+    }
+
+    @Test
+    void headerOnlyIsRoutedToInvalidWithAReason() throws Exception {
+        final TestRunner runner = validate(HEADER + "\n");
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals("record.count", "0");
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        runner.assertTransferCount(ValidateCustomerRecord.REL_FAILURE, 0);
+    }
+
+    @Test
+    void wrongColumnCountIsInvalidEitherWay() throws Exception {
+        final TestRunner runner = validate(HEADER + "\n"
+                + "1,A,B,a@b.io,s,c,st,co,INSERT\n"
+                + GOOD + ",surplus\n");
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        invalid.assertAttributeEquals("record.count", "2");
+        final String errors = invalid.getAttribute(ValidateCustomerRecord.ATTR_ERRORS);
+        assertTrue(errors.contains("updated_at.required=1"), errors);
+        assertTrue(errors.contains("unexpected_field=1"), errors);
+    }
+
+    @Test
+    void hugeFieldIsInvalidNotFatal() throws Exception {
+        final String huge = "x".repeat(2_000_000);
+        final TestRunner runner = validate(HEADER + "\n" + GOOD.replace("London,Greater", huge + ",Greater") + "\n" + GOOD + "\n");
+        only(runner, ValidateCustomerRecord.REL_VALID).assertAttributeEquals("record.count", "1");
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "city.too_long=1");
+    }
+
+    @Test
+    void brokenQuotingGoesToFailureUnchangedWithTheParserMessage() throws Exception {
+        final String csv = HEADER + "\n" + GOOD + "\n8,\"Grace,Hopper,g@h.io,s,c,st,co,INSERT,2026-01-31T12:00:00Z\n";
+        final TestRunner runner = validate(csv);
+        runner.assertAllFlowFilesTransferred(ValidateCustomerRecord.REL_FAILURE, 1);
+        final MockFlowFile failed = only(runner, ValidateCustomerRecord.REL_FAILURE);
+        failed.assertContentEquals(csv);
+        final String reason = failed.getAttribute(ValidateCustomerRecord.ATTR_FAILURE_REASON);
+        assertTrue(reason != null && reason.toLowerCase().contains("eof"), reason);
+    }
+
+    @Test
+    void bytesThatAreNotUtf8AreReportedNotPassedOn() throws Exception {
+        final ByteArrayOutputStream csv = new ByteArrayOutputStream();
+        csv.writeBytes((HEADER + "\n1,Ren").getBytes(StandardCharsets.UTF_8));
+        csv.write(0xE9); // Latin-1 'é', not valid UTF-8 on its own
+        csv.writeBytes(",B,a@b.io,s,c,st,co,INSERT,2026-01-31T12:00:00Z\n".getBytes(StandardCharsets.UTF_8));
+        final TestRunner runner = newRunner();
+        runner.enqueue(csv.toByteArray());
+        runner.run();
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "first_name.invalid_encoding=1");
+    }
+
+    @Test
+    void controlCharactersAreRejected() throws Exception {
+        final TestRunner runner = validate(HEADER + "\n1,A\u0000x,B,a@b.io,s,c,st,co,INSERT,2026-01-31T12:00:00Z\n");
+        only(runner, ValidateCustomerRecord.REL_INVALID).assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "first_name.control_character=1");
+    }
+
+    @Test
+    void sqlLookingStringsAreJustData() throws Exception {
+        final String row = "11,Robert'); DROP TABLE customer;--,O'Brien,bobby@example.com,\"1 Main St; DELETE FROM customer_raw\",x,y,z,INSERT,2026-01-31T12:00:00Z";
+        final TestRunner runner = validate(HEADER + "\n" + row + "\n");
+        final List<String> written = SimpleCsv.parseLine(only(runner, ValidateCustomerRecord.REL_VALID).getContent().split("\n")[1]);
+        assertEquals("Robert'); DROP TABLE customer;--", written.get(1));
+        assertEquals("O'Brien", written.get(2));
+        assertEquals("1 Main St; DELETE FROM customer_raw", written.get(4));
+    }
+
+    @Test
+    void separateInvalidWriterIsUsedForInvalidRecords() throws Exception {
+        final TestRunner runner = newRunner();
+        final org.apache.nifi.json.JsonRecordSetWriter json = new org.apache.nifi.json.JsonRecordSetWriter();
+        runner.addControllerService("json-writer", json);
+        runner.enableControllerService(json);
+        runner.setProperty(ValidateCustomerRecord.INVALID_RECORD_WRITER, "json-writer");
+        runner.enqueue(HEADER + "\n" + GOOD + "\n" + GOOD.replace("INSERT", "MERGE") + "\n");
+        runner.run();
+        only(runner, ValidateCustomerRecord.REL_VALID).assertAttributeEquals("mime.type", "text/csv");
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        invalid.assertAttributeEquals("mime.type", "application/json");
+        assertTrue(invalid.getContent().contains("\"validation_errors\":\"op: must be INSERT, UPDATE or DELETE but was 'MERGE'\""), invalid.getContent());
+    }
+}

@@ -1,0 +1,93 @@
+-- =====================================================================================================
+-- 02_ingest.sql: from S3 into CUSTOMER_RAW. Storage integration, file format, stage, raw table, Snowpipe.
+--
+-- Run as:   ACCOUNTADMIN for the storage integration (first block), then CUSTOMERTRACK_ADMIN.
+-- Idempotent: IF NOT EXISTS everywhere, so re-running never drops load history (a replaced pipe or table
+--           would forget which files it loaded and load them again).
+-- Before running: set the role ARN and bucket/prefix below. The bucket prefix is the one PutS3Object
+--           writes VALID files to (quarantined invalid files live under another prefix and are never loaded).
+--
+-- Wiring S3 event notifications to the pipe (AUTO_INGEST):
+--   1. DESC INTEGRATION CUSTOMERTRACK_S3; copy STORAGE_AWS_IAM_USER_ARN and STORAGE_AWS_EXTERNAL_ID into the
+--      trust policy of the IAM role named in STORAGE_AWS_ROLE_ARN (s3:GetObject, s3:GetObjectVersion and
+--      s3:ListBucket on the prefix only).
+--   2. SHOW PIPES LIKE 'CUSTOMER_RAW_PIPE'; copy notification_channel (an SQS queue ARN).
+--   3. In the bucket's Properties > Event notifications, add one for s3:ObjectCreated:* on the valid prefix
+--      with suffix .csv, destination "SQS queue", and paste the ARN. (One SQS queue serves every pipe of
+--      the account, so an existing notification on an overlapping prefix must be merged, not duplicated.)
+--   4. Check: SELECT SYSTEM$PIPE_STATUS('CUSTOMERTRACK.CORE.CUSTOMER_RAW_PIPE'); executionState RUNNING.
+--   Files staged before the notification existed: ALTER PIPE CUSTOMER_RAW_PIPE REFRESH (last 7 days).
+-- =====================================================================================================
+
+USE ROLE ACCOUNTADMIN;
+CREATE STORAGE INTEGRATION IF NOT EXISTS CUSTOMERTRACK_S3
+    TYPE = EXTERNAL_STAGE
+    STORAGE_PROVIDER = 'S3'
+    ENABLED = TRUE
+    STORAGE_AWS_ROLE_ARN = 'arn:aws:iam::123456789012:role/customertrack-snowflake-read'
+    STORAGE_ALLOWED_LOCATIONS = ('s3://customertrack-data-lake/customers/valid/')
+    COMMENT = 'CustomerTrack: read-only access to the valid customer files (no access keys in SQL)';
+GRANT USAGE ON INTEGRATION CUSTOMERTRACK_S3 TO ROLE CUSTOMERTRACK_ADMIN;
+
+USE ROLE CUSTOMERTRACK_ADMIN;
+USE SCHEMA CUSTOMERTRACK.CORE;
+
+-- The CSV that ValidateCustomerRecord writes: header line, RFC 4180 quoting, UTF-8, empty field = NULL.
+CREATE FILE FORMAT IF NOT EXISTS CUSTOMER_CSV
+    TYPE = CSV
+    SKIP_HEADER = 1
+    FIELD_DELIMITER = ','
+    FIELD_OPTIONALLY_ENCLOSED_BY = '"'
+    EMPTY_FIELD_AS_NULL = TRUE
+    NULL_IF = ('')
+    ENCODING = 'UTF8'
+    ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE
+    TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6"Z"';
+
+CREATE STAGE IF NOT EXISTS CUSTOMER_STAGE
+    URL = 's3://customertrack-data-lake/customers/valid/'
+    STORAGE_INTEGRATION = CUSTOMERTRACK_S3
+    FILE_FORMAT = CUSTOMER_CSV
+    COMMENT = 'Valid customer change files written by NiFi PutS3Object';
+
+-- Append-only log of every event ever loaded. Never truncated: truncating would lose rows Snowpipe commits
+-- meanwhile and erase the load metadata that stops files from loading twice. Column sizes are the limits
+-- ValidateCustomerRecord enforces (CustomerField.java; a unit test keeps both in step).
+CREATE TABLE IF NOT EXISTS CUSTOMER_RAW (
+    customer_id        NUMBER(19,0)      NOT NULL,
+    first_name         VARCHAR(100),
+    last_name          VARCHAR(100),
+    email              VARCHAR(254),
+    street             VARCHAR(200),
+    city               VARCHAR(100),
+    state              VARCHAR(100),
+    country            VARCHAR(100),
+    op                 VARCHAR(6)        NOT NULL,
+    updated_at         TIMESTAMP_NTZ(6)  NOT NULL COMMENT 'event time, UTC',
+    source_file        VARCHAR(1024)     NOT NULL COMMENT 'METADATA$FILENAME: path relative to the stage',
+    source_row_number  NUMBER(19,0)      NOT NULL COMMENT 'METADATA$FILE_ROW_NUMBER',
+    loaded_at          TIMESTAMP_LTZ(6)  NOT NULL COMMENT 'METADATA$START_SCAN_TIME'
+)
+CLUSTER BY (customer_id)
+COMMENT = 'CustomerTrack: every loaded customer change event (append-only)';
+
+-- Snowpipe. ON_ERROR = SKIP_FILE is Snowpipe's default, written out: a file with a bad row is skipped whole
+-- and shows up in COPY_HISTORY (05_monitoring.sql), never half-loaded.
+CREATE PIPE IF NOT EXISTS CUSTOMER_RAW_PIPE
+    AUTO_INGEST = TRUE
+    COMMENT = 'CustomerTrack: loads each valid customer file once'
+AS
+COPY INTO CUSTOMER_RAW (customer_id, first_name, last_name, email, street, city, state, country, op, updated_at,
+                        source_file, source_row_number, loaded_at)
+FROM (
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+           METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME
+    FROM @CUSTOMER_STAGE
+)
+FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
+ON_ERROR = SKIP_FILE;
+
+GRANT SELECT, INSERT ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;      -- INSERT: TriggerSnowflakeMerge COPY mode
+GRANT USAGE ON STAGE CUSTOMER_STAGE TO ROLE CUSTOMERTRACK_LOADER;
+GRANT USAGE ON FILE FORMAT CUSTOMER_CSV TO ROLE CUSTOMERTRACK_LOADER;
+GRANT MONITOR ON PIPE CUSTOMER_RAW_PIPE TO ROLE CUSTOMERTRACK_LOADER;

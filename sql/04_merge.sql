@@ -1,0 +1,169 @@
+-- =====================================================================================================
+-- 04_merge.sql: change capture and scheduling. Stream on CUSTOMER_RAW, the merge procedure, the task.
+--
+-- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: the stream and task are created IF NOT EXISTS (a replaced stream
+--           would lose its offset); the procedure is CREATE OR REPLACE (it holds no state).
+--
+-- The merge DML below, between the two `customertrack:merge` marker lines, exists only here. The scheduled task
+-- runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
+-- its jar at build time) in one transaction on its own connection; the tests run it on DuckDB, where a view named
+-- customer_raw_stream stands in for the stream. Nothing else may differ.
+--
+-- Why it is correct where the tutorial design was not:
+-- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
+--   merge stay in the stream for the next run. All three statements run in one explicit transaction, so they see
+--   the same stream rows, and the stream offset moves only when that transaction commits.
+-- * Versions are rebuilt, for every customer the stream mentions, from all of that customer's events in CUSTOMER_RAW,
+--   ordered by event time. A late event therefore lands at its event time, however late it arrives; SCD1 follows
+--   the newest version; replays and duplicates collapse; the result does not depend on arrival order or batching.
+-- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
+--   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
+-- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
+--   version at the delete's event time; a later INSERT or UPDATE opens a new one.
+-- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
+-- Cost: each run reads CUSTOMER_RAW only for the customers in the stream (CUSTOMER_RAW is clustered by customer_id).
+-- =====================================================================================================
+
+USE ROLE CUSTOMERTRACK_ADMIN;
+USE SCHEMA CUSTOMERTRACK.CORE;
+
+CREATE STREAM IF NOT EXISTS CUSTOMER_RAW_STREAM
+    ON TABLE CUSTOMER_RAW
+    APPEND_ONLY = TRUE
+    COMMENT = 'CustomerTrack: events loaded but not yet merged';
+GRANT SELECT ON STREAM CUSTOMER_RAW_STREAM TO ROLE CUSTOMERTRACK_LOADER;
+
+CREATE OR REPLACE PROCEDURE MERGE_CUSTOMER_CHANGES()
+    RETURNS VARCHAR
+    LANGUAGE SQL
+    EXECUTE AS OWNER
+    COMMENT = 'CustomerTrack: merge pending raw events into CUSTOMER (SCD1) and CUSTOMER_HISTORY (SCD2)'
+AS
+$$
+BEGIN
+    BEGIN TRANSACTION;
+-- customertrack:merge:begin
+MERGE INTO customer_history AS target
+USING (
+    WITH changed_keys AS (
+        SELECT DISTINCT customer_id FROM customer_raw_stream
+    ),
+    hashed AS (
+        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
+               MD5(COALESCE(CAST(LENGTH(r.first_name) AS VARCHAR) || ':' || r.first_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.last_name) AS VARCHAR) || ':' || r.last_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.email) AS VARCHAR) || ':' || r.email, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.street) AS VARCHAR) || ':' || r.street, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.city) AS VARCHAR) || ':' || r.city, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.state) AS VARCHAR) || ':' || r.state, '~') || ','
+                   || COALESCE(CAST(LENGTH(r.country) AS VARCHAR) || ':' || r.country, '~')) AS row_hash
+        FROM customer_raw AS r
+        WHERE r.customer_id IN (SELECT customer_id FROM changed_keys)
+    ),
+    events AS (
+        SELECT * FROM hashed
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id, updated_at
+                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC) = 1
+    ),
+    sequenced AS (
+        SELECT events.*,
+               LAG(op) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_op,
+               LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash
+        FROM events
+    ),
+    effective AS (
+        SELECT * FROM sequenced
+        WHERE (op <> 'DELETE' AND (previous_op IS NULL OR previous_op = 'DELETE' OR previous_hash <> row_hash))
+           OR (op = 'DELETE' AND previous_op IS NOT NULL AND previous_op <> 'DELETE')
+    ),
+    versions AS (
+        SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash, op,
+               updated_at AS valid_from,
+               LEAD(updated_at) OVER (PARTITION BY customer_id ORDER BY updated_at) AS valid_to
+        FROM effective
+    ),
+    desired AS (
+        SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash,
+               valid_from, valid_to, valid_to IS NULL AS is_current
+        FROM versions
+        WHERE op <> 'DELETE'
+    ),
+    existing AS (
+        SELECT customer_id, valid_from, valid_to, row_hash, is_current
+        FROM customer_history
+        WHERE customer_id IN (SELECT customer_id FROM changed_keys)
+    )
+    SELECT COALESCE(d.customer_id, e.customer_id) AS customer_id,
+           COALESCE(d.valid_from, e.valid_from) AS valid_from,
+           d.first_name, d.last_name, d.email, d.street, d.city, d.state, d.country, d.row_hash,
+           d.valid_to, d.is_current,
+           d.customer_id IS NULL AS is_obsolete
+    FROM desired AS d
+    FULL OUTER JOIN existing AS e
+        ON e.customer_id = d.customer_id AND e.valid_from = d.valid_from
+    WHERE d.customer_id IS NULL
+       OR e.customer_id IS NULL
+       OR e.row_hash <> d.row_hash
+       OR e.is_current <> d.is_current
+       OR e.valid_to IS DISTINCT FROM d.valid_to
+) AS source
+ON target.customer_id = source.customer_id AND target.valid_from = source.valid_from
+WHEN MATCHED AND source.is_obsolete THEN DELETE
+WHEN MATCHED THEN UPDATE SET
+    first_name = source.first_name, last_name = source.last_name, email = source.email, street = source.street,
+    city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
+    valid_to = source.valid_to, is_current = source.is_current
+WHEN NOT MATCHED THEN INSERT
+    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current)
+    VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
+            source.state, source.country, source.row_hash, source.valid_from, source.valid_to, source.is_current);
+
+MERGE INTO customer AS target
+USING (
+    SELECT h.customer_id, h.first_name, h.last_name, h.email, h.street, h.city, h.state, h.country, h.row_hash,
+           h.valid_from AS updated_at, h.valid_to IS NOT NULL AS is_deleted, h.valid_to AS deleted_at
+    FROM customer_history AS h
+    WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
+    QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
+) AS source
+ON target.customer_id = source.customer_id
+WHEN MATCHED AND (target.row_hash <> source.row_hash
+                  OR target.updated_at <> source.updated_at
+                  OR target.is_deleted <> source.is_deleted
+                  OR target.deleted_at IS DISTINCT FROM source.deleted_at) THEN UPDATE SET
+    first_name = source.first_name, last_name = source.last_name, email = source.email, street = source.street,
+    city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
+    updated_at = source.updated_at, is_deleted = source.is_deleted, deleted_at = source.deleted_at
+WHEN NOT MATCHED THEN INSERT
+    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted, deleted_at)
+    VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
+            source.state, source.country, source.row_hash, source.updated_at, source.is_deleted, source.deleted_at);
+
+INSERT INTO customer_merge_log (source_file, row_count, merged_at)
+SELECT source_file, COUNT(*), CURRENT_TIMESTAMP
+FROM customer_raw_stream
+WHERE source_file NOT IN (SELECT source_file FROM customer_merge_log)
+GROUP BY source_file;
+-- customertrack:merge:end
+    COMMIT;
+    RETURN 'merged';
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+-- Keeps SCD1 and SCD2 converging while NiFi is stopped. The WHEN clause is evaluated without a warehouse, so an
+-- idle pipeline costs nothing; OVERLAP_POLICY defaults to NO_OVERLAP, so runs never overlap.
+CREATE TASK IF NOT EXISTS MERGE_CUSTOMER_CHANGES_TASK
+    WAREHOUSE = CUSTOMERTRACK_WH
+    SCHEDULE = '1 MINUTE'
+    SUSPEND_TASK_AFTER_NUM_FAILURES = 10
+    COMMENT = 'CustomerTrack: merge pending customer events every minute when there are any'
+    WHEN SYSTEM$STREAM_HAS_DATA('CUSTOMERTRACK.CORE.CUSTOMER_RAW_STREAM')
+AS
+    CALL MERGE_CUSTOMER_CHANGES();
+
+ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME;
+GRANT MONITOR, OPERATE ON TASK MERGE_CUSTOMER_CHANGES_TASK TO ROLE CUSTOMERTRACK_LOADER;
