@@ -120,13 +120,24 @@ WHEN NOT MATCHED THEN INSERT
 
 MERGE INTO customer AS target
 USING (
-    SELECT h.customer_id, h.first_name, h.last_name, h.email, h.street, h.city, h.state, h.country, h.row_hash,
-           h.valid_from AS updated_at, h.valid_to IS NOT NULL AS is_deleted, h.valid_to AS deleted_at
-    FROM customer_history AS h
-    WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
-    QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
+    WITH changed_keys AS (
+        SELECT DISTINCT customer_id FROM customer_raw_stream
+    ),
+    latest_versions AS (
+        SELECT h.*
+        FROM customer_history AS h
+        WHERE h.customer_id IN (SELECT customer_id FROM changed_keys)
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
+    )
+    SELECT k.customer_id, v.first_name, v.last_name, v.email, v.street, v.city, v.state, v.country, v.row_hash,
+           v.valid_from AS updated_at, v.valid_to IS NOT NULL AS is_deleted, v.valid_to AS deleted_at,
+           v.customer_id IS NULL AS has_no_version
+    FROM changed_keys AS k
+    LEFT JOIN latest_versions AS v ON v.customer_id = k.customer_id
 ) AS source
 ON target.customer_id = source.customer_id
+-- A customer whose only INSERT lost a tie to a DELETE at the same event time never existed: its row goes.
+WHEN MATCHED AND source.has_no_version THEN DELETE
 WHEN MATCHED AND (target.row_hash <> source.row_hash
                   OR target.updated_at <> source.updated_at
                   OR target.is_deleted <> source.is_deleted
@@ -134,7 +145,7 @@ WHEN MATCHED AND (target.row_hash <> source.row_hash
     first_name = source.first_name, last_name = source.last_name, email = source.email, street = source.street,
     city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
     updated_at = source.updated_at, is_deleted = source.is_deleted, deleted_at = source.deleted_at
-WHEN NOT MATCHED THEN INSERT
+WHEN NOT MATCHED AND NOT source.has_no_version THEN INSERT
     (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted, deleted_at)
     VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
             source.state, source.country, source.row_hash, source.updated_at, source.is_deleted, source.deleted_at);

@@ -1,0 +1,85 @@
+package io.customertrack.nifi.merge;
+
+import io.customertrack.nifi.customer.CustomerField;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Keeps the Java side and sql/ in step: the packed merge script, column sizes and the pipe's column order. */
+class SqlContractTest {
+
+    private static final Path SQL = Path.of("..", "sql");
+
+    private static String read(final String file) throws IOException {
+        return Files.readString(SQL.resolve(file), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void packedMergeScriptIsSql04Unchanged() throws IOException {
+        assertEquals(read("04_merge.sql"), DuckDbCustomerStore.resource(MergeScript.RESOURCE));
+        assertEquals(List.of(MergeScript.Step.values()).size(), MergeScript.statements().size());
+        assertTrue(MergeScript.statements().get(0).startsWith("MERGE INTO customer_history"));
+        assertTrue(MergeScript.statements().get(1).startsWith("MERGE INTO customer "));
+        assertTrue(MergeScript.statements().get(2).startsWith("INSERT INTO customer_merge_log"));
+    }
+
+    @Test
+    void validatorLimitsEqualTheSnowflakeColumnSizes() throws IOException {
+        for (final String[] table : new String[][]{{"02_ingest.sql", "CUSTOMER_RAW"}, {"03_scd_tables.sql", "CUSTOMER"}, {"03_scd_tables.sql", "CUSTOMER_HISTORY"}}) {
+            final Map<String, Integer> sizes = columnSizes(read(table[0]), table[1]);
+            for (final CustomerField field : CustomerField.values()) {
+                if (field == CustomerField.OP && !table[1].equals("CUSTOMER_RAW") || field == CustomerField.UPDATED_AT) {
+                    continue; // op exists only in the raw table; updated_at is a timestamp column
+                }
+                assertEquals(field.maxLength(), sizes.get(field.columnName()), table[1] + "." + field.columnName());
+            }
+        }
+    }
+
+    @Test
+    void pipeLoadsColumnsInTheCanonicalFieldOrder() throws IOException {
+        final Matcher copy = Pattern.compile("COPY INTO CUSTOMER_RAW \\(([^)]*)\\)").matcher(read("02_ingest.sql"));
+        assertTrue(copy.find());
+        final List<String> columns = Arrays.stream(copy.group(1).split(",")).map(String::strip).toList();
+        assertEquals(Arrays.stream(CustomerField.values()).map(CustomerField::columnName).toList(), columns.subList(0, CustomerField.values().length));
+    }
+
+    @Test
+    void everySqlFileDocumentsItselfAndIsIdempotent() throws IOException {
+        try (var files = Files.list(SQL)) {
+            for (final Path file : files.filter(f -> f.toString().endsWith(".sql")).sorted().toList()) {
+                final String text = Files.readString(file);
+                assertTrue(text.startsWith("-- ====="), file + " starts with its documentation block");
+                for (final String line : text.lines().filter(l -> l.startsWith("CREATE ")).toList()) {
+                    assertTrue(line.contains(" IF NOT EXISTS ") || line.startsWith("CREATE OR REPLACE PROCEDURE "),
+                            file + " re-runs must not fail or drop state: " + line);
+                }
+            }
+        }
+    }
+
+    /** VARCHAR(n) sizes, and NUMBER(19,0) as 19, of one CREATE TABLE IF NOT EXISTS block. */
+    private static Map<String, Integer> columnSizes(final String sql, final String table) {
+        final int start = sql.indexOf("CREATE TABLE IF NOT EXISTS " + table + " (");
+        assertTrue(start >= 0, table + " not found");
+        final String block = sql.substring(start, sql.indexOf("\n)", start));
+        final Map<String, Integer> sizes = new LinkedHashMap<>();
+        final Matcher column = Pattern.compile("(?m)^\\s+(\\w+)\\s+(?:VARCHAR|NUMBER)\\((\\d+)").matcher(block);
+        while (column.find()) {
+            sizes.put(column.group(1), Integer.parseInt(column.group(2)));
+        }
+        return sizes;
+    }
+}
