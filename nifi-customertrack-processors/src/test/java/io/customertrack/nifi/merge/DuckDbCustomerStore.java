@@ -73,21 +73,12 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         return runMerge(connection);
     }
 
+    /** Row counts of the three merge statements, from {@link MergeRunner}. */
     public static long[] runMerge(final Connection connection) throws SQLException {
-        final List<String> statements = MergeScript.statements();
-        final long[] counts = new long[statements.size()];
-        final boolean autoCommit = connection.getAutoCommit();
-        connection.setAutoCommit(false);
-        try (Statement statement = connection.createStatement()) {
-            for (int i = 0; i < statements.size(); i++) {
-                counts[i] = statement.executeLargeUpdate(statements.get(i));
-            }
-            connection.commit();
-        } catch (final SQLException e) {
-            connection.rollback();
-            throw e;
-        } finally {
-            connection.setAutoCommit(autoCommit);
+        final MergeRunner.Result result = MergeRunner.run(connection);
+        final long[] counts = new long[MergeScript.Step.values().length];
+        for (final MergeScript.Step step : MergeScript.Step.values()) {
+            counts[step.ordinal()] = result.step(step).affected();
         }
         return counts;
     }

@@ -1,0 +1,443 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.nifi.merge.MergeRunner;
+import io.customertrack.nifi.merge.MergeScript;
+import org.apache.nifi.annotation.behavior.InputRequirement;
+import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
+import org.apache.nifi.annotation.behavior.ReadsAttribute;
+import org.apache.nifi.annotation.behavior.ReadsAttributes;
+import org.apache.nifi.annotation.behavior.TriggerSerially;
+import org.apache.nifi.annotation.behavior.WritesAttribute;
+import org.apache.nifi.annotation.behavior.WritesAttributes;
+import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.SeeAlso;
+import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.dbcp.DBCPService;
+import org.apache.nifi.expression.ExpressionLanguageScope;
+import org.apache.nifi.flowfile.FlowFile;
+import org.apache.nifi.processor.AbstractProcessor;
+import org.apache.nifi.processor.ProcessContext;
+import org.apache.nifi.processor.ProcessSession;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.processor.exception.ProcessException;
+import org.apache.nifi.processor.util.StandardValidators;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+@PrimaryNodeOnly
+@TriggerSerially
+@InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
+@Tags({"customertrack", "snowflake", "snowpipe", "merge", "scd", "scd2", "cdc", "sql", "jdbc"})
+@CapabilityDescription("Makes the CustomerTrack SCD tables current as soon as files land. Takes the FlowFiles PutS3Object sent "
+        + "to S3, checks which of their files are loaded into CUSTOMER_RAW (waiting for Snowpipe, or loading them itself with "
+        + "COPY), runs the SCD1 + SCD2 merge from sql/04_merge.sql in one transaction, and routes each FlowFile to 'success' "
+        + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it. Files not yet "
+        + "loaded go to 'retry' (penalized) until the Load Wait Timeout, then to 'failure'. Connection problems roll the merge "
+        + "back and send the batch to 'retry'; SQL errors send it to 'failure' with the message. On Snowflake, every statement "
+        + "carries the Query Tag.")
+@SeeAlso(ValidateCustomerRecord.class)
+@ReadsAttributes({
+        @ReadsAttribute(attribute = "s3.key", description = "Object key written by PutS3Object (the default Staged File Name)"),
+        @ReadsAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Set by this processor on first sight")
+})
+@WritesAttributes({
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_STAGED_FILE, description = "The file name looked up in CUSTOMER_RAW.source_file"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Epoch millis when this processor first saw the FlowFile"),
+        @WritesAttribute(attribute = "merge.file.row.count", description = "Rows of this file that were merged"),
+        @WritesAttribute(attribute = "merge.merged.at", description = "When the merge that applied this file committed"),
+        @WritesAttribute(attribute = "merge.performed.by", description = "'this-run' if this processor's merge applied the file, "
+                + "'earlier-run' if the scheduled task or an earlier run had"),
+        @WritesAttribute(attribute = "merge.history.rows", description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
+        @WritesAttribute(attribute = "merge.customer.rows", description = "Rows of CUSTOMER the merge inserted, updated or removed (this-run only)"),
+        @WritesAttribute(attribute = "merge.history.versions.opened", description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.history.versions.changed", description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.history.versions.removed", description = "Versions a late event made redundant (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.customer.rows.inserted", description = "New customers in CUSTOMER (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.customer.rows.updated", description = "Changed or soft-deleted customers in CUSTOMER (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.files", description = "Files the merge applied (this-run only)"),
+        @WritesAttribute(attribute = "merge.query.id", description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
+        @WritesAttribute(attribute = "merge.duration.millis", description = "Duration of the merge transaction (this-run only)"),
+        @WritesAttribute(attribute = "merge.retry.reason", description = "Why the FlowFile went to retry"),
+        @WritesAttribute(attribute = "merge.failure.reason", description = "Why the FlowFile went to failure")
+})
+public class TriggerSnowflakeMerge extends AbstractProcessor {
+
+    static final String ATTR_STAGED_FILE = "snowflake.staged.file";
+    static final String ATTR_WAIT_STARTED = "merge.wait.started";
+    static final String ATTR_RETRY_REASON = "merge.retry.reason";
+    static final String ATTR_FAILURE_REASON = "merge.failure.reason";
+    static final String FILES_PLACEHOLDER = "{files}";
+
+    static final AllowableValue LOAD_SNOWPIPE = new AllowableValue("snowpipe", "Wait for Snowpipe",
+            "Snowpipe (AUTO_INGEST) loads the files; this processor waits until they appear in CUSTOMER_RAW.");
+    static final AllowableValue LOAD_COPY = new AllowableValue("copy", "COPY files",
+            "This processor loads files not yet in CUSTOMER_RAW with the Copy Statement, for accounts without S3 event "
+                    + "notifications (or emulators without pipes). COPY load metadata keeps a file from loading twice.");
+
+    public static final PropertyDescriptor CONNECTION_POOL = new PropertyDescriptor.Builder()
+            .name("Database Connection Pooling Service")
+            .description("Connection to the database holding CUSTOMER_RAW and the SCD tables, e.g. a DBCPConnectionPool or "
+                    + "SnowflakeComputingConnectionPool using snowflake-jdbc with key-pair authentication. Its default "
+                    + "database and schema must be the CustomerTrack ones.")
+            .identifiesControllerService(DBCPService.class)
+            .required(true)
+            .build();
+
+    public static final PropertyDescriptor LOAD_MODE = new PropertyDescriptor.Builder()
+            .name("Load Mode")
+            .description("Who loads the files into CUSTOMER_RAW.")
+            .allowableValues(LOAD_SNOWPIPE, LOAD_COPY)
+            .defaultValue(LOAD_SNOWPIPE.getValue())
+            .required(true)
+            .build();
+
+    public static final PropertyDescriptor STAGED_FILE_NAME = new PropertyDescriptor.Builder()
+            .name("Staged File Name")
+            .description("The name CUSTOMER_RAW.source_file holds for the FlowFile's file: METADATA$FILENAME, the path relative "
+                    + "to the stage URL. When the stage URL ends in a prefix, strip it, e.g. ${s3.key:substringAfter('customers/valid/')}.")
+            .required(true)
+            .defaultValue("${s3.key}")
+            .expressionLanguageSupported(ExpressionLanguageScope.FLOWFILE_ATTRIBUTES)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor COPY_STATEMENT = new PropertyDescriptor.Builder()
+            .name("Copy Statement")
+            .description("COPY used in the COPY files mode. " + FILES_PLACEHOLDER + " is replaced by the quoted, comma-separated "
+                    + "staged file names (quotes escaped). It must fill source_file, source_row_number and loaded_at as the pipe does.")
+            .required(true)
+            .defaultValue("""
+                    COPY INTO customer_raw (customer_id, first_name, last_name, email, street, city, state, country, op, updated_at,
+                                            source_file, source_row_number, loaded_at)
+                    FROM (SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+                                 METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME
+                          FROM @customer_stage)
+                    FILES = ({files})
+                    FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
+                    ON_ERROR = ABORT_STATEMENT""")
+            .dependsOn(LOAD_MODE, LOAD_COPY)
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor BATCH_SIZE = new PropertyDescriptor.Builder()
+            .name("Batch Size")
+            .description("Most FlowFiles handled by one merge. One merge per batch keeps warehouse time low.")
+            .required(true)
+            .defaultValue("100")
+            .addValidator(StandardValidators.createLongValidator(1, 10_000, true))
+            .build();
+
+    public static final PropertyDescriptor LOAD_WAIT_TIMEOUT = new PropertyDescriptor.Builder()
+            .name("Load Wait Timeout")
+            .description("How long a FlowFile may wait for its file to be loaded and merged before it goes to 'failure'. "
+                    + "Snowpipe usually loads within a minute; a file it skipped (see COPY_HISTORY) never arrives.")
+            .required(true)
+            .defaultValue("15 min")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor QUERY_TAG = new PropertyDescriptor.Builder()
+            .name("Query Tag")
+            .description("Snowflake QUERY_TAG set on the session for this processor's statements (and unset afterwards), so "
+                    + "they can be found in QUERY_HISTORY. Ignored on other databases. Empty: no tag.")
+            .required(false)
+            .defaultValue("customertrack:TriggerSnowflakeMerge")
+            .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
+            .build();
+
+    public static final Relationship REL_SUCCESS = new Relationship.Builder()
+            .name("success").description("The FlowFile's file is loaded and its rows are merged into CUSTOMER and CUSTOMER_HISTORY").build();
+    public static final Relationship REL_RETRY = new Relationship.Builder()
+            .name("retry").description("Not loaded or not merged yet, or the connection failed; penalized. Route back to this processor.").build();
+    public static final Relationship REL_FAILURE = new Relationship.Builder()
+            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, or an SQL error (message in merge.failure.reason)").build();
+
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CONNECTION_POOL, LOAD_MODE, STAGED_FILE_NAME, COPY_STATEMENT,
+            BATCH_SIZE, LOAD_WAIT_TIMEOUT, QUERY_TAG);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_RETRY, REL_FAILURE);
+
+    @Override
+    protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
+        return PROPERTIES;
+    }
+
+    @Override
+    public Set<Relationship> getRelationships() {
+        return RELATIONSHIPS;
+    }
+
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>();
+        if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue())) {
+            final String copy = context.getProperty(COPY_STATEMENT).getValue();
+            if (copy == null || !copy.contains(FILES_PLACEHOLDER)) {
+                results.add(new ValidationResult.Builder().subject(COPY_STATEMENT.getName()).valid(false)
+                        .explanation("must contain " + FILES_PLACEHOLDER + " where the file list goes").build());
+            }
+        }
+        return results;
+    }
+
+    @Override
+    public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
+        final List<FlowFile> flowFiles = session.get(context.getProperty(BATCH_SIZE).asInteger());
+        if (flowFiles.isEmpty()) {
+            return;
+        }
+        final long now = System.currentTimeMillis();
+        final Map<String, List<FlowFile>> byFile = new LinkedHashMap<>();
+        for (FlowFile flowFile : flowFiles) {
+            if (flowFile.getAttribute(ATTR_WAIT_STARTED) == null) {
+                flowFile = session.putAttribute(flowFile, ATTR_WAIT_STARTED, Long.toString(now));
+            }
+            final String stagedFile = context.getProperty(STAGED_FILE_NAME).evaluateAttributeExpressions(flowFile).getValue();
+            if (stagedFile == null || stagedFile.isBlank()) {
+                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON,
+                        "Staged File Name evaluated to an empty value; is the s3.key attribute missing?"), REL_FAILURE);
+                continue;
+            }
+            byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>()).add(session.putAttribute(flowFile, ATTR_STAGED_FILE, stagedFile));
+        }
+        if (byFile.isEmpty()) {
+            return;
+        }
+
+        final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
+        final Map<String, MergedFile> merged;
+        MergeRunner.Result mergeResult = null;
+        Set<String> mergedThisRun = Set.of();
+        try (Connection connection = pool.getConnection()) {
+            final boolean tagged = setQueryTag(context, connection);
+            try {
+                final Set<String> files = byFile.keySet();
+                Set<String> loaded = loadedFiles(connection, files);
+                if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue()) && loaded.size() < files.size()) {
+                    final Set<String> missing = new LinkedHashSet<>(files);
+                    missing.removeAll(loaded);
+                    copy(connection, context.getProperty(COPY_STATEMENT).getValue(), missing);
+                    loaded = loadedFiles(connection, files);
+                }
+                final Map<String, MergedFile> alreadyMerged = mergedFiles(connection, files);
+                if (!alreadyMerged.keySet().containsAll(loaded)) {
+                    mergeResult = MergeRunner.run(connection);
+                    merged = mergedFiles(connection, files);
+                    mergedThisRun = new LinkedHashSet<>(merged.keySet());
+                    mergedThisRun.removeAll(alreadyMerged.keySet());
+                    getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), mergeResult.durationMillis());
+                } else {
+                    merged = alreadyMerged;
+                }
+            } finally {
+                if (tagged) {
+                    unsetQueryTag(connection);
+                }
+            }
+        } catch (final SQLException e) {
+            routeAfterSqlError(context, session, byFile, e);
+            return;
+        } catch (final ProcessException e) {
+            // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
+            routeAll(session, byFile, REL_RETRY, ATTR_RETRY_REASON, "Cannot get a database connection: " + e.getMessage(), true);
+            getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
+            return;
+        }
+
+        final long timeoutMillis = context.getProperty(LOAD_WAIT_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS);
+        final Map<String, String> runAttributes = mergeResult == null ? Map.of() : runAttributes(mergeResult, mergedThisRun.size());
+        for (final Map.Entry<String, List<FlowFile>> entry : byFile.entrySet()) {
+            final MergedFile file = merged.get(entry.getKey());
+            for (final FlowFile flowFile : entry.getValue()) {
+                if (file != null) {
+                    final Map<String, String> attributes = new HashMap<>();
+                    attributes.put("merge.file.row.count", Long.toString(file.rowCount()));
+                    attributes.put("merge.merged.at", file.mergedAt());
+                    final boolean byThisRun = mergedThisRun.contains(entry.getKey());
+                    attributes.put("merge.performed.by", byThisRun ? "this-run" : "earlier-run");
+                    if (byThisRun) {
+                        attributes.putAll(runAttributes);
+                    }
+                    final FlowFile done = session.putAllAttributes(flowFile, attributes);
+                    session.getProvenanceReporter().modifyAttributes(done, "Rows of " + entry.getKey() + " merged into CUSTOMER and CUSTOMER_HISTORY");
+                    session.transfer(done, REL_SUCCESS);
+                } else {
+                    final long waited = now - Long.parseLong(flowFile.getAttribute(ATTR_WAIT_STARTED));
+                    if (waited >= timeoutMillis) {
+                        session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "File " + entry.getKey()
+                                + " was not loaded into CUSTOMER_RAW and merged within " + context.getProperty(LOAD_WAIT_TIMEOUT).getValue()
+                                + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)"), REL_FAILURE);
+                    } else {
+                        session.transfer(session.penalize(session.putAttribute(flowFile, ATTR_RETRY_REASON,
+                                "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet")), REL_RETRY);
+                    }
+                }
+            }
+        }
+    }
+
+    private record MergedFile(long rowCount, String mergedAt) {
+    }
+
+    private static Map<String, String> runAttributes(final MergeRunner.Result result, final int files) {
+        final Map<String, String> attributes = new HashMap<>();
+        final MergeRunner.StepResult history = result.step(MergeScript.Step.HISTORY_MERGE);
+        final MergeRunner.StepResult customer = result.step(MergeScript.Step.CUSTOMER_MERGE);
+        attributes.put("merge.history.rows", Long.toString(history.affected()));
+        attributes.put("merge.customer.rows", Long.toString(customer.affected()));
+        putIfKnown(attributes, "merge.history.versions.opened", history.inserted());
+        putIfKnown(attributes, "merge.history.versions.changed", history.updated());
+        putIfKnown(attributes, "merge.history.versions.removed", history.deleted());
+        putIfKnown(attributes, "merge.customer.rows.inserted", customer.inserted());
+        putIfKnown(attributes, "merge.customer.rows.updated", customer.updated());
+        attributes.put("merge.files", Integer.toString(files));
+        attributes.put("merge.duration.millis", Long.toString(result.durationMillis()));
+        if (!result.queryIds().isEmpty()) {
+            attributes.put("merge.query.id", String.join(",", result.queryIds()));
+        }
+        return attributes;
+    }
+
+    private static void putIfKnown(final Map<String, String> attributes, final String name, final long value) {
+        if (value >= 0) {
+            attributes.put(name, Long.toString(value));
+        }
+    }
+
+    private void routeAfterSqlError(final ProcessContext context, final ProcessSession session,
+                                    final Map<String, List<FlowFile>> byFile, final SQLException e) {
+        if (isConnectionProblem(e)) {
+            getLogger().warn("Connection problem during the merge; rolled back, FlowFiles to retry", e);
+            routeAll(session, byFile, REL_RETRY, ATTR_RETRY_REASON, "Connection problem, merge rolled back: " + e.getMessage(), true);
+            context.yield();
+        } else {
+            getLogger().error("SQL error during the merge; rolled back, FlowFiles to failure", e);
+            routeAll(session, byFile, REL_FAILURE, ATTR_FAILURE_REASON,
+                    "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage(), false);
+        }
+    }
+
+    private static void routeAll(final ProcessSession session, final Map<String, List<FlowFile>> byFile, final Relationship relationship,
+                                 final String attribute, final String reason, final boolean penalize) {
+        for (final List<FlowFile> flowFiles : byFile.values()) {
+            for (final FlowFile flowFile : flowFiles) {
+                final FlowFile updated = session.putAttribute(flowFile, attribute, reason);
+                session.transfer(penalize ? session.penalize(updated) : updated, relationship);
+            }
+        }
+    }
+
+    /** Errors after which the same statements may well succeed: the connection, not the SQL, was the problem. */
+    static boolean isConnectionProblem(final SQLException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLRecoverableException || cause instanceof SQLTransientException
+                    || cause instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Set<String> loadedFiles(final Connection connection, final Set<String> files) throws SQLException {
+        final Set<String> loaded = new LinkedHashSet<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT DISTINCT source_file FROM customer_raw WHERE source_file IN (" + placeholders(files.size()) + ")")) {
+            bind(query, files);
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    loaded.add(rs.getString(1));
+                }
+            }
+        }
+        return loaded;
+    }
+
+    private static Map<String, MergedFile> mergedFiles(final Connection connection, final Set<String> files) throws SQLException {
+        final Map<String, MergedFile> merged = new HashMap<>();
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE source_file IN (" + placeholders(files.size()) + ")")) {
+            bind(query, files);
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    merged.put(rs.getString(1), new MergedFile(rs.getLong(2), String.valueOf(rs.getObject(3))));
+                }
+            }
+        }
+        return merged;
+    }
+
+    private void copy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
+        final String sql = copyStatement.replace(FILES_PLACEHOLDER, quotedList(files));
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+        if (!connection.getAutoCommit()) {
+            connection.commit();
+        }
+        getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", files.size());
+    }
+
+    /** File names become SQL string literals: single quotes are doubled, so a name can never end the literal. */
+    static String quotedList(final Collection<String> files) {
+        final StringBuilder list = new StringBuilder();
+        for (final String file : files) {
+            if (!list.isEmpty()) {
+                list.append(", ");
+            }
+            list.append('\'').append(file.replace("'", "''")).append('\'');
+        }
+        return list.toString();
+    }
+
+    private boolean setQueryTag(final ProcessContext context, final Connection connection) throws SQLException {
+        final String tag = context.getProperty(QUERY_TAG).getValue();
+        if (tag == null || tag.isBlank() || !"Snowflake".equalsIgnoreCase(connection.getMetaData().getDatabaseProductName())) {
+            return false;
+        }
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("ALTER SESSION SET QUERY_TAG = '" + tag.replace("'", "''") + "'");
+        }
+        return true;
+    }
+
+    private void unsetQueryTag(final Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("ALTER SESSION UNSET QUERY_TAG");
+        } catch (final SQLException e) {
+            getLogger().debug("Could not unset QUERY_TAG on a pooled connection", e);
+        }
+    }
+
+    private static String placeholders(final int count) {
+        return String.join(", ", java.util.Collections.nCopies(count, "?"));
+    }
+
+    private static void bind(final PreparedStatement statement, final Set<String> values) throws SQLException {
+        int index = 1;
+        for (final String value : values) {
+            statement.setString(index++, value);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.ScdModel;
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TriggerSnowflakeMergeTest {
+
+    private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
+
+    /** A COPY for DuckDB: reads the listed CSV files the way the Snowflake pipe does, recording file name and row number. */
+    static final String DUCKDB_COPY = """
+            INSERT INTO customer_raw
+            SELECT customer_id, first_name, last_name, email, street, city, state, country, op,
+                   CAST(updated_at AS TIMESTAMP), filename,
+                   ROW_NUMBER() OVER (PARTITION BY filename), CURRENT_TIMESTAMP
+            FROM read_csv([{files}], header = true, filename = true, auto_detect = false,
+                          columns = {'customer_id': 'BIGINT', 'first_name': 'VARCHAR', 'last_name': 'VARCHAR',
+                                     'email': 'VARCHAR', 'street': 'VARCHAR', 'city': 'VARCHAR', 'state': 'VARCHAR',
+                                     'country': 'VARCHAR', 'op': 'VARCHAR', 'updated_at': 'VARCHAR'})""";
+
+    @TempDir
+    Path tempDir;
+
+    private DuckDbCustomerStore store;
+    private DuckDbConnectionPool pool;
+    private TestRunner runner;
+    private final List<CustomerEvent> allEvents = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        final String url = "jdbc:duckdb:" + tempDir.resolve("customertrack.duckdb");
+        store = new DuckDbCustomerStore(url);
+        runner = TestRunners.newTestRunner(TriggerSnowflakeMerge.class);
+        pool = new DuckDbConnectionPool();
+        runner.addControllerService("duckdb", pool);
+        runner.setProperty(pool, DuckDbConnectionPool.DATABASE_URL, url);
+        runner.enableControllerService(pool);
+        runner.setProperty(TriggerSnowflakeMerge.CONNECTION_POOL, "duckdb");
+    }
+
+    @AfterEach
+    void tearDown() throws SQLException {
+        runner.disableControllerService(pool);
+        store.close();
+    }
+
+    private static CustomerEvent event(final long id, final int minute, final String city) {
+        return CustomerEvent.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n" + id + "@example.com", "s", city, "st", "co");
+    }
+
+    private void snowpipeLoads(final String file, final CustomerEvent... events) throws SQLException {
+        store.load(file, List.of(events));
+        allEvents.addAll(List.of(events));
+    }
+
+    private void enqueueS3Object(final String key) {
+        runner.enqueue(new byte[0], Map.of("s3.bucket", "customertrack-data-lake", "s3.key", key, "filename", key));
+    }
+
+    private void assertTablesMatchModel() throws SQLException {
+        assertEquals(ScdModel.expected(allEvents), store.state());
+    }
+
+    @Test
+    void mergesLoadedFilesAndReportsPerFile() throws Exception {
+        snowpipeLoads("2026/01/01/a.csv", event(1, 0, "London"), event(2, 0, "Paris"), event(1, 5, "Rome"));
+        snowpipeLoads("2026/01/01/b.csv", event(2, 6, "Oslo"));
+        enqueueS3Object("2026/01/01/a.csv");
+        enqueueS3Object("2026/01/01/b.csv");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 2);
+        final MockFlowFile a = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        a.assertAttributeEquals("snowflake.staged.file", "2026/01/01/a.csv");
+        a.assertAttributeEquals("merge.file.row.count", "3");
+        a.assertAttributeEquals("merge.performed.by", "this-run");
+        a.assertAttributeEquals("merge.history.rows", "4");
+        a.assertAttributeEquals("merge.customer.rows", "2");
+        a.assertAttributeEquals("merge.files", "2");
+        assertNotNull(a.getAttribute("merge.duration.millis"));
+        assertNotNull(a.getAttribute("merge.merged.at"));
+        assertNull(a.getAttribute("merge.query.id"), "DuckDB has no Snowflake query ids");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).get(1).assertAttributeEquals("merge.file.row.count", "1");
+        assertTablesMatchModel();
+        assertEquals(2, runner.getProvenanceEvents().size());
+    }
+
+    @Test
+    void fileNotYetLoadedIsRetriedWithPenaltyThenMergedOnceLoaded() throws Exception {
+        enqueueS3Object("late.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+        final MockFlowFile waiting = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
+        assertTrue(waiting.isPenalized());
+        waiting.assertAttributeEquals("merge.retry.reason", "File late.csv is not loaded into CUSTOMER_RAW yet");
+        final String waitStarted = waiting.getAttribute("merge.wait.started");
+        assertNotNull(waitStarted);
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
+
+        snowpipeLoads("late.csv", event(7, 0, "Lima"));
+        runner.clearTransferState();
+        runner.enqueue(waiting);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("merge.wait.started", waitStarted);
+        assertTablesMatchModel();
+    }
+
+    @Test
+    void givesUpAfterTheLoadWaitTimeout() {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_WAIT_TIMEOUT, "10 min");
+        final long elevenMinutesAgo = System.currentTimeMillis() - 11 * 60_000L;
+        runner.enqueue(new byte[0], Map.of("s3.key", "never.csv", "merge.wait.started", Long.toString(elevenMinutesAgo)));
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        assertTrue(reason.startsWith("File never.csv was not loaded into CUSTOMER_RAW and merged within 10 min"), reason);
+    }
+
+    @Test
+    void fileAlreadyMergedByTheScheduledTaskSucceedsWithoutAnotherMerge() throws Exception {
+        snowpipeLoads("task.csv", event(3, 0, "Kyiv"));
+        store.merge(); // the Snowflake task got there first
+        enqueueS3Object("task.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        flowFile.assertAttributeEquals("merge.performed.by", "earlier-run");
+        flowFile.assertAttributeNotExists("merge.history.rows");
+        flowFile.assertAttributeEquals("merge.file.row.count", "1");
+    }
+
+    @Test
+    void connectionLossMidMergeRollsBackAndRetriesWithoutLosingOrDoublingRows() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"), event(1, 1, "Paris"), event(2, 0, "Rome"));
+        pool.dropConnectionOn("MERGE INTO customer "); // after the SCD2 merge ran, before SCD1
+        enqueueS3Object("a.csv");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+        final MockFlowFile retried = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
+        assertTrue(retried.isPenalized());
+        assertTrue(retried.getAttribute("merge.retry.reason").contains("Simulated network failure"));
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history"), "the SCD2 merge was rolled back");
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"), "the file stays pending");
+
+        pool.dropConnectionOn(null);
+        runner.clearTransferState();
+        runner.enqueue(retried);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        assertEquals(3, store.count("SELECT COUNT(*) FROM customer_history"));
+        assertTablesMatchModel();
+    }
+
+    @Test
+    void sqlErrorGoesToFailureWithTheMessage() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"));
+        store.connection().createStatement().execute("DROP TABLE customer_history");
+        enqueueS3Object("a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        assertTrue(reason.startsWith("SQL error") && reason.contains("customer_history"), reason);
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
+    }
+
+    @Test
+    void missingS3KeyIsAClearFailure() {
+        runner.enqueue(new byte[0]);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst()
+                .assertAttributeEquals("merge.failure.reason", "Staged File Name evaluated to an empty value; is the s3.key attribute missing?");
+    }
+
+    @Test
+    void copyModeLoadsMissingFilesOnceAndReplaysChangeNothing() throws Exception {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, DUCKDB_COPY);
+        final Path file = tempDir.resolve("o'brien.csv"); // a quote in the name must not break the COPY
+        Files.writeString(file, GenerateFakeCustomerTest.HEADER + "\n"
+                + "5,Ada,Lovelace,ada@example.com,s,London,st,co,INSERT,2026-01-31T12:00:00.000000Z\n"
+                + "5,Ada,Lovelace,ada@example.com,s,Paris,st,co,UPDATE,2026-01-31T12:05:00.000000Z\n");
+        enqueueS3Object(file.toString());
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_raw"));
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_history"));
+
+        runner.clearTransferState();
+        enqueueS3Object(file.toString()); // the same S3 object announced again
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("merge.performed.by", "earlier-run");
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_raw"), "not loaded twice");
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_history"));
+    }
+
+    @Test
+    void copyStatementMustHaveTheFilesPlaceholder() {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, "COPY INTO customer_raw FROM @customer_stage");
+        runner.assertNotValid();
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, DUCKDB_COPY);
+        runner.assertValid();
+    }
+
+    @Test
+    void fileNamesAreQuotedAsLiterals() {
+        assertEquals("'a.csv', 'it''s.csv', ''');DROP TABLE customer;--'",
+                TriggerSnowflakeMerge.quotedList(List.of("a.csv", "it's.csv", "');DROP TABLE customer;--")));
+    }
+
+    @Test
+    void connectionProblemsAreToldApartFromSqlErrors() {
+        assertTrue(TriggerSnowflakeMerge.isConnectionProblem(new java.sql.SQLRecoverableException("reset")));
+        assertTrue(TriggerSnowflakeMerge.isConnectionProblem(new SQLException("JDBC driver encountered communication error", "08001")));
+        assertFalse(TriggerSnowflakeMerge.isConnectionProblem(new SQLException("SQL compilation error", "42S02")));
+    }
+}
