@@ -3,17 +3,13 @@ package io.customertrack.nifi.customer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
  * Record-level rules for customer change events. Pure Java so the rules can be tested without NiFi,
@@ -25,13 +21,9 @@ public final class CustomerRecordValidator {
 
     /** Earliest event time accepted: anything older is a broken clock or a mangled value, not a customer event. */
     static final Instant EARLIEST_EVENT_TIME = Instant.parse("1900-01-01T00:00:00Z");
+    private static final long EARLIEST_EVENT_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, EARLIEST_EVENT_TIME);
 
-    private static final Pattern POSITIVE_INTEGER = Pattern.compile("[0-9]{1,19}");
-    // Practical address syntax (RFC 5322 dot-atom local part, LDH domain labels, alphabetic TLD).
-    // Bounded label lengths keep the regex linear on hostile input; length is checked before it runs.
-    private static final Pattern EMAIL = Pattern.compile(
-            "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                    + "@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z]{2,63}");
+    private static final String LOCAL_PART_SYMBOLS = "!#$%&'*+/=?^_`{|}~-";
 
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
@@ -47,9 +39,14 @@ public final class CustomerRecordValidator {
     }
 
     /** Outcome for one record: the (possibly normalised) values in {@link CustomerField} order, and the violations. */
-    public record Result(String[] values, List<Violation> violations) {
+    public record Result(String[] values, List<Violation> violations, boolean changed) {
         public boolean isValid() {
             return violations.isEmpty();
+        }
+
+        /** Whether any value differs from the raw input (normalised, or rewritten to its canonical form). */
+        public boolean isChanged() {
+            return changed;
         }
 
         public String value(final CustomerField field) {
@@ -70,6 +67,7 @@ public final class CustomerRecordValidator {
     }
 
     private final Duration maxFutureSkew;
+    private final long maxFutureSkewMillis;
     private final boolean normalize;
     private final Clock clock;
 
@@ -80,6 +78,7 @@ public final class CustomerRecordValidator {
      */
     public CustomerRecordValidator(final Duration maxFutureSkew, final boolean normalize, final Clock clock) {
         this.maxFutureSkew = maxFutureSkew;
+        this.maxFutureSkewMillis = maxFutureSkew.toMillis();
         this.normalize = normalize;
         this.clock = clock;
     }
@@ -87,22 +86,20 @@ public final class CustomerRecordValidator {
     /**
      * Validates one record.
      *
-     * @param valueOf          the record's value of a field by name, as a string, or null when absent
-     * @param unexpectedFields names of fields the record carries that are not customer fields
+     * @param rawValues        the record's values in {@link CustomerField} order, null where absent; not modified
+     * @param unexpectedFields names of fields the record carries, with a value, that are not customer fields
      */
-    public Result validate(final Function<String, String> valueOf, final Collection<String> unexpectedFields) {
+    public Result validate(final String[] rawValues, final Collection<String> unexpectedFields) {
         final CustomerField[] fields = CustomerField.values();
         final String[] values = new String[fields.length];
         for (final CustomerField field : fields) {
-            values[field.ordinal()] = normalize(field, valueOf.apply(field.columnName()));
+            values[field.ordinal()] = normalize(field, rawValues[field.ordinal()]);
         }
 
         final List<Violation> violations = new ArrayList<>(0);
         for (final String unexpected : unexpectedFields) {
-            if (valueOf.apply(unexpected) != null) {
-                violations.add(new Violation(unexpected, "unexpected_field",
-                        "is not a customer field (the record has more values than the customer schema)"));
-            }
+            violations.add(new Violation(unexpected, "unexpected_field",
+                    "is not a customer field (the record has more values than the customer schema)"));
         }
 
         final boolean isDelete = "DELETE".equals(values[CustomerField.OP.ordinal()]);
@@ -123,7 +120,11 @@ public final class CustomerRecordValidator {
                 continue;
             }
             switch (field) {
-                case CUSTOMER_ID -> checkCustomerId(value, violations);
+                case CUSTOMER_ID -> {
+                    if (checkCustomerId(value, violations) && value.charAt(0) == '0') {
+                        values[field.ordinal()] = Long.toString(Long.parseLong(value)); // leading zeros
+                    }
+                }
                 case EMAIL -> checkEmail(value, violations);
                 case OP -> checkOperation(value, violations);
                 case UPDATED_AT -> values[field.ordinal()] = checkEventTime(value, violations);
@@ -131,7 +132,11 @@ public final class CustomerRecordValidator {
                 }
             }
         }
-        return new Result(values, violations);
+        boolean changed = false;
+        for (int i = 0; i < values.length && !changed; i++) {
+            changed = values[i] != rawValues[i]; // normalising and canonicalising return the same instance when nothing changes
+        }
+        return new Result(values, violations, changed);
     }
 
     private String normalize(final CustomerField field, final String value) {
@@ -148,6 +153,9 @@ public final class CustomerRecordValidator {
 
     /** Rejects control characters and U+FFFD, which a reader substitutes for bytes that are not valid in the charset. */
     private static boolean checkCharacters(final CustomerField field, final String value, final List<Violation> violations) {
+        if (isPlainText(value)) {
+            return true;
+        }
         for (int i = 0; i < value.length(); i++) {
             final char c = value.charAt(i);
             if (c == '\uFFFD') {
@@ -164,8 +172,20 @@ public final class CustomerRecordValidator {
         return true;
     }
 
-    private static void checkCustomerId(final String value, final List<Violation> violations) {
-        boolean positive = POSITIVE_INTEGER.matcher(value).matches();
+    /** The common case in one tight loop: printable characters only (no C0/C1 controls, DEL or U+FFFD). */
+    private static boolean isPlainText(final String value) {
+        final int length = value.length();
+        for (int i = 0; i < length; i++) {
+            final char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\uFFFD') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean checkCustomerId(final String value, final List<Violation> violations) {
+        boolean positive = value.length() <= 19 && value.chars().allMatch(c -> c >= '0' && c <= '9');
         if (positive) {
             try {
                 positive = Long.parseLong(value) > 0;
@@ -177,12 +197,66 @@ public final class CustomerRecordValidator {
             violations.add(new Violation("customer_id", "not_positive_integer",
                     "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'"));
         }
+        return positive;
     }
 
     private static void checkEmail(final String value, final List<Violation> violations) {
-        if (!EMAIL.matcher(value).matches()) {
+        if (!isEmailAddress(value)) {
             violations.add(new Violation("email", "invalid_syntax", "is not a syntactically valid address: '" + abbreviate(value) + "'"));
         }
+    }
+
+    /**
+     * Practical address syntax: an RFC 5322 dot-atom local part of at most 64 characters, '@', then at least two
+     * LDH labels (1-63 characters, no leading or trailing hyphen) ending in an alphabetic top-level domain.
+     * A linear scan rather than a regex: it runs for every record and must stay linear on hostile input.
+     */
+    static boolean isEmailAddress(final String value) {
+        final int at = value.indexOf('@');
+        if (at < 1 || at > 64 || at != value.lastIndexOf('@')) {
+            return false;
+        }
+        char previous = '.';
+        for (int i = 0; i < at; i++) {
+            final char c = value.charAt(i);
+            if (c == '.') {
+                if (previous == '.') {
+                    return false; // leading dot or two dots in a row
+                }
+            } else if (!isAsciiLetterOrDigit(c) && LOCAL_PART_SYMBOLS.indexOf(c) < 0) {
+                return false;
+            }
+            previous = c;
+        }
+        if (previous == '.') {
+            return false;
+        }
+        int labelStart = at + 1;
+        int labels = 0;
+        boolean tldAlphabetic = true;
+        for (int i = at + 1; i <= value.length(); i++) {
+            if (i == value.length() || value.charAt(i) == '.') {
+                final int labelLength = i - labelStart;
+                if (labelLength < 1 || labelLength > 63 || value.charAt(labelStart) == '-' || value.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labels++;
+                tldAlphabetic = true;
+                for (int j = labelStart; j < i; j++) {
+                    final char c = value.charAt(j);
+                    if (!isAsciiLetterOrDigit(c) && c != '-') {
+                        return false;
+                    }
+                    tldAlphabetic &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                }
+                labelStart = i + 1;
+            }
+        }
+        return labels >= 2 && tldAlphabetic && value.length() - value.lastIndexOf('.') - 1 >= 2;
+    }
+
+    private static boolean isAsciiLetterOrDigit(final char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     private static void checkOperation(final String value, final List<Violation> violations) {
@@ -193,38 +267,25 @@ public final class CustomerRecordValidator {
 
     /** Returns the event time in the canonical UTC form, or the original value when it is rejected. */
     private String checkEventTime(final String value, final List<Violation> violations) {
-        final Instant eventTime;
+        final long eventMicros;
         try {
-            eventTime = parseEventTime(value);
+            eventMicros = EventTimes.parseMicros(value);
         } catch (final DateTimeParseException e) {
             violations.add(new Violation("updated_at", "unparseable",
                     "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'"));
             return value;
         }
-        final Instant latest = clock.instant().plus(maxFutureSkew);
-        if (eventTime.isAfter(latest)) {
+        final long latestMicros = (clock.millis() + maxFutureSkewMillis) * 1000L;
+        if (eventMicros > latestMicros) {
             violations.add(new Violation("updated_at", "in_future",
                     "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew));
             return value;
         }
-        if (eventTime.isBefore(EARLIEST_EVENT_TIME)) {
+        if (eventMicros < EARLIEST_EVENT_MICROS) {
             violations.add(new Violation("updated_at", "too_old", "is " + value + ", before " + EARLIEST_EVENT_TIME));
             return value;
         }
-        return EventTimes.format(eventTime);
-    }
-
-    /** Accepts ISO-8601 with Z or an offset, a space instead of T, and no zone (read as UTC). */
-    static Instant parseEventTime(final String value) {
-        String text = value;
-        if (text.length() > 10 && text.charAt(10) == ' ') {
-            text = text.substring(0, 10) + 'T' + text.substring(11);
-        }
-        try {
-            return OffsetDateTime.parse(text).toInstant();
-        } catch (final DateTimeParseException withoutOffset) {
-            return LocalDateTime.parse(text).toInstant(ZoneOffset.UTC);
-        }
+        return EventTimes.isCanonical(value) ? value : EventTimes.formatMicros(eventMicros);
     }
 
     private static String abbreviate(final String value) {

@@ -1,15 +1,22 @@
 package io.customertrack.nifi.customer;
 
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
-/** The one textual form of event times in CustomerTrack files: UTC, microsecond precision, e.g. 2026-01-31T12:00:00.000000Z. */
+/**
+ * The one textual form of event times in CustomerTrack files: UTC, microsecond precision, e.g. 2026-01-31T12:00:00.000000Z.
+ * Parsing and formatting are hand-written for the common shapes because they run for every record on the hot path
+ * (java.time's formatters cost several times more); anything unusual falls back to java.time.
+ */
 public final class EventTimes {
 
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
+    private static final int CANONICAL_LENGTH = "2026-01-31T12:00:00.000000Z".length();
 
     private EventTimes() {
     }
@@ -18,14 +25,138 @@ public final class EventTimes {
         return formatMicros(ChronoUnit.MICROS.between(Instant.EPOCH, instant));
     }
 
-    /** Formats microseconds since the epoch. */
+    /** Formats microseconds since the epoch (years 0000-9999). */
     public static String formatMicros(final long epochMicros) {
         final long epochSecond = Math.floorDiv(epochMicros, 1_000_000L);
         final int micros = (int) Math.floorMod(epochMicros, 1_000_000L);
-        final StringBuilder text = new StringBuilder(27);
-        text.append(SECONDS.format(LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC))).append('.');
-        final String fraction = Integer.toString(micros);
-        text.append("000000", 0, 6 - fraction.length()).append(fraction).append('Z');
-        return text.toString();
+        final long epochDay = Math.floorDiv(epochSecond, 86_400L);
+        final int secondOfDay = (int) Math.floorMod(epochSecond, 86_400L);
+        final LocalDate date = LocalDate.ofEpochDay(epochDay);
+        final char[] text = new char[CANONICAL_LENGTH];
+        digits(text, 0, date.getYear(), 4);
+        text[4] = '-';
+        digits(text, 5, date.getMonthValue(), 2);
+        text[7] = '-';
+        digits(text, 8, date.getDayOfMonth(), 2);
+        text[10] = 'T';
+        digits(text, 11, secondOfDay / 3600, 2);
+        text[13] = ':';
+        digits(text, 14, secondOfDay / 60 % 60, 2);
+        text[16] = ':';
+        digits(text, 17, secondOfDay % 60, 2);
+        text[19] = '.';
+        digits(text, 20, micros, 6);
+        text[26] = 'Z';
+        return new String(text);
+    }
+
+    /** Whether {@code text} is already in the canonical form (so it can be written unchanged once parsed). */
+    static boolean isCanonical(final String text) {
+        return text.length() == CANONICAL_LENGTH && text.charAt(10) == 'T' && text.charAt(19) == '.' && text.charAt(26) == 'Z';
+    }
+
+    /**
+     * Parses ISO-8601 with 'Z' or an offset, 'T' or a space between date and time, or no zone (read as UTC), into
+     * microseconds since the epoch. Digits beyond microseconds are dropped.
+     *
+     * @throws DateTimeParseException when the text is not such a timestamp
+     */
+    public static long parseMicros(final String text) {
+        final long fast = parseCommonShape(text);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
+        String iso = text;
+        if (iso.length() > 10 && iso.charAt(10) == ' ') {
+            iso = iso.substring(0, 10) + 'T' + iso.substring(11);
+        }
+        Instant instant;
+        try {
+            instant = OffsetDateTime.parse(iso).toInstant();
+        } catch (final DateTimeParseException withoutOffset) {
+            instant = LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
+        }
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    /** yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z|±HH:mm]; returns Long.MIN_VALUE when the text has another shape. */
+    private static long parseCommonShape(final String s) {
+        final int length = s.length();
+        if (length < 19 || s.charAt(4) != '-' || s.charAt(7) != '-' || (s.charAt(10) != 'T' && s.charAt(10) != ' ')
+                || s.charAt(13) != ':' || s.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        final int year = number(s, 0, 4);
+        final int month = number(s, 5, 2);
+        final int day = number(s, 8, 2);
+        final int hour = number(s, 11, 2);
+        final int minute = number(s, 14, 2);
+        final int second = number(s, 17, 2);
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        int position = 19;
+        long micros = 0;
+        if (position < length && s.charAt(position) == '.') {
+            position++;
+            int fractionDigits = 0;
+            while (position < length && Character.isDigit(s.charAt(position))) {
+                if (fractionDigits < 6) {
+                    micros = micros * 10 + (s.charAt(position) - '0');
+                }
+                fractionDigits++;
+                position++;
+            }
+            if (fractionDigits == 0 || fractionDigits > 9) {
+                return Long.MIN_VALUE;
+            }
+            for (int i = fractionDigits; i < 6; i++) {
+                micros *= 10;
+            }
+        }
+        int offsetSeconds = 0;
+        if (position < length) {
+            final char zone = s.charAt(position);
+            if (zone == 'Z' && position + 1 == length) {
+                offsetSeconds = 0;
+            } else if ((zone == '+' || zone == '-') && position + 6 == length && s.charAt(position + 3) == ':') {
+                final int offsetHours = number(s, position + 1, 2);
+                final int offsetMinutes = number(s, position + 4, 2);
+                if (offsetHours < 0 || offsetHours > 18 || offsetMinutes < 0 || offsetMinutes > 59) {
+                    return Long.MIN_VALUE;
+                }
+                offsetSeconds = (zone == '+' ? 1 : -1) * (offsetHours * 3600 + offsetMinutes * 60);
+            } else {
+                return Long.MIN_VALUE;
+            }
+        }
+        final long epochDay;
+        try {
+            epochDay = LocalDate.of(year, month, day).toEpochDay(); // rejects 2026-02-30
+        } catch (final DateTimeException e) {
+            throw new DateTimeParseException(e.getMessage(), s, 0);
+        }
+        final long epochSecond = epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
+        return epochSecond * 1_000_000L + micros;
+    }
+
+    private static int number(final String s, final int start, final int digits) {
+        int value = 0;
+        for (int i = start; i < start + digits; i++) {
+            final char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
+    }
+
+    private static void digits(final char[] text, final int start, final int value, final int width) {
+        int remaining = value;
+        for (int i = start + width - 1; i >= start; i--) {
+            text[i] = (char) ('0' + remaining % 10);
+            remaining /= 10;
+        }
     }
 }

@@ -20,6 +20,7 @@ import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
+import org.apache.nifi.serialization.record.RawRecordWriter;
 import org.apache.nifi.serialization.RecordReader;
 import org.apache.nifi.serialization.RecordReaderFactory;
 import org.apache.nifi.serialization.RecordSetWriter;
@@ -128,7 +129,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
     private static final List<PropertyDescriptor> PROPERTIES =
             List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
-    private static final Set<String> KNOWN_FIELDS = knownFieldNames();
+    private static final Map<String, CustomerField> FIELDS_BY_NAME = fieldsByName();
 
     private volatile CustomerRecordValidator validator;
 
@@ -171,13 +172,15 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             RecordSchema invalidSchema = null;
             Record record;
             // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
-            while ((record = reader.nextRecord(true, false)) != null) {
+            // No type coercion: the rules read values as text.
+            while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
                 final Record input = record;
-                final List<String> unexpected = unexpectedFields(input);
-                final CustomerRecordValidator.Result result = validator.validate(input::getAsString, unexpected);
+                final String[] rawValues = new String[CustomerField.values().length];
+                final List<String> unexpected = readValues(input, rawValues);
+                final CustomerRecordValidator.Result result = validator.validate(rawValues, unexpected);
                 if (result.isValid()) {
-                    valid.write(validSchema, toCanonicalRecord(validSchema, result));
+                    valid.write(validSchema, result.isChanged() ? toCanonicalRecord(input, rawValues, result) : input);
                 } else {
                     if (invalidSchema == null) {
                         invalidSchema = CustomerSchema.withValidationErrors(reader.getSchema());
@@ -212,40 +215,58 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         session.remove(flowFile);
     }
 
-    private static List<String> unexpectedFields(final Record record) {
+    /**
+     * Copies each customer field's value, as text, into {@code rawValues} and returns the fields outside the customer
+     * schema that carry a value (e.g. extra CSV columns). One pass over the record's own map: record look-ups by
+     * name through the schema cost more than the rules themselves.
+     */
+    private static List<String> readValues(final Record record, final String[] rawValues) {
         List<String> unexpected = List.of();
-        for (final String name : record.getRawFieldNames()) {
-            if (!KNOWN_FIELDS.contains(name)) {
+        for (final Map.Entry<String, Object> entry : record.toMap().entrySet()) {
+            final Object value = entry.getValue();
+            final CustomerField field = FIELDS_BY_NAME.get(entry.getKey());
+            if (field != null) {
+                rawValues[field.ordinal()] = value == null ? null : value.toString();
+            } else if (value != null && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(entry.getKey())) {
                 if (unexpected.isEmpty()) {
                     unexpected = new ArrayList<>(1);
                 }
-                unexpected.add(name);
+                unexpected.add(entry.getKey());
             }
         }
         return unexpected;
     }
 
-    private static Record toCanonicalRecord(final RecordSchema schema, final CustomerRecordValidator.Result result) {
-        final Map<String, Object> values = new HashMap<>(16);
+    /**
+     * The valid record as the writer should see it. The input record is reused (writers take values by the writer
+     * schema's field names, so its canonical order applies) with only the values the validator changed replaced:
+     * cheaper than building a new record for every row.
+     */
+    private static Record toCanonicalRecord(final Record input, final String[] rawValues, final CustomerRecordValidator.Result result) {
         for (final CustomerField field : CustomerField.values()) {
             final String value = result.value(field);
+            final String original = rawValues[field.ordinal()];
             if (field == CustomerField.CUSTOMER_ID) {
-                values.put(field.columnName(), Long.parseLong(value));
-            } else {
+                final long id = Long.parseLong(value);
+                if (!Long.toString(id).equals(original)) {
+                    input.setValue(field.columnName(), id); // e.g. leading zeros
+                }
+            } else if (value == null || value.isEmpty()) {
                 // Empty optional values of DELETE events are written as nulls, which CSV writes as empty fields.
-                values.put(field.columnName(), value == null || value.isEmpty() ? null : value);
+                if (original != null) {
+                    input.setValue(field.columnName(), null);
+                }
+            } else if (!value.equals(original)) {
+                input.setValue(field.columnName(), value);
             }
         }
-        return new MapRecord(schema, values);
+        return input;
     }
 
     private static Record toInvalidRecord(final RecordSchema schema, final Record input, final CustomerRecordValidator.Result result) {
-        final Map<String, Object> values = new LinkedHashMap<>();
-        for (final String name : input.getRawFieldNames()) {
-            values.put(name, input.getAsString(name));
-        }
+        final Map<String, Object> values = new LinkedHashMap<>(input.toMap());
         values.put(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
-        return new MapRecord(schema, values);
+        return new MapRecord(schema, values, false, false); // keep every input value as it was, unchecked
     }
 
     private static String summarize(final Map<String, Integer> counts) {
@@ -272,13 +293,12 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         return message.isEmpty() ? error.getClass().getName() : message.toString();
     }
 
-    private static Set<String> knownFieldNames() {
-        final Set<String> names = new java.util.HashSet<>();
+    private static Map<String, CustomerField> fieldsByName() {
+        final Map<String, CustomerField> fields = new HashMap<>();
         for (final CustomerField field : CustomerField.values()) {
-            names.add(field.columnName());
+            fields.put(field.columnName(), field);
         }
-        names.add(CustomerSchema.VALIDATION_ERRORS_FIELD);
-        return Set.copyOf(names);
+        return Map.copyOf(fields);
     }
 
     /** A child FlowFile and its record writer, created on the first record routed to it. */
@@ -305,7 +325,13 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 writer = writerFactory.createWriter(getLogger(), schema, out, child);
                 writer.beginRecordSet();
             }
-            writer.write(record);
+            // Raw writing skips per-field schema coercion (as ValidateRecord does). A valid record holds only customer
+            // fields, so the writer still lays them out in its (canonical) schema order.
+            if (writer instanceof RawRecordWriter rawWriter) {
+                rawWriter.writeRawRecord(record);
+            } else {
+                writer.write(record);
+            }
             count++;
         }
 

@@ -1,0 +1,28 @@
+package io.customertrack.nifi.bench;
+
+import java.util.Arrays;
+
+/**
+ * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
+ * side by side in this run. Arguments: {@code all} (default), {@code processors} or {@code merge}; the system property
+ * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes.
+ */
+public final class Benchmarks {
+
+    private Benchmarks() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final String which = args.length > 0 ? args[0] : "all";
+        System.out.printf("CustomerTrack benchmarks on %d cores, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.version());
+        if (which.equals("all") || which.equals("processors")) {
+            ProcessorBenchmarks.run(5, 15);
+        }
+        if (which.equals("all") || which.equals("merge")) {
+            final int[] sizes = Arrays.stream(System.getProperty("bench.sizes", "10000,100000,1000000").split(","))
+                    .map(String::strip).mapToInt(Integer::parseInt).toArray();
+            MergeBenchmark.run(sizes, 2, 5);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.customertrack.nifi.bench;
+
+import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.MergeRunner;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+
+/**
+ * Merge throughput on DuckDB: 10k-event batches merged into customer tables of 10k, 100k and 1M rows.
+ * Candidate: sql/04_merge.sql (every version, late events, deletes, no-op detection, replay-safe).
+ * Baseline: the tutorial's two-step design: MERGE the batch into CUSTOMER (latest row per key, the least it needs to
+ * run at all), then write history from the changed rows (close the current version, insert the new one), then
+ * TRUNCATE the raw table. Both start from identical tables and merge identical batches.
+ */
+final class MergeBenchmark {
+
+    static final int BATCH_EVENTS = 10_000;
+
+    private MergeBenchmark() {
+    }
+
+    static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
+        for (final int size : tableSizes) {
+            try (DuckDbCustomerStore store = new DuckDbCustomerStore()) {
+                final Connection db = store.connection();
+                seed(db, size);
+                final int[] batch = {0};
+                Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers (events)", size),
+                        () -> {
+                            loadBatch(db, "customer_raw", "'batch-" + batch[0] + ".csv'", size, batch[0]);
+                            MergeRunner.run(db);
+                            return BATCH_EVENTS;
+                        },
+                        () -> {
+                            loadBatch(db, "tutorial_raw", "'batch-" + batch[0]++ + ".csv'", size, batch[0]);
+                            tutorialMerge(db);
+                            return BATCH_EVENTS;
+                        }, warmup, rounds);
+            }
+        }
+    }
+
+    /** Both designs start with {@code size} customers, one version each. */
+    private static void seed(final Connection db, final int size) throws SQLException {
+        try (Statement sql = db.createStatement()) {
+            sql.execute("INSERT INTO customer_raw SELECT i, 'First' || i, 'Last' || i, 'c' || i || '@example.com', i || ' Main St', "
+                    + "'City' || (i % 500), 'State' || (i % 50), 'United States', 'INSERT', TIMESTAMP '2025-01-01' + to_microseconds(i), "
+                    + "'seed.csv', i, now() FROM range(1, " + (size + 1) + ") t(i)");
+            MergeRunner.run(db);
+            sql.execute("CREATE TABLE tutorial_raw AS SELECT * FROM customer_raw WHERE false");
+            sql.execute("CREATE TABLE tutorial_customer AS SELECT * FROM customer");
+            sql.execute("CREATE TABLE tutorial_history AS SELECT customer_id, first_name, last_name, email, street, city, state, country, "
+                    + "valid_from AS start_time, valid_to AS end_time, is_current FROM customer_history");
+            sql.execute("CHECKPOINT");
+        }
+    }
+
+    /**
+     * 10k events: 60% updates of existing customers, 25% new customers, 10% deletes, 5% late updates (event time
+     * before the customer's current version). A few customers get several events in one batch.
+     */
+    private static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
+        final long base = size + 1L + (long) batch * BATCH_EVENTS;
+        try (Statement sql = db.createStatement()) {
+            sql.execute("INSERT INTO " + table + " SELECT "
+                    + "CASE WHEN k < 60 THEN 1 + hash(i, " + batch + ") % " + size + " WHEN k < 85 THEN " + base + " + i "
+                    + "     ELSE 1 + hash(i, " + batch + ", 'd') % " + size + " END, "
+                    + "'First' || i, 'Last' || i, 'b' || " + batch + " || '.' || i || '@example.com', i || ' Side St', "
+                    + "'City' || (i % 500), 'State' || (i % 50), 'United States', "
+                    + "CASE WHEN k < 60 THEN 'UPDATE' WHEN k < 85 THEN 'INSERT' WHEN k < 95 THEN 'DELETE' ELSE 'UPDATE' END, "
+                    + "CASE WHEN k >= 95 THEN TIMESTAMP '2024-06-01' + to_microseconds(i) "
+                    + "     ELSE TIMESTAMP '2026-01-01' + to_microseconds(" + batch + " * 100000 + i) END, "
+                    + file + ", i, now() "
+                    + "FROM (SELECT i, i % 100 AS k FROM range(0, " + BATCH_EVENTS + ") t(i))");
+        }
+    }
+
+    /** The tutorial's design, given the dedupe without which its MERGE fails on duplicate keys. */
+    private static void tutorialMerge(final Connection db) throws SQLException {
+        db.setAutoCommit(false);
+        try (Statement sql = db.createStatement()) {
+            sql.execute("""
+                    MERGE INTO tutorial_customer AS c
+                    USING (SELECT * FROM tutorial_raw QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC) = 1) AS r
+                    ON c.customer_id = r.customer_id
+                    WHEN MATCHED AND r.op = 'DELETE' THEN DELETE
+                    WHEN MATCHED AND (c.first_name <> r.first_name OR c.last_name <> r.last_name OR c.email <> r.email
+                        OR c.street <> r.street OR c.city <> r.city OR c.state <> r.state OR c.country <> r.country) THEN UPDATE SET
+                        first_name = r.first_name, last_name = r.last_name, email = r.email, street = r.street,
+                        city = r.city, state = r.state, country = r.country, updated_at = r.updated_at
+                    WHEN NOT MATCHED AND r.op <> 'DELETE' THEN INSERT
+                        (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted)
+                        VALUES (r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, '', r.updated_at, false)""");
+            // The stream on the customer table: the keys the batch touched (Snowflake would hand these over for free).
+            sql.execute("""
+                    UPDATE tutorial_history AS h SET end_time = r.updated_at, is_current = false
+                    FROM (SELECT customer_id, MAX(updated_at) AS updated_at FROM tutorial_raw GROUP BY customer_id) AS r
+                    WHERE h.customer_id = r.customer_id AND h.is_current""");
+            sql.execute("""
+                    INSERT INTO tutorial_history
+                    SELECT c.customer_id, c.first_name, c.last_name, c.email, c.street, c.city, c.state, c.country,
+                           c.updated_at, NULL, true
+                    FROM tutorial_customer AS c
+                    WHERE c.customer_id IN (SELECT customer_id FROM tutorial_raw)""");
+            sql.execute("DELETE FROM tutorial_raw"); // TRUNCATE: the step that loses rows loaded meanwhile
+            db.commit();
+        } finally {
+            db.setAutoCommit(true);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.customertrack.nifi.bench;
+
+import io.customertrack.nifi.processors.GenerateFakeCustomer;
+import io.customertrack.nifi.processors.ValidateCustomerRecord;
+import org.apache.nifi.csv.CSVReader;
+import org.apache.nifi.csv.CSVRecordSetWriter;
+import org.apache.nifi.processors.standard.GenerateRecord;
+import org.apache.nifi.processors.standard.ValidateRecord;
+import org.apache.nifi.schema.access.SchemaAccessUtils;
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
+
+import java.util.Map;
+
+/**
+ * GenerateFakeCustomer vs NiFi's GenerateRecord, and ValidateCustomerRecord vs NiFi's ValidateRecord, each pair under
+ * nifi-mock with the same CSV writer (and reader), in one run. Run with
+ * {@code ./mvnw -q -pl nifi-customertrack-processors test-compile exec:java -Pbenchmarks}.
+ */
+final class ProcessorBenchmarks {
+
+    static final int RECORDS_PER_FLOWFILE = 10_000;
+
+    private ProcessorBenchmarks() {
+    }
+
+    static void run(final int warmup, final int rounds) throws Exception {
+        generate(warmup, rounds);
+        validate(warmup, rounds);
+    }
+
+    static Harness.Outcome generate(final int warmup, final int rounds) throws Exception {
+        final TestRunner candidate = TestRunners.newTestRunner(GenerateFakeCustomer.class);
+        csvWriter(candidate);
+        candidate.setProperty(GenerateFakeCustomer.RECORD_WRITER, "writer");
+        candidate.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, Integer.toString(RECORDS_PER_FLOWFILE));
+
+        final TestRunner baseline = TestRunners.newTestRunner(GenerateRecord.class);
+        csvWriter(baseline);
+        baseline.setProperty("record-writer", "writer");
+        baseline.setProperty("number-of-records", Integer.toString(RECORDS_PER_FLOWFILE));
+        // The same eight string fields GenerateFakeCustomer fills from datafaker, through GenerateRecord's faker properties.
+        final Map<String, String> fields = Map.of("first_name", "Name.firstName", "last_name", "Name.lastName",
+                "email", "Internet.emailAddress", "street", "Address.streetAddress", "city", "Address.city",
+                "state", "Address.state", "country", "Address.country", "op", "Lorem.word");
+        fields.forEach(baseline::setProperty);
+
+        return Harness.compare("GenerateFakeCustomer vs GenerateRecord (records, CSV)",
+                () -> trigger(candidate, GenerateFakeCustomer.REL_SUCCESS.getName()),
+                () -> trigger(baseline, "success"), warmup, rounds);
+    }
+
+    static Harness.Outcome validate(final int warmup, final int rounds) throws Exception {
+        // Input: the generator's own output with 5% broken records, the same bytes for both processors.
+        final TestRunner generator = TestRunners.newTestRunner(GenerateFakeCustomer.class);
+        csvWriter(generator);
+        generator.setProperty(GenerateFakeCustomer.RECORD_WRITER, "writer");
+        generator.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, Integer.toString(RECORDS_PER_FLOWFILE));
+        generator.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, System.getProperty("bench.invalid", "5"));
+        generator.setProperty(GenerateFakeCustomer.RANDOM_SEED, "7");
+        generator.run();
+        final byte[] input = generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst().toByteArray();
+
+        final TestRunner candidate = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        csvReader(candidate);
+        csvWriter(candidate);
+        candidate.setProperty(ValidateCustomerRecord.RECORD_READER, "reader");
+        candidate.setProperty(ValidateCustomerRecord.RECORD_WRITER, "writer");
+
+        final TestRunner baseline = TestRunners.newTestRunner(ValidateRecord.class);
+        csvReader(baseline);
+        csvWriter(baseline);
+        baseline.setProperty("record-reader", "reader");
+        baseline.setProperty("record-writer", "writer");
+        baseline.setProperty("schema-access-strategy", "schema-text-property");
+        baseline.setProperty(SchemaAccessUtils.SCHEMA_TEXT, CUSTOMER_AVRO_SCHEMA);
+        baseline.setProperty("allow-extra-fields", "false");
+        baseline.setProperty("strict-type-checking", "false");
+
+        return Harness.compare("ValidateCustomerRecord vs ValidateRecord (records, CSV)",
+                () -> validateOnce(candidate, input), () -> validateOnce(baseline, input), warmup, rounds);
+    }
+
+    /** The customer schema as ValidateRecord needs it: customer_id a long, every other field a non-null string. */
+    static final String CUSTOMER_AVRO_SCHEMA = """
+            {"type": "record", "name": "customer", "fields": [
+              {"name": "customer_id", "type": "long"},
+              {"name": "first_name", "type": ["null", "string"]}, {"name": "last_name", "type": ["null", "string"]},
+              {"name": "email", "type": ["null", "string"]}, {"name": "street", "type": ["null", "string"]},
+              {"name": "city", "type": ["null", "string"]}, {"name": "state", "type": ["null", "string"]},
+              {"name": "country", "type": ["null", "string"]}, {"name": "op", "type": "string"},
+              {"name": "updated_at", "type": "string"}]}""";
+
+    private static long validateOnce(final TestRunner runner, final byte[] input) {
+        runner.clearTransferState();
+        runner.enqueue(input);
+        runner.run();
+        long records = 0;
+        for (final String relationship : new String[]{"valid", "invalid"}) {
+            for (final MockFlowFile flowFile : runner.getFlowFilesForRelationship(relationship)) {
+                records += Long.parseLong(flowFile.getAttribute("record.count"));
+            }
+        }
+        if (records != RECORDS_PER_FLOWFILE) {
+            throw new IllegalStateException(runner.getProcessor().getClass().getSimpleName() + " accounted for " + records + " records");
+        }
+        return records;
+    }
+
+    private static long trigger(final TestRunner runner, final String relationship) {
+        runner.clearTransferState();
+        runner.run();
+        final MockFlowFile flowFile = runner.getFlowFilesForRelationship(relationship).getFirst();
+        return Long.parseLong(flowFile.getAttribute("record.count"));
+    }
+
+    private static void csvWriter(final TestRunner runner) throws Exception {
+        final CSVRecordSetWriter writer = new CSVRecordSetWriter();
+        runner.addControllerService("writer", writer);
+        runner.enableControllerService(writer);
+    }
+
+    private static void csvReader(final TestRunner runner) throws Exception {
+        final CSVReader reader = new CSVReader();
+        runner.addControllerService("reader", reader);
+        runner.setProperty(reader, SchemaAccessUtils.SCHEMA_ACCESS_STRATEGY, "csv-header-derived");
+        runner.enableControllerService(reader);
+    }
+}
