@@ -13,15 +13,16 @@
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
 --   merge stay in the stream for the next run. All three statements run in one explicit transaction, so they see
 --   the same stream rows, and the stream offset moves only when that transaction commits.
--- * Versions are rebuilt, for every customer the stream mentions, from all of that customer's events in CUSTOMER_RAW,
---   ordered by event time. A late event therefore lands at its event time, however late it arrives; SCD1 follows
+-- * Versions are rebuilt, for every customer the stream mentions, from that customer's events in CUSTOMER_RAW,
+--   ordered by event time, starting at the last version that began before the customer's earliest new event. A late event therefore lands at its event time, however late it arrives; SCD1 follows
 --   the newest version; replays and duplicates collapse; the result does not depend on arrival order or batching.
 -- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
 --   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
 -- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
 --   version at the delete's event time; a later INSERT or UPDATE opens a new one.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
--- Cost: each run reads CUSTOMER_RAW only for the customers in the stream (CUSTOMER_RAW is clustered by customer_id).
+-- Cost: each run reads CUSTOMER_RAW only for the customers in the stream (CUSTOMER_RAW is clustered by customer_id),
+--   and of those only the events from the anchor on: for events in order that is the current version's event.
 -- =====================================================================================================
 
 USE ROLE CUSTOMERTRACK_ADMIN;
@@ -46,7 +47,19 @@ BEGIN
 MERGE INTO customer_history AS target
 USING (
     WITH changed_keys AS (
-        SELECT DISTINCT customer_id FROM customer_raw_stream
+        SELECT customer_id, MIN(updated_at) AS first_new_at
+        FROM customer_raw_stream
+        GROUP BY customer_id
+    ),
+    anchors AS (
+        -- Versions that began before a customer's earliest new event cannot change, except the last of them
+        -- (its end may move). Rebuilding from that version's start (the anchor) gives the same result as
+        -- rebuilding from the customer's first event: the state after an event depends on that event alone.
+        SELECT k.customer_id, MAX(h.valid_from) AS anchor_at
+        FROM changed_keys AS k
+        LEFT JOIN customer_history AS h
+            ON h.customer_id = k.customer_id AND h.valid_from < k.first_new_at
+        GROUP BY k.customer_id
     ),
     hashed AS (
         SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
@@ -58,7 +71,8 @@ USING (
                    || COALESCE(CAST(LENGTH(r.state) AS VARCHAR) || ':' || r.state, '~') || ','
                    || COALESCE(CAST(LENGTH(r.country) AS VARCHAR) || ':' || r.country, '~')) AS row_hash
         FROM customer_raw AS r
-        WHERE r.customer_id IN (SELECT customer_id FROM changed_keys)
+        JOIN anchors AS a ON a.customer_id = r.customer_id
+        WHERE a.anchor_at IS NULL OR r.updated_at >= a.anchor_at
     ),
     events AS (
         SELECT * FROM hashed
@@ -89,9 +103,10 @@ USING (
         WHERE op <> 'DELETE'
     ),
     existing AS (
-        SELECT customer_id, valid_from, valid_to, row_hash, is_current
-        FROM customer_history
-        WHERE customer_id IN (SELECT customer_id FROM changed_keys)
+        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.is_current
+        FROM customer_history AS h
+        JOIN anchors AS a ON a.customer_id = h.customer_id
+        WHERE a.anchor_at IS NULL OR h.valid_from >= a.anchor_at
     )
     SELECT COALESCE(d.customer_id, e.customer_id) AS customer_id,
            COALESCE(d.valid_from, e.valid_from) AS valid_from,
@@ -109,6 +124,9 @@ USING (
 ) AS source
 ON target.customer_id = source.customer_id AND target.valid_from = source.valid_from
 WHEN MATCHED AND source.is_obsolete THEN DELETE
+-- Usually only the interval changes (a version closed or re-closed): update just those two columns.
+WHEN MATCHED AND target.row_hash = source.row_hash THEN UPDATE SET
+    valid_to = source.valid_to, is_current = source.is_current
 WHEN MATCHED THEN UPDATE SET
     first_name = source.first_name, last_name = source.last_name, email = source.email, street = source.street,
     city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
@@ -129,11 +147,16 @@ USING (
         WHERE h.customer_id IN (SELECT customer_id FROM changed_keys)
         QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
     )
-    SELECT k.customer_id, v.first_name, v.last_name, v.email, v.street, v.city, v.state, v.country, v.row_hash,
+    SELECT v.customer_id, v.first_name, v.last_name, v.email, v.street, v.city, v.state, v.country, v.row_hash,
            v.valid_from AS updated_at, v.valid_to IS NOT NULL AS is_deleted, v.valid_to AS deleted_at,
-           v.customer_id IS NULL AS has_no_version
-    FROM changed_keys AS k
-    LEFT JOIN latest_versions AS v ON v.customer_id = k.customer_id
+           FALSE AS has_no_version
+    FROM latest_versions AS v
+    UNION ALL
+    -- Customers of this batch that have a row here but no version any more (see the DELETE below).
+    SELECT c.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRUE
+    FROM customer AS c
+    WHERE c.customer_id IN (SELECT customer_id FROM changed_keys)
+      AND NOT EXISTS (SELECT 1 FROM customer_history AS h WHERE h.customer_id = c.customer_id)
 ) AS source
 ON target.customer_id = source.customer_id
 -- A customer whose only INSERT lost a tie to a DELETE at the same event time never existed: its row goes.

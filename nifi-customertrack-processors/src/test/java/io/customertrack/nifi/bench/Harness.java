@@ -16,6 +16,14 @@ final class Harness {
         long run() throws Exception;
     }
 
+    /** Work done before each measured run and not timed (e.g. loading the batch a merge will consume). */
+    @FunctionalInterface
+    interface Setup {
+        void run() throws Exception;
+
+        Setup NONE = () -> { };
+    }
+
     record Outcome(String name, double candidatePerSecond, double baselinePerSecond) {
         double ratio() {
             return candidatePerSecond / baselinePerSecond;
@@ -27,14 +35,24 @@ final class Harness {
 
     static Outcome compare(final String name, final Workload candidate, final Workload baseline,
                            final int warmupRounds, final int measuredRounds) throws Exception {
+        return compare(name, Setup.NONE, candidate, Setup.NONE, baseline, warmupRounds, measuredRounds);
+    }
+
+    static Outcome compare(final String name, final Setup candidateSetup, final Workload candidate,
+                           final Setup baselineSetup, final Workload baseline,
+                           final int warmupRounds, final int measuredRounds) throws Exception {
         for (int i = 0; i < warmupRounds; i++) {
+            candidateSetup.run();
             candidate.run();
+            baselineSetup.run();
             baseline.run();
         }
         final double[] candidateRates = new double[measuredRounds];
         final double[] baselineRates = new double[measuredRounds];
         for (int i = 0; i < measuredRounds; i++) {
+            candidateSetup.run();
             candidateRates[i] = rate(candidate);
+            baselineSetup.run();
             baselineRates[i] = rate(baseline);
         }
         final Outcome outcome = new Outcome(name, median(candidateRates), median(baselineRates));
