@@ -1,0 +1,261 @@
+package io.customertrack.nifi.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.nifi.components.ConfigurableComponent;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.controller.ControllerService;
+import org.apache.nifi.processor.Processor;
+import org.apache.nifi.processor.Relationship;
+import org.apache.nifi.util.TestRunner;
+import org.apache.nifi.util.TestRunners;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Checks flows/customertrack/customertrack-pipeline.json against the real component classes: what NiFi would
+ * reject or silently ignore on import (unknown types, misspelt properties, dangling relationships, undefined
+ * parameters) fails here first. Components whose classes are not on this build's classpath (the AWS and DBCP
+ * bundles are not in this Maven mirror) are reported as skipped by name, never silently passed.
+ */
+class FlowDefinitionTest {
+
+    private static final Path FLOW = Path.of("..", "flows", "customertrack", "customertrack-pipeline.json");
+    private static final Pattern PARAMETER = Pattern.compile("#\\{([^}]+)}");
+    private static final String BUNDLE_ARTIFACT = "nifi-customertrack-nar";
+
+    private static JsonNode flow;
+    private static JsonNode contents;
+
+    @BeforeAll
+    static void load() throws IOException {
+        flow = new ObjectMapper().readTree(Files.readString(FLOW));
+        contents = flow.get("flowContents");
+    }
+
+    private static List<JsonNode> components() {
+        final List<JsonNode> components = new ArrayList<>();
+        contents.get("processors").forEach(components::add);
+        contents.get("controllerServices").forEach(components::add);
+        return components;
+    }
+
+    /** The component's class with its property descriptors, when the class is on the test classpath. */
+    private static Optional<ConfigurableComponent> instantiate(final JsonNode component) throws Exception {
+        final Class<?> type;
+        try {
+            type = Class.forName(component.get("type").asText());
+        } catch (final ClassNotFoundException e) {
+            return Optional.empty();
+        }
+        if (Processor.class.isAssignableFrom(type)) {
+            final TestRunner runner = TestRunners.newTestRunner(type.asSubclass(Processor.class));
+            return Optional.of(runner.getProcessor());
+        }
+        final ControllerService service = type.asSubclass(ControllerService.class).getDeclaredConstructor().newInstance();
+        final TestRunner runner = TestRunners.newTestRunner(NoOpProcessor.class);
+        runner.addControllerService(component.get("identifier").asText(), service);
+        return Optional.of(service);
+    }
+
+    @Test
+    void everyBundleComponentExistsAtTheBuiltVersion() throws Exception {
+        final String projectVersion = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+        final String nifiVersion = System.getProperty("nifi.version", "2.6.0");
+        int ours = 0;
+        for (final JsonNode component : components()) {
+            final JsonNode bundle = component.get("bundle");
+            if (BUNDLE_ARTIFACT.equals(bundle.get("artifact").asText())) {
+                ours++;
+                assertEquals(projectVersion, bundle.get("version").asText(), component.get("name").asText());
+                assertTrue(instantiate(component).isPresent(), "no such class in this bundle: " + component.get("type").asText());
+            } else {
+                assertEquals("org.apache.nifi", bundle.get("group").asText());
+                assertEquals(nifiVersion, bundle.get("version").asText(), "one NiFi version everywhere: " + component.get("name").asText());
+            }
+        }
+        assertEquals(3, ours, "the three CustomerTrack processors are in the flow");
+    }
+
+    @Test
+    void everyPropertyIsARealDescriptorOfItsComponent() throws Exception {
+        final List<String> unverifiable = new ArrayList<>();
+        for (final JsonNode component : components()) {
+            final Optional<ConfigurableComponent> instance = instantiate(component);
+            if (instance.isEmpty()) {
+                unverifiable.add(component.get("name").asText() + " (" + component.get("type").asText() + ")");
+                continue;
+            }
+            final Set<String> names = new HashSet<>();
+            for (final PropertyDescriptor descriptor : instance.get().getPropertyDescriptors()) {
+                names.add(descriptor.getName());
+            }
+            final JsonNode dynamic = component.get("propertyDescriptors");
+            component.get("properties").fieldNames().forEachRemaining(property ->
+                    assertTrue(names.contains(property) || (dynamic != null && dynamic.has(property)),
+                            component.get("name").asText() + " has no property '" + property + "'; known: " + new TreeSet<>(names)));
+        }
+        assertFalse(unverifiable.size() == components().size(), "nothing verified");
+    }
+
+    @Test
+    void componentsWhoseClassesAreNotInThisBuildAreReportedAsUnverified() throws Exception {
+        final List<String> unverifiable = new ArrayList<>();
+        for (final JsonNode component : components()) {
+            if (instantiate(component).isEmpty()) {
+                unverifiable.add(component.get("name").asText() + " (" + component.get("type").asText() + ")");
+            }
+        }
+        Assumptions.assumeTrue(unverifiable.isEmpty(), "Properties and relationships NOT verified, class not on this build's "
+                + "classpath (nifi-aws and nifi-dbcp-service 2.x are not in the Maven mirror): " + unverifiable);
+    }
+
+    @Test
+    void controllerServiceReferencesPointAtServicesOfThisFlow() {
+        final Set<String> serviceIds = new HashSet<>();
+        contents.get("controllerServices").forEach(service -> serviceIds.add(service.get("identifier").asText()));
+        for (final JsonNode component : components()) {
+            component.get("properties").fields().forEachRemaining(property -> {
+                if (property.getKey().contains("Record Reader") || property.getKey().contains("Record Writer")
+                        || property.getKey().contains("Credentials Provider") || property.getKey().contains("Connection Pooling")) {
+                    assertTrue(serviceIds.contains(property.getValue().asText()),
+                            component.get("name").asText() + "." + property.getKey() + " points at no service");
+                }
+            });
+        }
+    }
+
+    @Test
+    void everyConnectionUsesARealRelationshipAndEveryRelationshipGoesSomewhere() throws Exception {
+        final Map<String, Set<String>> routed = new HashMap<>();
+        for (final JsonNode connection : contents.get("connections")) {
+            final String source = connection.get("source").get("id").asText();
+            connection.get("selectedRelationships").forEach(rel -> routed.computeIfAbsent(source, id -> new HashSet<>()).add(rel.asText()));
+            assertTrue(componentIds().contains(connection.get("destination").get("id").asText()), "dangling destination");
+            assertFalse(connection.get("backPressureDataSizeThreshold").asText().isEmpty());
+            assertTrue(connection.get("backPressureObjectThreshold").asLong() > 0, "back-pressure set on " + connection.get("name"));
+        }
+        final List<String> unverifiable = new ArrayList<>();
+        for (final JsonNode processor : contents.get("processors")) {
+            final Optional<ConfigurableComponent> instance = instantiate(processor);
+            if (instance.isEmpty()) {
+                unverifiable.add(processor.get("name").asText());
+                continue;
+            }
+            final Set<String> relationships = new HashSet<>();
+            for (final Relationship relationship : ((Processor) instance.get()).getRelationships()) {
+                relationships.add(relationship.getName());
+            }
+            final Set<String> used = new HashSet<>(routed.getOrDefault(processor.get("identifier").asText(), Set.of()));
+            final Set<String> autoTerminated = new HashSet<>();
+            processor.get("autoTerminatedRelationships").forEach(rel -> autoTerminated.add(rel.asText()));
+            for (final String relationship : used) {
+                assertTrue(relationships.contains(relationship), processor.get("name").asText() + " has no relationship " + relationship);
+            }
+            for (final String relationship : relationships) {
+                assertTrue(used.contains(relationship) || autoTerminated.contains(relationship),
+                        processor.get("name").asText() + "." + relationship + " is neither connected nor auto-terminated");
+            }
+        }
+        assertTrue(unverifiable.size() < contents.get("processors").size(), "nothing verified");
+    }
+
+    @Test
+    void everyParameterReferenceIsDefinedInTheOneParameterContext() {
+        assertEquals("CustomerTrack", contents.get("parameterContextName").asText());
+        final JsonNode parameterContexts = flow.get("parameterContexts");
+        assertEquals(1, parameterContexts.size());
+        final Map<String, Boolean> parameters = new HashMap<>();
+        parameterContexts.get("CustomerTrack").get("parameters").forEach(p -> parameters.put(p.get("name").asText(), p.get("sensitive").asBoolean()));
+        final Set<String> referenced = new HashSet<>();
+        for (final JsonNode component : components()) {
+            final Map<String, String> values = new HashMap<>();
+            component.get("properties").fields().forEachRemaining(property -> values.put(property.getKey(), property.getValue().asText()));
+            if (component.has("schedulingPeriod")) {
+                values.put("scheduling period", component.get("schedulingPeriod").asText());
+            }
+            values.entrySet().forEach(property -> {
+                final Matcher matcher = PARAMETER.matcher(property.getValue());
+                while (matcher.find()) {
+                    assertTrue(parameters.containsKey(matcher.group(1)), "undefined parameter #{" + matcher.group(1) + "} in "
+                            + component.get("name").asText() + "." + property.getKey());
+                    referenced.add(matcher.group(1));
+                }
+            });
+        }
+        assertEquals(new TreeSet<>(parameters.keySet()), new TreeSet<>(referenced), "every parameter is used");
+    }
+
+    @Test
+    void noSensitiveValueIsInTheFlow() throws Exception {
+        for (final JsonNode parameter : flow.get("parameterContexts").get("CustomerTrack").get("parameters")) {
+            if (parameter.get("sensitive").asBoolean()) {
+                assertTrue(parameter.get("value").isNull(), "sensitive parameter " + parameter.get("name") + " has a value in git");
+            }
+        }
+        for (final JsonNode component : components()) {
+            final Set<String> sensitive = new HashSet<>();
+            final Optional<ConfigurableComponent> instance = instantiate(component);
+            instance.ifPresent(c -> c.getPropertyDescriptors().stream().filter(PropertyDescriptor::isSensitive).forEach(d -> sensitive.add(d.getName())));
+            final JsonNode descriptors = component.get("propertyDescriptors");
+            descriptors.fields().forEachRemaining(d -> {
+                if (d.getValue().path("sensitive").asBoolean()) {
+                    sensitive.add(d.getKey());
+                }
+            });
+            component.get("properties").fields().forEachRemaining(property -> {
+                final String value = property.getValue().asText();
+                final boolean looksSecret = property.getKey().toLowerCase().matches(".*(password|pwd|secret|access key|token).*");
+                if (sensitive.contains(property.getKey()) || looksSecret) {
+                    assertTrue(value.matches("#\\{[^}]+}"), component.get("name").asText() + "." + property.getKey()
+                            + " must be a sensitive parameter reference, not a value");
+                    final String name = value.substring(2, value.length() - 1);
+                    assertTrue(isSensitiveParameter(name), "#{" + name + "} must be a sensitive parameter");
+                }
+            });
+        }
+    }
+
+    private static boolean isSensitiveParameter(final String name) {
+        for (final JsonNode parameter : flow.get("parameterContexts").get("CustomerTrack").get("parameters")) {
+            if (parameter.get("name").asText().equals(name)) {
+                return parameter.get("sensitive").asBoolean();
+            }
+        }
+        return false;
+    }
+
+    private static Set<String> componentIds() {
+        final Set<String> ids = new HashSet<>();
+        for (final String kind : List.of("processors", "funnels", "inputPorts", "outputPorts")) {
+            contents.get(kind).forEach(c -> ids.add(c.get("identifier").asText()));
+        }
+        return ids;
+    }
+
+    /** Host processor for instantiating controller services in a TestRunner. */
+    public static class NoOpProcessor extends org.apache.nifi.processor.AbstractProcessor {
+        @Override
+        public void onTrigger(final org.apache.nifi.processor.ProcessContext context, final org.apache.nifi.processor.ProcessSession session) {
+        }
+    }
+}
