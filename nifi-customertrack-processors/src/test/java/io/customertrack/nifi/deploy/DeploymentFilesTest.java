@@ -1,0 +1,55 @@
+package io.customertrack.nifi.deploy;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One NiFi version everywhere, and no secret in the committed deployment files. */
+class DeploymentFilesTest {
+
+    private static final Path ROOT = Path.of("..");
+
+    @Test
+    void everyNiFiImageIsTheBuildsNiFiVersion() throws IOException {
+        final String compose = Files.readString(ROOT.resolve("docker/docker-compose.yml"));
+        final Matcher image = Pattern.compile("image: apache/nifi:(\\S+)").matcher(compose);
+        int images = 0;
+        while (image.find()) {
+            images++;
+            assertEquals(System.getProperty("nifi.version", "2.6.0"), image.group(1));
+        }
+        assertTrue(images >= 2, "NiFi image found in compose");
+        assertFalse(Pattern.compile("image: \\S+:latest").matcher(compose).find(), "no unpinned images");
+    }
+
+    @Test
+    void committedEnvironmentHoldsPlaceholdersOnly() throws IOException {
+        final List<String> lines = Files.readAllLines(ROOT.resolve("docker/.env.example"));
+        for (final String line : lines) {
+            if (line.matches("[A-Z_]*(PASSWORD|KEY|SECRET)[A-Z_]*=.*")) {
+                final String value = line.substring(line.indexOf('=') + 1);
+                assertTrue(value.isEmpty() || value.startsWith("CHANGE-ME"), "real-looking secret in .env.example: " + line);
+            }
+        }
+        final String gitignore = Files.readString(ROOT.resolve(".gitignore"));
+        assertTrue(gitignore.lines().anyMatch(".env"::equals), "docker/.env is ignored");
+        assertTrue(gitignore.contains("docker/keys/*"), "private keys are ignored");
+    }
+
+    @Test
+    void iamPolicyGrantsNoWildcardActionsOrBuckets() throws IOException {
+        final String policy = Files.readString(ROOT.resolve("docker/ec2/iam-policy.json"));
+        assertFalse(policy.contains("\"s3:*\"") || policy.contains("\"*\""), "no wildcard actions or resources");
+        assertFalse(policy.contains("arn:aws:s3:::*"), "no access to other buckets");
+        assertFalse(policy.contains("s3:DeleteObject"), "NiFi never deletes lake objects");
+    }
+}
