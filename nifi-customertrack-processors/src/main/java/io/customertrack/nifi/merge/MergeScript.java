@@ -56,8 +56,11 @@ public final class MergeScript {
         return script.substring(begin + BEGIN_MARKER.length(), end);
     }
 
-    /** Splits on semicolons outside single-quoted strings, double-quoted identifiers and comments. */
-    static List<String> split(final String sql) {
+    /**
+     * Splits on semicolons outside single-quoted strings, double-quoted identifiers, $$-quoted bodies (Snowflake
+     * procedures) and line comments.
+     */
+    public static List<String> split(final String sql) {
         final List<String> statements = new ArrayList<>();
         final StringBuilder current = new StringBuilder();
         int i = 0;
@@ -66,6 +69,15 @@ public final class MergeScript {
             if (c == '-' && i + 1 < sql.length() && sql.charAt(i + 1) == '-') {
                 final int lineEnd = sql.indexOf('\n', i);
                 i = lineEnd < 0 ? sql.length() : lineEnd;
+                continue;
+            }
+            if (c == '$' && sql.startsWith("$$", i)) {
+                final int close = sql.indexOf("$$", i + 2);
+                if (close < 0) {
+                    throw new IllegalStateException("Unterminated $$ block in SQL script");
+                }
+                current.append(sql, i, close + 2);
+                i = close + 2;
                 continue;
             }
             if (c == '\'' || c == '"') {
