@@ -78,20 +78,22 @@ class GenerateFakeCustomerTest {
         return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
     }
 
+    private static TestRunner updateHeavyRunner() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
+        runner.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "40");
+        runner.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "20");
+        return runner;
+    }
+
     @Test
     void updatesAndDeletesTargetIssuedCustomersAndIdsSurviveARestart() throws Exception {
-        final TestRunner firstNode = newRunner();
-        firstNode.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
-        firstNode.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "40");
-        firstNode.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "20");
+        final TestRunner firstNode = updateHeavyRunner();
         firstNode.run(3);
         final Map<String, String> state = firstNode.getStateManager().getState(Scope.CLUSTER).toMap();
 
         // A primary-node change: a new instance starts from the cluster state the first one left.
-        final TestRunner secondNode = newRunner();
-        secondNode.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
-        secondNode.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "40");
-        secondNode.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "20");
+        final TestRunner secondNode = updateHeavyRunner();
         secondNode.getStateManager().setState(state, Scope.CLUSTER);
         secondNode.run(3);
 
