@@ -3,7 +3,6 @@ package io.customertrack.nifi.processors;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
 import org.apache.nifi.annotation.behavior.InputRequirement;
-import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
 import org.apache.nifi.annotation.behavior.ReadsAttribute;
 import org.apache.nifi.annotation.behavior.ReadsAttributes;
 import org.apache.nifi.annotation.behavior.TriggerSerially;
@@ -44,7 +43,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-@PrimaryNodeOnly
+// Not @PrimaryNodeOnly: a primary-only processor with an incoming connection strands the FlowFiles queued on the
+// other nodes. One merge at a time per cluster comes from the flow instead (the incoming connection load-balances
+// to a single node); concurrent merges would still be safe (Snowflake serialises DML per table; replays are no-ops).
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "snowflake", "snowpipe", "merge", "scd", "scd2", "cdc", "sql", "jdbc"})
@@ -54,7 +55,7 @@ import java.util.concurrent.TimeUnit;
         + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it. Files not yet "
         + "loaded go to 'retry' (penalized) until the Load Wait Timeout, then to 'failure'. Connection problems roll the merge "
         + "back and send the batch to 'retry'; SQL errors send it to 'failure' with the message. On Snowflake, every statement "
-        + "carries the Query Tag.")
+        + "carries the Query Tag. In a cluster, load-balance its incoming connection to a single node so one node runs the merges.")
 @SeeAlso(ValidateCustomerRecord.class)
 @ReadsAttributes({
         @ReadsAttribute(attribute = "s3.key", description = "Object key written by PutS3Object (the default Staged File Name)"),

@@ -180,6 +180,26 @@ class FlowDefinitionTest {
     }
 
     @Test
+    void mergesRunOnOneNodeAndTheGeneratorOnThePrimary() {
+        for (final JsonNode processor : contents.get("processors")) {
+            final String type = processor.get("type").asText();
+            if (type.endsWith("GenerateFakeCustomer")) {
+                assertEquals("PRIMARY", processor.get("executionNode").asText(), "ids are issued by one node");
+            }
+            if (type.endsWith("TriggerSnowflakeMerge")) {
+                assertEquals("ALL", processor.get("executionNode").asText(), "a primary-only processor would strand queued FlowFiles");
+                for (final JsonNode connection : contents.get("connections")) {
+                    final boolean intoMerge = connection.get("destination").get("id").asText().equals(processor.get("identifier").asText());
+                    final boolean selfLoop = connection.get("source").get("id").asText().equals(processor.get("identifier").asText());
+                    if (intoMerge && !selfLoop) {
+                        assertEquals("SINGLE_NODE", connection.get("loadBalanceStrategy").asText(), "all uploads merge on one node");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void everyParameterReferenceIsDefinedInTheOneParameterContext() {
         assertEquals("CustomerTrack", contents.get("parameterContextName").asText());
         final JsonNode parameterContexts = flow.get("parameterContexts");
