@@ -37,6 +37,11 @@ public enum CustomerField {
         return maxLength;
     }
 
+    /** Names and address parts: free text, checked character by character (the other fields have a syntax). */
+    public boolean isFreeText() {
+        return this != CUSTOMER_ID && this != EMAIL && this != OP && this != UPDATED_AT;
+    }
+
     /** DELETE events only need the key, the operation and the event time; every field is required otherwise. */
     public boolean requiredForDelete() {
         return requiredForDelete;

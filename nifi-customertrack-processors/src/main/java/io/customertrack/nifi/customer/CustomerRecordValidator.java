@@ -3,7 +3,6 @@ package io.customertrack.nifi.customer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -111,7 +110,8 @@ public final class CustomerRecordValidator {
                 }
                 continue;
             }
-            if (!checkCharacters(field, value, violations)) {
+            // Fields with a syntax of their own (id, email, op, time) reject every other character through it.
+            if (field.isFreeText() && !checkCharacters(field, value, violations)) {
                 continue;
             }
             if (value.length() > field.maxLength()) {
@@ -165,11 +165,16 @@ public final class CustomerRecordValidator {
             }
             if (Character.isISOControl(c)) {
                 violations.add(new Violation(field.columnName(), "control_character",
-                        String.format("contains control character U+%04X at position %d", (int) c, i)));
+                        "contains control character U+" + hex4(c) + " at position " + i));
                 return false;
             }
         }
         return true;
+    }
+
+    private static String hex4(final char c) {
+        final String hex = Integer.toHexString(c).toUpperCase(Locale.ROOT);
+        return "0000".substring(hex.length()) + hex;
     }
 
     /** The common case in one tight loop: printable characters only (no C0/C1 controls, DEL or U+FFFD). */
@@ -185,7 +190,10 @@ public final class CustomerRecordValidator {
     }
 
     private static boolean checkCustomerId(final String value, final List<Violation> violations) {
-        boolean positive = value.length() <= 19 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        boolean positive = value.length() <= 19;
+        for (int i = 0; i < value.length() && positive; i++) {
+            positive = value.charAt(i) >= '0' && value.charAt(i) <= '9';
+        }
         if (positive) {
             try {
                 positive = Long.parseLong(value) > 0;
@@ -212,13 +220,15 @@ public final class CustomerRecordValidator {
      * A linear scan rather than a regex: it runs for every record and must stay linear on hostile input.
      */
     static boolean isEmailAddress(final String value) {
-        final int at = value.indexOf('@');
-        if (at < 1 || at > 64 || at != value.lastIndexOf('@')) {
-            return false;
-        }
+        final int length = value.length();
+        int at = -1;
         char previous = '.';
-        for (int i = 0; i < at; i++) {
+        for (int i = 0; i < length; i++) {
             final char c = value.charAt(i);
+            if (c == '@') {
+                at = i;
+                break;
+            }
             if (c == '.') {
                 if (previous == '.') {
                     return false; // leading dot or two dots in a row
@@ -228,20 +238,21 @@ public final class CustomerRecordValidator {
             }
             previous = c;
         }
-        if (previous == '.') {
+        if (at < 1 || at > 64 || previous == '.') {
             return false;
         }
+        // Domain: LDH labels separated by dots; a second '@' or any other character fails the label check.
         int labelStart = at + 1;
         int labels = 0;
-        boolean tldAlphabetic = true;
-        for (int i = at + 1; i <= value.length(); i++) {
-            if (i == value.length() || value.charAt(i) == '.') {
+        boolean tldAlphabetic = false;
+        for (int i = at + 1; i <= length; i++) {
+            if (i == length || value.charAt(i) == '.') {
                 final int labelLength = i - labelStart;
                 if (labelLength < 1 || labelLength > 63 || value.charAt(labelStart) == '-' || value.charAt(i - 1) == '-') {
                     return false;
                 }
                 labels++;
-                tldAlphabetic = true;
+                tldAlphabetic = labelLength >= 2;
                 for (int j = labelStart; j < i; j++) {
                     final char c = value.charAt(j);
                     if (!isAsciiLetterOrDigit(c) && c != '-') {
@@ -252,7 +263,7 @@ public final class CustomerRecordValidator {
                 labelStart = i + 1;
             }
         }
-        return labels >= 2 && tldAlphabetic && value.length() - value.lastIndexOf('.') - 1 >= 2;
+        return labels >= 2 && tldAlphabetic;
     }
 
     private static boolean isAsciiLetterOrDigit(final char c) {
@@ -267,10 +278,8 @@ public final class CustomerRecordValidator {
 
     /** Returns the event time in the canonical UTC form, or the original value when it is rejected. */
     private String checkEventTime(final String value, final List<Violation> violations) {
-        final long eventMicros;
-        try {
-            eventMicros = EventTimes.parseMicros(value);
-        } catch (final DateTimeParseException e) {
+        final long eventMicros = EventTimes.tryParseMicros(value);
+        if (eventMicros == Long.MIN_VALUE) {
             violations.add(new Violation("updated_at", "unparseable",
                     "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'"));
             return value;

@@ -1,6 +1,5 @@
 package io.customertrack.nifi.customer;
 
-import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -62,9 +61,24 @@ public final class EventTimes {
      * @throws DateTimeParseException when the text is not such a timestamp
      */
     public static long parseMicros(final String text) {
+        final long micros = tryParseMicros(text);
+        if (micros == Long.MIN_VALUE) {
+            throw new DateTimeParseException("Not an ISO-8601 timestamp", text, 0);
+        }
+        return micros;
+    }
+
+    /**
+     * As {@link #parseMicros(String)}, but returns {@link Long#MIN_VALUE} instead of throwing: rejected values are
+     * routine input for a validator, and exceptions cost microseconds each.
+     */
+    public static long tryParseMicros(final String text) {
         final long fast = parseCommonShape(text);
         if (fast != Long.MIN_VALUE) {
             return fast;
+        }
+        if (text.length() < 16 || number(text, 0, 4) < 0 || text.charAt(4) != '-') {
+            return Long.MIN_VALUE; // not even a date: no need to ask java.time
         }
         String iso = text;
         if (iso.length() > 10 && iso.charAt(10) == ' ') {
@@ -74,7 +88,11 @@ public final class EventTimes {
         try {
             instant = OffsetDateTime.parse(iso).toInstant();
         } catch (final DateTimeParseException withoutOffset) {
-            instant = LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
+            try {
+                instant = LocalDateTime.parse(iso).toInstant(ZoneOffset.UTC);
+            } catch (final DateTimeParseException notIso) {
+                return Long.MIN_VALUE;
+            }
         }
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }
@@ -130,12 +148,10 @@ public final class EventTimes {
                 return Long.MIN_VALUE;
             }
         }
-        final long epochDay;
-        try {
-            epochDay = LocalDate.of(year, month, day).toEpochDay(); // rejects 2026-02-30
-        } catch (final DateTimeException e) {
-            throw new DateTimeParseException(e.getMessage(), s, 0);
+        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+            return Long.MIN_VALUE; // an impossible date such as 2026-02-30
         }
+        final long epochDay = LocalDate.of(year, month, day).toEpochDay();
         final long epochSecond = epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
         return epochSecond * 1_000_000L + micros;
     }
