@@ -29,6 +29,9 @@ public final class DuckDbCustomerStore implements AutoCloseable {
     public DuckDbCustomerStore(final String url) throws SQLException {
         connection = open(url);
         try (Statement statement = connection.createStatement()) {
+            for (final String ddl : SnowflakeDdl.createTables()) {
+                statement.execute(ddl);
+            }
             for (final String ddl : MergeScript.split(resource("/duckdb/customertrack-schema.sql"))) {
                 statement.execute(ddl);
             }

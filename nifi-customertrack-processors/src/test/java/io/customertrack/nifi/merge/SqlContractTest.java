@@ -36,6 +36,14 @@ class SqlContractTest {
     }
 
     @Test
+    void testsCreateTheSnowflakeTablesThemselves() {
+        final List<String> tables = SnowflakeDdl.createTables();
+        assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG"),
+                tables.stream().map(ddl -> ddl.split("\\s+")[5]).toList());
+        tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY"), ddl));
+    }
+
+    @Test
     void validatorLimitsEqualTheSnowflakeColumnSizes() throws IOException {
         for (final String[] table : new String[][]{{"02_ingest.sql", "CUSTOMER_RAW"}, {"03_scd_tables.sql", "CUSTOMER"}, {"03_scd_tables.sql", "CUSTOMER_HISTORY"}}) {
             final Map<String, Integer> sizes = columnSizes(read(table[0]), table[1]);

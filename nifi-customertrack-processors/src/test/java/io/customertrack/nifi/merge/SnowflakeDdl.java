@@ -1,0 +1,52 @@
+package io.customertrack.nifi.merge;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql, translated for DuckDB so tests run
+ * against the very tables Snowflake gets. The translation is minimal and documented: NUMBER(19,0) becomes BIGINT,
+ * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT and CLUSTER BY clauses are dropped.
+ */
+final class SnowflakeDdl {
+
+    private static final Path SQL = Path.of("..", "sql");
+    private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
+
+    private SnowflakeDdl() {
+    }
+
+    static List<String> createTables() {
+        final List<String> statements = new ArrayList<>();
+        for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql")) {
+            final Matcher table = CREATE_TABLE.matcher(read(file));
+            while (table.find()) {
+                statements.add(toDuckDb(table.group()));
+            }
+        }
+        return statements;
+    }
+
+    static String toDuckDb(final String snowflake) {
+        return snowflake
+                .replaceAll("NUMBER\\(19,\\s*0\\)", "BIGINT")
+                .replaceAll("TIMESTAMP_NTZ\\(\\d\\)", "TIMESTAMP")
+                .replaceAll("TIMESTAMP_LTZ\\(\\d\\)", "TIMESTAMPTZ")
+                .replaceAll("\\s+COMMENT\\s*=?\\s*'(?:[^']|'')*'", "")
+                .replaceAll("\\s+CLUSTER BY \\([^)]*\\)", "")
+                .replaceAll(";\\s*$", "");
+    }
+
+    private static String read(final String file) {
+        try {
+            return Files.readString(SQL.resolve(file));
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot read sql/" + file, e);
+        }
+    }
+}
