@@ -226,6 +226,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
 
         final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
         final Map<String, MergedFile> merged;
+        final Map<String, String> copyFailures = new LinkedHashMap<>();
         MergeRunner.Result mergeResult = null;
         Set<String> mergedThisRun = Set.of();
         try (Connection connection = pool.getConnection()) {
@@ -236,7 +237,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                 if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue()) && loaded.size() < files.size()) {
                     final Set<String> missing = new LinkedHashSet<>(files);
                     missing.removeAll(loaded);
-                    copy(connection, context.getProperty(COPY_STATEMENT).getValue(), missing);
+                    copyFailures.putAll(copy(connection, context.getProperty(COPY_STATEMENT).getValue(), missing));
                     loaded = loadedFiles(connection, files);
                 }
                 final Map<String, MergedFile> alreadyMerged = mergedFiles(connection, files);
@@ -264,6 +265,11 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             return;
         }
 
+        copyFailures.forEach((file, reason) -> {
+            for (final FlowFile flowFile : byFile.remove(file)) {
+                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "COPY of " + file + " failed: " + reason), REL_FAILURE);
+            }
+        });
         final long timeoutMillis = context.getProperty(LOAD_WAIT_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS);
         final Map<String, String> runAttributes = mergeResult == null ? Map.of() : runAttributes(mergeResult, mergedThisRun.size());
         for (final Map.Entry<String, List<FlowFile>> entry : byFile.entrySet()) {
@@ -389,15 +395,47 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         return merged;
     }
 
-    private void copy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
-        final String sql = copyStatement.replace(FILES_PLACEHOLDER, quotedList(files));
+    /**
+     * Loads the files with the Copy Statement, all at once. If that fails for a reason other than the connection, each
+     * file is tried alone, so that one bad or missing file fails only its own FlowFiles.
+     *
+     * @return the files that could not be loaded, with the database's message
+     */
+    private Map<String, String> copy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
+        final Map<String, String> failures = new LinkedHashMap<>();
+        try {
+            runCopy(connection, copyStatement, files);
+            getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", files.size());
+        } catch (final SQLException batchFailure) {
+            if (isConnectionProblem(batchFailure)) {
+                throw batchFailure;
+            }
+            if (files.size() == 1) {
+                failures.put(files.iterator().next(), batchFailure.getMessage());
+                return failures;
+            }
+            getLogger().warn("COPY of {} files failed ({}); loading them one by one", files.size(), batchFailure.getMessage());
+            for (final String file : files) {
+                try {
+                    runCopy(connection, copyStatement, Set.of(file));
+                } catch (final SQLException fileFailure) {
+                    if (isConnectionProblem(fileFailure)) {
+                        throw fileFailure;
+                    }
+                    failures.put(file, fileFailure.getMessage());
+                }
+            }
+        }
+        return failures;
+    }
+
+    private static void runCopy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
         try (Statement statement = connection.createStatement()) {
-            statement.execute(sql);
+            statement.execute(copyStatement.replace(FILES_PLACEHOLDER, quotedList(files)));
         }
         if (!connection.getAutoCommit()) {
             connection.commit();
         }
-        getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", files.size());
     }
 
     /** File names become SQL string literals: single quotes are doubled, so a name can never end the literal. */

@@ -220,6 +220,25 @@ class TriggerSnowflakeMergeTest {
     }
 
     @Test
+    void aFileThatCannotBeCopiedFailsAloneWithTheDatabaseMessage() throws Exception {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, DUCKDB_COPY);
+        final Path good = tempDir.resolve("good.csv");
+        Files.writeString(good, GenerateFakeCustomerTest.HEADER + "\n5,Ada,Lovelace,ada@example.com,s,London,st,co,INSERT,2026-01-31T12:00:00.000000Z\n");
+        final Path missing = tempDir.resolve("missing.csv");
+        enqueueS3Object(good.toString());
+        enqueueS3Object(missing.toString());
+        runner.run();
+
+        runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        runner.assertTransferCount(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("snowflake.staged.file", good.toString());
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        assertTrue(reason.startsWith("COPY of " + missing + " failed: ") && reason.contains("missing.csv"), reason);
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
+    }
+
+    @Test
     void copyStatementMustHaveTheFilesPlaceholder() {
         runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
         runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, "COPY INTO customer_raw FROM @customer_stage");
