@@ -24,7 +24,8 @@ final class MergeBenchmark {
 
     static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         for (final int size : tableSizes) {
-            try (DuckDbCustomerStore store = new DuckDbCustomerStore()) {
+            // No enforced keys: Snowflake does not enforce them, and the tutorial tables below have none either.
+            try (DuckDbCustomerStore store = new DuckDbCustomerStore("jdbc:duckdb:", false)) {
                 final Connection db = store.connection();
                 seed(db, size);
                 final int[] batch = {0};

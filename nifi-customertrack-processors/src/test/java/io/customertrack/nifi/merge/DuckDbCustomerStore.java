@@ -27,9 +27,14 @@ public final class DuckDbCustomerStore implements AutoCloseable {
     }
 
     public DuckDbCustomerStore(final String url) throws SQLException {
+        this(url, true);
+    }
+
+    /** @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys */
+    public DuckDbCustomerStore(final String url, final boolean enforceKeys) throws SQLException {
         connection = open(url);
         try (Statement statement = connection.createStatement()) {
-            for (final String ddl : SnowflakeDdl.createTables()) {
+            for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
                 statement.execute(ddl);
             }
             for (final String ddl : MergeScript.split(resource("/duckdb/customertrack-schema.sql"))) {

@@ -15,21 +15,35 @@ import java.util.regex.Pattern;
  */
 final class SnowflakeDdl {
 
-    private static final Path SQL = Path.of("..", "sql");
+    private static final Path SQL = findSqlFolder();
     private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
 
     private SnowflakeDdl() {
     }
 
+    /** With key constraints enforced, as tests want them (a doubled version fails loudly). */
     static List<String> createTables() {
+        return createTables(true);
+    }
+
+    /**
+     * @param enforceKeys false drops PRIMARY KEY clauses: Snowflake declares but never enforces them, so benchmarks
+     *                    that compare against unconstrained tables should not pay for DuckDB's index maintenance
+     */
+    static List<String> createTables(final boolean enforceKeys) {
         final List<String> statements = new ArrayList<>();
         for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql")) {
             final Matcher table = CREATE_TABLE.matcher(read(file));
             while (table.find()) {
-                statements.add(toDuckDb(table.group()));
+                final String ddl = toDuckDb(table.group());
+                statements.add(enforceKeys ? ddl : withoutKeys(ddl));
             }
         }
         return statements;
+    }
+
+    static String withoutKeys(final String ddl) {
+        return ddl.replaceAll("\\s+PRIMARY KEY(?=,|\\s*\\n)", "").replaceAll(",\\s*\\n\\s*PRIMARY KEY \\([^)]*\\)", "");
     }
 
     static String toDuckDb(final String snowflake) {
@@ -40,6 +54,16 @@ final class SnowflakeDdl {
                 .replaceAll("\\s+COMMENT\\s*=?\\s*'(?:[^']|'')*'", "")
                 .replaceAll("\\s+CLUSTER BY \\([^)]*\\)", "")
                 .replaceAll(";\\s*$", "");
+    }
+
+    /** sql/ of this repository, from the module folder (tests) or the repository root (benchmarks via exec:java). */
+    private static Path findSqlFolder() {
+        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
+            if (Files.isRegularFile(folder.resolve("sql").resolve("02_ingest.sql"))) {
+                return folder.resolve("sql");
+            }
+        }
+        throw new IllegalStateException("sql/02_ingest.sql not found above " + Path.of("").toAbsolutePath());
     }
 
     private static String read(final String file) {

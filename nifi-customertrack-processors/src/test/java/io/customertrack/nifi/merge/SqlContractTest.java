@@ -15,6 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Keeps the Java side and sql/ in step: the packed merge script, column sizes and the pipe's column order. */
@@ -41,6 +42,8 @@ class SqlContractTest {
         assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG"),
                 tables.stream().map(ddl -> ddl.split("\\s+")[5]).toList());
         tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY"), ddl));
+        assertEquals(3, tables.stream().filter(ddl -> ddl.contains("PRIMARY KEY")).count(), "keys kept for tests");
+        SnowflakeDdl.createTables(false).forEach(ddl -> assertFalse(ddl.contains("PRIMARY KEY"), ddl));
     }
 
     @Test
