@@ -3,7 +3,7 @@
 #
 #   scripts/deploy-nifi.sh --url https://nifi-1:8443 --nar nifi-customertrack-nar/target/nifi-customertrack-nar-<v>.nar \
 #       [--flow flows/customertrack/customertrack-pipeline.json] [--parameters params.properties] [--replace]
-#       [--cacert docker-ca.pem | --insecure] [--timeout 300] [--drain-timeout 900]
+#       [--cacert docker-ca.pem | --insecure] [--timeout 300] [--drain-timeout 900] [--skip-nar]
 #
 # Credentials: NIFI_USERNAME / NIFI_PASSWORD (single-user login). Parameter values: a properties file of
 # name=value lines and/or environment variables CUSTOMERTRACK_PARAM_<NAME> (NAME = parameter name upper-cased with
@@ -13,12 +13,13 @@
 # new process group; set parameter values; enable its controller services; with --replace, retire the running
 # version safely (stop its generator, wait until its queues are empty, stop it, disable its services, delete it);
 # start the new group. Exit codes: 2 usage, 3 NiFi unreachable, 4 bad credentials, 5 NAR rejected, 6 unknown
-# parameter, 7 other NiFi error or time-out.
+# parameter, 7 other NiFi error or time-out. --skip-nar leaves the NAR alone, for NiFi instances that already load it
+# from their autoload directory (the docker/ stack mounts it there).
 set -euo pipefail
 
 GROUP_NAME="CustomerTrack"
 GENERATOR_TYPE="io.customertrack.nifi.processors.GenerateFakeCustomer"
-url="" nar="" flow="flows/customertrack/customertrack-pipeline.json" parameters_file="" replace=false
+url="" nar="" flow="flows/customertrack/customertrack-pipeline.json" parameters_file="" replace=false skip_nar=false
 timeout=300 drain_timeout=900 poll_interval="${CUSTOMERTRACK_POLL_INTERVAL:-2}"
 curl_tls=()
 
@@ -32,16 +33,17 @@ while (( $# > 0 )); do
         --flow) flow="$2"; shift 2 ;;
         --parameters) parameters_file="$2"; shift 2 ;;
         --replace) replace=true; shift ;;
+        --skip-nar) skip_nar=true; shift ;;
         --cacert) curl_tls=(--cacert "$2"); shift 2 ;;
         --insecure) curl_tls=(--insecure); shift ;;
         --timeout) timeout="$2"; shift 2 ;;
         --drain-timeout) drain_timeout="$2"; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) die 2 "unknown option '$1' (see --help)" ;;
     esac
 done
 [[ -n "${url}" ]] || die 2 "--url is required"
-[[ -n "${nar}" && -f "${nar}" ]] || die 2 "--nar must name an existing NAR file (build it with ./mvnw package)"
+[[ "${skip_nar}" == true || ( -n "${nar}" && -f "${nar}" ) ]] || die 2 "--nar must name an existing NAR file (build it with ./mvnw package)"
 [[ -f "${flow}" ]] || die 2 "flow definition '${flow}' not found"
 [[ -z "${parameters_file}" || -f "${parameters_file}" ]] || die 2 "parameters file '${parameters_file}' not found"
 : "${NIFI_USERNAME:?set NIFI_USERNAME}" "${NIFI_PASSWORD:?set NIFI_PASSWORD}"
@@ -250,7 +252,11 @@ existing="$(jq -r --arg n "${GROUP_NAME}" '.processGroupFlow.flow.processGroups[
 if [[ -n "${existing}" && "${replace}" != true ]]; then
     die 7 "a '${GROUP_NAME}' process group (${existing}) is already deployed; run with --replace to replace it"
 fi
-upload_nar
+if [[ "${skip_nar}" == true ]]; then
+    log "skipping the NAR upload (--skip-nar)"
+else
+    upload_nar
+fi
 import_flow "${root_id}"
 set_parameters
 set_services "${new_group_id}" ENABLED

@@ -125,6 +125,16 @@ class DeployScriptTest {
     }
 
     @Test
+    void skipNarLeavesTheNarManagerAlone() throws Exception {
+        try (FakeNiFi nifi = new FakeNiFi(narBytes, flowDefinition)) {
+            final Run run = deploy(nifi.url(), Map.of(), "--skip-nar");
+            assertEquals(0, run.exitCode(), run.output());
+            assertTrue(nifi.calls.stream().noneMatch(call -> call.contains("nar-manager")), nifi.calls.toString());
+            assertTrue(nifi.calls.contains("PUT /flow/process-groups/new-pg"));
+        }
+    }
+
+    @Test
     void unreachableNiFiIsReportedAsSuch() throws Exception {
         final int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
