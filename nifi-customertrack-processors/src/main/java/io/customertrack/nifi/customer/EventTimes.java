@@ -56,21 +56,9 @@ public final class EventTimes {
 
     /**
      * Parses ISO-8601 with 'Z' or an offset, 'T' or a space between date and time, or no zone (read as UTC), into
-     * microseconds since the epoch. Digits beyond microseconds are dropped.
-     *
-     * @throws DateTimeParseException when the text is not such a timestamp
-     */
-    public static long parseMicros(final String text) {
-        final long micros = tryParseMicros(text);
-        if (micros == Long.MIN_VALUE) {
-            throw new DateTimeParseException("Not an ISO-8601 timestamp", text, 0);
-        }
-        return micros;
-    }
-
-    /**
-     * As {@link #parseMicros(String)}, but returns {@link Long#MIN_VALUE} instead of throwing: rejected values are
-     * routine input for a validator, and exceptions cost microseconds each.
+     * microseconds since the epoch; digits beyond microseconds are dropped. Returns {@link Long#MIN_VALUE} for
+     * anything else rather than throwing: rejected values are routine input for a validator, and exceptions cost
+     * microseconds each.
      */
     public static long tryParseMicros(final String text) {
         final long fast = parseCommonShape(text);
