@@ -130,6 +130,8 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
     private static final Map<String, CustomerField> FIELDS_BY_NAME = fieldsByName();
+    private static final CustomerField[] FIELDS = CustomerField.values();
+    private static final int FIELD_COUNT = FIELDS.length;
 
     private volatile CustomerRecordValidator validator;
 
@@ -170,13 +172,14 @@ public class ValidateCustomerRecord extends AbstractProcessor {
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
             final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
             RecordSchema invalidSchema = null;
+            final String[] rawValues = new String[FIELD_COUNT]; // reused for every record; the validator copies it
             Record record;
             // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
             // No type coercion: the rules read values as text.
             while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
                 final Record input = record;
-                final String[] rawValues = new String[CustomerField.values().length];
+                java.util.Arrays.fill(rawValues, null);
                 final List<String> unexpected = readValues(input, rawValues);
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, unexpected);
                 if (result.isValid()) {
@@ -243,7 +246,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
      * cheaper than building a new record for every row.
      */
     private static Record toCanonicalRecord(final Record input, final String[] rawValues, final CustomerRecordValidator.Result result) {
-        for (final CustomerField field : CustomerField.values()) {
+        for (final CustomerField field : FIELDS) {
             final String value = result.value(field);
             final String original = rawValues[field.ordinal()];
             if (field == CustomerField.CUSTOMER_ID) {
