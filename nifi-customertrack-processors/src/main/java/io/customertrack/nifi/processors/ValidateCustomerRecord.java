@@ -172,14 +172,13 @@ public class ValidateCustomerRecord extends AbstractProcessor {
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
             final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
             RecordSchema invalidSchema = null;
-            final String[] rawValues = new String[FIELD_COUNT]; // reused for every record; the validator copies it
+            final String[] rawValues = new String[FIELD_COUNT]; // reused for every record (each slot rewritten); the validator copies it
             Record record;
             // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
             // No type coercion: the rules read values as text.
             while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
                 final Record input = record;
-                java.util.Arrays.fill(rawValues, null);
                 final List<String> unexpected = readValues(input, rawValues);
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, unexpected);
                 if (result.isValid()) {
@@ -224,13 +223,27 @@ public class ValidateCustomerRecord extends AbstractProcessor {
      * name through the schema cost more than the rules themselves.
      */
     private static List<String> readValues(final Record record, final String[] rawValues) {
+        final Map<String, Object> values = record.toMap();
+        int present = 0;
+        for (final CustomerField field : FIELDS) {
+            final Object value = values.get(field.columnName());
+            if (value != null) {
+                rawValues[field.ordinal()] = value.toString();
+                present++;
+            } else {
+                rawValues[field.ordinal()] = null;
+                if (values.containsKey(field.columnName())) {
+                    present++;
+                }
+            }
+        }
+        if (values.size() == present) {
+            return List.of(); // the common case: nothing but customer fields, no need to walk the entries
+        }
         List<String> unexpected = List.of();
-        for (final Map.Entry<String, Object> entry : record.toMap().entrySet()) {
-            final Object value = entry.getValue();
-            final CustomerField field = FIELDS_BY_NAME.get(entry.getKey());
-            if (field != null) {
-                rawValues[field.ordinal()] = value == null ? null : value.toString();
-            } else if (value != null && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(entry.getKey())) {
+        for (final Map.Entry<String, Object> entry : values.entrySet()) {
+            if (entry.getValue() != null && !FIELDS_BY_NAME.containsKey(entry.getKey())
+                    && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(entry.getKey())) {
                 if (unexpected.isEmpty()) {
                     unexpected = new ArrayList<>(1);
                 }
