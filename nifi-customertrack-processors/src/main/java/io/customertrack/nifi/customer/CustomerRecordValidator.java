@@ -39,15 +39,13 @@ public final class CustomerRecordValidator {
         }
     }
 
-    /** Outcome for one record: the (possibly normalised) values in {@link CustomerField} order, and the violations. */
+    /**
+     * Outcome for one record: the (possibly normalised) values in {@link CustomerField} order, the violations, and
+     * whether any value differs from the raw input (normalised, or rewritten to its canonical form).
+     */
     public record Result(String[] values, List<Violation> violations, boolean changed) {
         public boolean isValid() {
             return violations.isEmpty();
-        }
-
-        /** Whether any value differs from the raw input (normalised, or rewritten to its canonical form). */
-        public boolean isChanged() {
-            return changed;
         }
 
         public String value(final CustomerField field) {

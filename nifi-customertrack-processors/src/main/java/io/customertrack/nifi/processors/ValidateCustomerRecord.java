@@ -182,7 +182,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 final List<String> unexpected = readValues(input, rawValues);
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, unexpected);
                 if (result.isValid()) {
-                    valid.write(validSchema, result.isChanged() ? toCanonicalRecord(input, rawValues, result) : input);
+                    valid.write(validSchema, result.changed() ? toCanonicalRecord(input, rawValues, result) : input);
                 } else {
                     if (invalidSchema == null) {
                         invalidSchema = CustomerSchema.withValidationErrors(reader.getSchema());
@@ -218,9 +218,10 @@ public class ValidateCustomerRecord extends AbstractProcessor {
     }
 
     /**
-     * Copies each customer field's value, as text, into {@code rawValues} and returns the fields outside the customer
-     * schema that carry a value (e.g. extra CSV columns). One pass over the record's own map: record look-ups by
-     * name through the schema cost more than the rules themselves.
+     * Copies each customer field's value, as text, into {@code rawValues} (every slot is rewritten) and returns the
+     * fields outside the customer schema that carry a value (e.g. extra CSV columns). Reads the record's own map:
+     * look-ups by name through the schema cost more than the rules themselves; its entries are walked only when it
+     * holds more fields than the customer ones.
      */
     private static List<String> readValues(final Record record, final String[] rawValues) {
         final Map<String, Object> values = record.toMap();
@@ -263,9 +264,8 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             final String value = result.value(field);
             final String original = rawValues[field.ordinal()];
             if (field == CustomerField.CUSTOMER_ID) {
-                final long id = Long.parseLong(value);
-                if (!Long.toString(id).equals(original)) {
-                    input.setValue(field.columnName(), id); // e.g. leading zeros
+                if (!value.equals(original)) {
+                    input.setValue(field.columnName(), Long.parseLong(value)); // the validator dropped leading zeros
                 }
             } else if (value == null || value.isEmpty()) {
                 // Empty optional values of DELETE events are written as nulls, which CSV writes as empty fields.

@@ -35,8 +35,6 @@ final class FakeNiFi implements AutoCloseable {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final Map<String, JsonNode> bodies = Collections.synchronizedMap(new HashMap<>());
-    byte[] uploadedNar;
-    String uploadedFlow;
 
     // Scenario knobs.
     String narFinalState = "INSTALLED";
@@ -103,7 +101,6 @@ final class FakeNiFi implements AutoCloseable {
                 require(contentType.equals("application/octet-stream"), "NAR upload must be application/octet-stream");
                 require(exchange.getRequestHeaders().getFirst("Filename") != null, "NAR upload needs a Filename header");
                 require(java.util.Arrays.equals(expectedNar, body), "uploaded bytes are not the NAR");
-                uploadedNar = body;
                 respondJson(exchange, json.readTree("{\"narSummary\":{\"identifier\":\"nar-1\",\"state\":\"WAITING_TO_INSTALL\",\"installComplete\":false}}"));
             }
             case "GET /controller/nar-manager/nars/nar-1" -> {
@@ -120,7 +117,6 @@ final class FakeNiFi implements AutoCloseable {
                 require(multipart.contains("name=\"groupName\"") && multipart.contains("CustomerTrack"), "groupName part missing");
                 require(multipart.contains("name=\"clientId\""), "clientId part missing");
                 require(multipart.contains("name=\"file\"") && multipart.contains("\"flowContents\""), "file part with the flow definition missing");
-                uploadedFlow = multipart;
                 respondJson(exchange, json.readTree("{\"id\":\"new-pg\",\"revision\":{\"version\":0},\"component\":{\"id\":\"new-pg\","
                         + "\"name\":\"CustomerTrack\",\"parameterContext\":{\"id\":\"ctx-1\"}}}"));
             }
