@@ -25,6 +25,9 @@ public final class CustomerRecordValidator {
     /** CustomerField.values() copies the array on every call; this runs for every record. */
     private static final CustomerField[] FIELDS = CustomerField.values();
     private static final String LOCAL_PART_SYMBOLS = "!#$%&'*+/=?^_`{|}~-";
+    /** ASCII characters allowed in an address's local part (besides dots) and in its domain labels, by code. */
+    private static final boolean[] LOCAL_PART_CHARACTERS = asciiTable(LOCAL_PART_SYMBOLS);
+    private static final boolean[] DOMAIN_CHARACTERS = asciiTable("-");
 
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
@@ -235,7 +238,7 @@ public final class CustomerRecordValidator {
                 if (previous == '.') {
                     return false; // leading dot or two dots in a row
                 }
-            } else if (!isAsciiLetterOrDigit(c) && LOCAL_PART_SYMBOLS.indexOf(c) < 0) {
+            } else if (c >= 128 || !LOCAL_PART_CHARACTERS[c]) {
                 return false;
             }
             previous = c;
@@ -243,37 +246,48 @@ public final class CustomerRecordValidator {
         if (at < 1 || at > 64 || previous == '.') {
             return false;
         }
-        // Domain: LDH labels separated by dots; a second '@' or any other character fails the label check.
-        int labelStart = at + 1;
+        // Domain, in the same single pass: LDH labels separated by dots. A second '@' or any other character fails.
         int labels = 0;
-        boolean tldAlphabetic = false;
+        int labelLength = 0;
+        char labelFirst = 0;
+        char labelLast = 0;
+        boolean labelAlphabetic = true;
         for (int i = at + 1; i <= length; i++) {
-            if (i == length || value.charAt(i) == '.') {
-                final int labelLength = i - labelStart;
-                if (labelLength < 1 || labelLength > 63 || value.charAt(labelStart) == '-' || value.charAt(i - 1) == '-') {
+            final char c = i == length ? '.' : value.charAt(i);
+            if (c == '.') {
+                if (labelLength < 1 || labelLength > 63 || labelFirst == '-' || labelLast == '-') {
                     return false;
                 }
-                labels++;
-                tldAlphabetic = labelLength >= 2;
-                for (int j = labelStart; j < i; j++) {
-                    final char c = value.charAt(j);
-                    if (!isAsciiLetterOrDigit(c) && c != '-') {
-                        return false;
-                    }
-                    tldAlphabetic &= (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                if (i == length) {
+                    return labels >= 1 && labelLength >= 2 && labelAlphabetic; // two labels or more, alphabetic TLD
                 }
-                labelStart = i + 1;
+                labels++;
+                labelLength = 0;
+                labelAlphabetic = true;
+            } else if (c >= 128 || !DOMAIN_CHARACTERS[c]) {
+                return false;
+            } else {
+                if (labelLength == 0) {
+                    labelFirst = c;
+                }
+                labelLast = c;
+                labelLength++;
+                labelAlphabetic &= (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
             }
         }
-        return labels >= 2 && tldAlphabetic;
+        return false; // not reached: the loop returns when i == length
     }
 
-    private static boolean isAsciiLetterOrDigit(final char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    private static boolean[] asciiTable(final String symbols) {
+        final boolean[] table = new boolean[128];
+        for (char c = 0; c < 128; c++) {
+            table[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || symbols.indexOf(c) >= 0;
+        }
+        return table;
     }
 
     private static void checkOperation(final String value, final List<Violation> violations) {
-        if (!OPERATIONS.contains(value)) {
+        if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) { // OPERATIONS, unrolled
             violations.add(new Violation("op", "unknown", "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'"));
         }
     }

@@ -106,7 +106,7 @@ public final class EventTimes {
         if (position < length && s.charAt(position) == '.') {
             position++;
             int fractionDigits = 0;
-            while (position < length && Character.isDigit(s.charAt(position))) {
+            while (position < length && s.charAt(position) >= '0' && s.charAt(position) <= '9') { // ASCII only
                 if (fractionDigits < 6) {
                     micros = micros * 10 + (s.charAt(position) - '0');
                 }
@@ -136,12 +136,32 @@ public final class EventTimes {
                 return Long.MIN_VALUE;
             }
         }
-        if (month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()) {
+        if (month < 1 || month > 12 || day < 1 || day > lengthOfMonth(year, month)) {
             return Long.MIN_VALUE; // an impossible date such as 2026-02-30
         }
-        final long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        final long epochDay = epochDay(year, month, day);
         final long epochSecond = epochDay * 86_400L + hour * 3600L + minute * 60L + second - offsetSeconds;
         return epochSecond * 1_000_000L + micros;
+    }
+
+    private static int lengthOfMonth(final int year, final int month) {
+        if (month == 2) {
+            return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
+        }
+        return month == 4 || month == 6 || month == 9 || month == 11 ? 30 : 31;
+    }
+
+    /**
+     * Days since 1970-01-01 of a proleptic Gregorian date, by arithmetic (years counted from March, so the leap day
+     * is the last day of its year) instead of LocalDate objects: this runs for every record.
+     */
+    static long epochDay(final int year, final int month, final int day) {
+        final long marchYear = month <= 2 ? year - 1L : year;
+        final long era = Math.floorDiv(marchYear, 400L);
+        final long yearOfEra = marchYear - era * 400L;
+        final long dayOfYear = (153L * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+        final long dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+        return era * 146_097L + dayOfEra - 719_468L;
     }
 
     private static int number(final String s, final int start, final int digits) {

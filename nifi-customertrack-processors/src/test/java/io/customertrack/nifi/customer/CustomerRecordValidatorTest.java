@@ -1,8 +1,17 @@
 package io.customertrack.nifi.customer;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +33,25 @@ class CustomerRecordValidatorTest {
         assertFalse(CustomerRecordValidator.isEmailAddress(email), email);
     }
 
+    /** The hand-written scan must agree with the rule written as a regular expression, on random near-addresses. */
+    @Test
+    void emailScanAgreesWithItsRegularExpression() {
+        final String atom = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+        final String label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+        final Pattern rule = Pattern.compile("(?=.{1,64}@)" + atom + "(?:\\." + atom + ")*@(?:" + label + "\\.)+[A-Za-z]{2,63}");
+        final String alphabet = "aZ09.@-+_'ä ";
+        final Random random = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            final StringBuilder candidate = new StringBuilder();
+            final int length = random.nextInt(14);
+            for (int j = 0; j < length; j++) {
+                candidate.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            final String text = candidate.toString();
+            assertEquals(rule.matcher(text).matches(), CustomerRecordValidator.isEmailAddress(text), text);
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({
             "2026-01-31T12:00:00Z,               2026-01-31T12:00:00.000000Z",
@@ -36,6 +64,34 @@ class CustomerRecordValidatorTest {
         final long micros = EventTimes.tryParseMicros(text);
         assertTrue(micros != Long.MIN_VALUE, text);
         assertEquals(canonical, EventTimes.formatMicros(micros));
+    }
+
+    @Test
+    void computesEpochDaysAsJavaTimeDoes() {
+        for (LocalDate date = LocalDate.of(1899, 1, 1); date.getYear() <= 2101; date = date.plusDays(1)) {
+            assertEquals(date.toEpochDay(), EventTimes.epochDay(date.getYear(), date.getMonthValue(), date.getDayOfMonth()), date::toString);
+        }
+        for (final LocalDate date : List.of(LocalDate.of(0, 1, 1), LocalDate.of(0, 2, 29), LocalDate.of(400, 3, 1), LocalDate.of(9999, 12, 31))) {
+            assertEquals(date.toEpochDay(), EventTimes.epochDay(date.getYear(), date.getMonthValue(), date.getDayOfMonth()), date::toString);
+        }
+    }
+
+    @Test
+    void parsesWhatJavaTimeParses() {
+        final Random random = new Random(42);
+        for (int i = 0; i < 20_000; i++) {
+            final Instant instant = Instant.EPOCH.plus(random.nextLong(-2_000_000_000_000_000L, 8_000_000_000_000_000L), ChronoUnit.MICROS);
+            final String text = DateTimeFormatter.ISO_INSTANT.format(instant);
+            assertEquals(ChronoUnit.MICROS.between(Instant.EPOCH, instant), EventTimes.tryParseMicros(text), text);
+        }
+        assertEquals(Long.MIN_VALUE, EventTimes.tryParseMicros("2100-02-29T00:00:00Z"), "2100 is not a leap year");
+        assertTrue(EventTimes.tryParseMicros("2000-02-29T00:00:00Z") != Long.MIN_VALUE, "2000 is a leap year");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2026-01-31T12:00:00.\u0663Z", "2026-01-31T12:00:00.1234567890Z"})
+    void rejectsFractionsThatAreNotAsciiDigits(final String text) {
+        assertEquals(Long.MIN_VALUE, EventTimes.tryParseMicros(text), text);
     }
 
     @ParameterizedTest
