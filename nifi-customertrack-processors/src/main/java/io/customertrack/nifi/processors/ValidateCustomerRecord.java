@@ -35,6 +35,7 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 @SupportsBatching
 @SideEffectFree
@@ -172,15 +174,15 @@ public class ValidateCustomerRecord extends AbstractProcessor {
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
             final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
             RecordSchema invalidSchema = null;
-            final String[] rawValues = new String[FIELD_COUNT]; // reused for every record (each slot rewritten); the validator copies it
+            final RecordValues recordValues = new RecordValues();
             Record record;
             // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
             // No type coercion: the rules read values as text.
             while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
                 final Record input = record;
-                final List<String> unexpected = readValues(input, rawValues);
-                final CustomerRecordValidator.Result result = validator.validate(rawValues, unexpected);
+                final String[] rawValues = recordValues.read(input); // reused for every record; the validator copies it
+                final CustomerRecordValidator.Result result = validator.validate(rawValues, recordValues.unexpectedFields());
                 if (result.isValid()) {
                     valid.write(validSchema, result.changed() ? toCanonicalRecord(input, rawValues, result) : input);
                 } else {
@@ -218,40 +220,58 @@ public class ValidateCustomerRecord extends AbstractProcessor {
     }
 
     /**
-     * Copies each customer field's value, as text, into {@code rawValues} (every slot is rewritten) and returns the
-     * fields outside the customer schema that carry a value (e.g. extra CSV columns). Reads the record's own map:
-     * look-ups by name through the schema cost more than the rules themselves; its entries are walked only when it
-     * holds more fields than the customer ones.
+     * Copies each record's customer field values, as text, into one reused array (in {@link CustomerField} order, null
+     * where absent) and collects the fields outside the customer schema that carry a value (e.g. extra CSV columns).
+     * One pass over the record's own map: readers build every record of a FlowFile with the same key instances in the
+     * same order, so a key is matched to its field by identity with the previous record's key at that position, and
+     * looked up by name only when that fails. Ten hash look-ups per record cost more than the rules themselves.
+     * One instance per FlowFile: processors run concurrently, and this holds per-record state.
      */
-    private static List<String> readValues(final Record record, final String[] rawValues) {
-        final Map<String, Object> values = record.toMap();
-        int present = 0;
-        for (final CustomerField field : FIELDS) {
-            final Object value = values.get(field.columnName());
-            if (value != null) {
-                rawValues[field.ordinal()] = value.toString();
-                present++;
-            } else {
-                rawValues[field.ordinal()] = null;
-                if (values.containsKey(field.columnName())) {
-                    present++;
-                }
+    static final class RecordValues implements BiConsumer<String, Object> {
+        private final String[] values = new String[FIELD_COUNT];
+        private String[] keys = new String[FIELD_COUNT];
+        private CustomerField[] fields = new CustomerField[FIELD_COUNT];
+        private int position;
+        private List<String> unexpected;
+
+        /** Reads {@code record}; the returned array is overwritten by the next call. */
+        String[] read(final Record record) {
+            Arrays.fill(values, null);
+            position = 0;
+            unexpected = List.of();
+            record.toMap().forEach(this);
+            return values;
+        }
+
+        /** Fields of the last record read that are not customer fields and carry a value. */
+        List<String> unexpectedFields() {
+            return unexpected;
+        }
+
+        @Override
+        public void accept(final String key, final Object value) {
+            if (position == keys.length) {
+                keys = Arrays.copyOf(keys, position * 2);
+                fields = Arrays.copyOf(fields, position * 2);
             }
-        }
-        if (values.size() == present) {
-            return List.of(); // the common case: nothing but customer fields, no need to walk the entries
-        }
-        List<String> unexpected = List.of();
-        for (final Map.Entry<String, Object> entry : values.entrySet()) {
-            if (entry.getValue() != null && !FIELDS_BY_NAME.containsKey(entry.getKey())
-                    && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(entry.getKey())) {
+            final CustomerField field;
+            if (keys[position] == key) {
+                field = fields[position];
+            } else {
+                field = FIELDS_BY_NAME.get(key);
+                keys[position] = key;
+                fields[position] = field;
+            }
+            position++;
+            if (field != null) {
+                values[field.ordinal()] = value == null ? null : value.toString();
+            } else if (value != null && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(key)) {
                 if (unexpected.isEmpty()) {
                     unexpected = new ArrayList<>(1);
                 }
-                unexpected.add(entry.getKey());
+                unexpected.add(key);
             }
         }
-        return unexpected;
     }
 
     /**

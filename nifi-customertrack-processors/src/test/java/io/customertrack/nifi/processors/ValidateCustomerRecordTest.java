@@ -217,4 +217,37 @@ class ValidateCustomerRecordTest {
         invalid.assertAttributeEquals("mime.type", "application/json");
         assertTrue(invalid.getContent().contains("\"validation_errors\":\"op: must be INSERT, UPDATE or DELETE but was 'MERGE'\""), invalid.getContent());
     }
+
+    /** Records whose fields come in different orders, go missing or are extra, as JSON readers deliver them. */
+    @Test
+    void readsEachRecordByFieldNameWhateverItsShape() throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        final org.apache.nifi.json.JsonTreeReader reader = new org.apache.nifi.json.JsonTreeReader();
+        runner.addControllerService("json-reader", reader);
+        runner.setProperty(reader, "schema-access-strategy", "infer-schema");
+        runner.enableControllerService(reader);
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, "json-reader");
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        final String inOrder = "\"customer_id\": 7, \"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"email\": \"ada@example.com\", "
+                + "\"street\": \"12 Analytical Way\", \"city\": \"London\", \"state\": \"Greater London\", \"country\": \"United Kingdom\", "
+                + "\"op\": \"INSERT\", \"updated_at\": \"2026-01-31T12:00:00Z\"";
+        final String reversed = "\"updated_at\": \"2026-01-31T13:00:00Z\", \"op\": \"UPDATE\", \"country\": \"United Kingdom\", "
+                + "\"state\": \"Greater London\", \"city\": \"London\", \"street\": \"1 New Road\", \"email\": \"ada@example.org\", "
+                + "\"last_name\": \"Lovelace\", \"first_name\": \"Ada\", \"customer_id\": 7";
+        runner.enqueue("[{" + inOrder + "}, {" + reversed + "}, {" + inOrder.replace("\"email\": \"ada@example.com\", ", "") + "}, {"
+                + inOrder + ", \"loyalty_tier\": \"gold\"}, {" + reversed.replace("UPDATE", "DELETE") + "}]");
+        runner.run();
+
+        final MockFlowFile valid = only(runner, ValidateCustomerRecord.REL_VALID);
+        valid.assertAttributeEquals("record.count", "3");
+        assertEquals(HEADER + "\n"
+                + "7,Ada,Lovelace,ada@example.com,12 Analytical Way,London,Greater London,United Kingdom,INSERT,2026-01-31T12:00:00.000000Z\n"
+                + "7,Ada,Lovelace,ada@example.org,1 New Road,London,Greater London,United Kingdom,UPDATE,2026-01-31T13:00:00.000000Z\n"
+                + "7,Ada,Lovelace,ada@example.org,1 New Road,London,Greater London,United Kingdom,DELETE,2026-01-31T13:00:00.000000Z\n",
+                valid.getContent());
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        invalid.assertAttributeEquals("record.count", "2");
+        invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "email.required=1, loyalty_tier.unexpected_field=1");
+    }
 }
