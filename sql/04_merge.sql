@@ -11,7 +11,7 @@
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
---   merge stay in the stream for the next run. All three statements run in one explicit transaction, so they see
+--   merge stay in the stream for the next run. All four statements run in one explicit transaction, so they see
 --   the same stream rows, and the stream offset moves only when that transaction commits.
 -- * Versions are rebuilt, for every customer the stream mentions, from that customer's events in CUSTOMER_RAW,
 --   ordered by event time, starting at the last version that began before the customer's earliest new event. A late event therefore lands at its event time, however late it arrives; SCD1 follows
@@ -23,6 +23,8 @@
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
 -- Cost: each run reads CUSTOMER_RAW only for the customers in the stream (CUSTOMER_RAW is clustered by customer_id),
 --   and of those only the events from the anchor on: for events in order that is the current version's event.
+--   CUSTOMER is never rewritten column by column: rows with new content are removed and written again (attributes
+--   from the stream where this batch opened the version), and a delete only flips the flag columns in place.
 -- =====================================================================================================
 
 USE ROLE CUSTOMERTRACK_ADMIN;
@@ -136,42 +138,80 @@ WHEN NOT MATCHED THEN INSERT
     VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
             source.state, source.country, source.row_hash, source.valid_from, source.valid_to, source.is_current);
 
+-- SCD1 follows the newest version of every customer of the batch, in two steps. Rewriting a row in place would
+-- update every text column; instead this MERGE removes the rows whose content changed (and those of customers left
+-- without any version) and only flags deletes in place; the INSERT below writes the new current rows.
+-- The latest version per customer: MAX_BY over valid_from, unique per customer. valid_to goes through a sentinel
+-- because MAX_BY may skip NULL values (DuckDB does), and NULL is exactly the open version's valid_to.
 MERGE INTO customer AS target
 USING (
-    WITH changed_keys AS (
-        SELECT DISTINCT customer_id FROM customer_raw_stream
-    ),
-    latest_versions AS (
-        SELECT h.*
+    SELECT k.customer_id, v.valid_from, v.valid_to, v.row_hash
+    FROM (SELECT DISTINCT customer_id FROM customer_raw_stream) AS k
+    LEFT JOIN (
+        SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
+               NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
+                      TIMESTAMP '9999-12-31 00:00:00') AS valid_to,
+               MAX_BY(h.row_hash, h.valid_from) AS row_hash
         FROM customer_history AS h
-        WHERE h.customer_id IN (SELECT customer_id FROM changed_keys)
-        QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
-    )
-    SELECT v.customer_id, v.first_name, v.last_name, v.email, v.street, v.city, v.state, v.country, v.row_hash,
-           v.valid_from AS updated_at, v.valid_to IS NOT NULL AS is_deleted, v.valid_to AS deleted_at,
-           FALSE AS has_no_version
-    FROM latest_versions AS v
-    UNION ALL
-    -- Customers of this batch that have a row here but no version any more (see the DELETE below).
-    SELECT c.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, TRUE
-    FROM customer AS c
-    WHERE c.customer_id IN (SELECT customer_id FROM changed_keys)
-      AND NOT EXISTS (SELECT 1 FROM customer_history AS h WHERE h.customer_id = c.customer_id)
+        WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
+        GROUP BY h.customer_id
+    ) AS v ON v.customer_id = k.customer_id
 ) AS source
 ON target.customer_id = source.customer_id
--- A customer whose only INSERT lost a tie to a DELETE at the same event time never existed: its row goes.
-WHEN MATCHED AND source.has_no_version THEN DELETE
-WHEN MATCHED AND (target.row_hash <> source.row_hash
-                  OR target.updated_at <> source.updated_at
-                  OR target.is_deleted <> source.is_deleted
-                  OR target.deleted_at IS DISTINCT FROM source.deleted_at) THEN UPDATE SET
-    first_name = source.first_name, last_name = source.last_name, email = source.email, street = source.street,
-    city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
-    updated_at = source.updated_at, is_deleted = source.is_deleted, deleted_at = source.deleted_at
-WHEN NOT MATCHED AND NOT source.has_no_version THEN INSERT
+-- No version left (its only INSERT lost a tie to a DELETE at the same time), or new content: the row goes.
+WHEN MATCHED AND (source.valid_from IS NULL
+                  OR target.row_hash <> source.row_hash
+                  OR target.updated_at <> source.valid_from) THEN DELETE
+WHEN MATCHED AND (target.is_deleted <> (source.valid_to IS NOT NULL)
+                  OR target.deleted_at IS DISTINCT FROM source.valid_to) THEN UPDATE SET
+    is_deleted = source.valid_to IS NOT NULL, deleted_at = source.valid_to;
+
+-- Customers of the batch with a version but (now) no row. Their newest version was usually opened by an event of
+-- this batch: its attributes come from the stream, which is small; CUSTOMER_HISTORY is read only for the others.
+INSERT INTO customer
     (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted, deleted_at)
-    VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
-            source.state, source.country, source.row_hash, source.updated_at, source.is_deleted, source.deleted_at);
+SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash,
+       valid_from, valid_to IS NOT NULL, valid_to
+FROM (
+    WITH missing AS (
+        SELECT v.*
+        FROM (
+            SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
+                   NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
+                          TIMESTAMP '9999-12-31 00:00:00') AS valid_to,
+                   MAX_BY(h.row_hash, h.valid_from) AS row_hash
+            FROM customer_history AS h
+            WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
+            GROUP BY h.customer_id
+        ) AS v
+        WHERE NOT EXISTS (SELECT 1 FROM customer AS c WHERE c.customer_id = v.customer_id)
+    ),
+    batch_contents AS (
+        SELECT DISTINCT s.customer_id, s.updated_at, s.first_name, s.last_name, s.email, s.street, s.city, s.state,
+               s.country,
+               MD5(COALESCE(CAST(LENGTH(s.first_name) AS VARCHAR) || ':' || s.first_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.last_name) AS VARCHAR) || ':' || s.last_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.email) AS VARCHAR) || ':' || s.email, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.street) AS VARCHAR) || ':' || s.street, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.city) AS VARCHAR) || ':' || s.city, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.state) AS VARCHAR) || ':' || s.state, '~') || ','
+                   || COALESCE(CAST(LENGTH(s.country) AS VARCHAR) || ':' || s.country, '~')) AS row_hash
+        FROM customer_raw_stream AS s
+        WHERE s.op <> 'DELETE'
+    )
+    SELECT m.customer_id, b.first_name, b.last_name, b.email, b.street, b.city, b.state, b.country, m.row_hash,
+           m.valid_from, m.valid_to
+    FROM missing AS m
+    JOIN batch_contents AS b
+        ON b.customer_id = m.customer_id AND b.updated_at = m.valid_from AND b.row_hash = m.row_hash
+    UNION ALL
+    SELECT m.customer_id, h.first_name, h.last_name, h.email, h.street, h.city, h.state, h.country, m.row_hash,
+           m.valid_from, m.valid_to
+    FROM missing AS m
+    JOIN customer_history AS h ON h.customer_id = m.customer_id AND h.valid_from = m.valid_from
+    WHERE NOT EXISTS (SELECT 1 FROM batch_contents AS b
+                      WHERE b.customer_id = m.customer_id AND b.updated_at = m.valid_from AND b.row_hash = m.row_hash)
+) AS current_rows;
 
 INSERT INTO customer_merge_log (source_file, row_count, merged_at)
 SELECT source_file, COUNT(*), CURRENT_TIMESTAMP

@@ -69,12 +69,13 @@ import java.util.concurrent.TimeUnit;
         @WritesAttribute(attribute = "merge.performed.by", description = "'this-run' if this processor's merge applied the file, "
                 + "'earlier-run' if the scheduled task or an earlier run had"),
         @WritesAttribute(attribute = "merge.history.rows", description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
-        @WritesAttribute(attribute = "merge.customer.rows", description = "Rows of CUSTOMER the merge inserted, updated or removed (this-run only)"),
+        @WritesAttribute(attribute = "merge.customer.rows", description = "Rows of CUSTOMER the merge removed, flagged or wrote; a row replaced by new content counts twice (this-run only)"),
         @WritesAttribute(attribute = "merge.history.versions.opened", description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
         @WritesAttribute(attribute = "merge.history.versions.changed", description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
         @WritesAttribute(attribute = "merge.history.versions.removed", description = "Versions a late event made redundant (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.customer.rows.inserted", description = "New customers in CUSTOMER (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.customer.rows.updated", description = "Changed or soft-deleted customers in CUSTOMER (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.customer.rows.written", description = "Current rows written to CUSTOMER: new customers and customers with new content (this-run only)"),
+        @WritesAttribute(attribute = "merge.customer.rows.flagged", description = "CUSTOMER rows whose delete flag changed in place (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = "merge.customer.rows.removed", description = "CUSTOMER rows removed: replaced by new content, or of a customer left without any version (this-run, Snowflake only)"),
         @WritesAttribute(attribute = "merge.files", description = "Files the merge applied (this-run only)"),
         @WritesAttribute(attribute = "merge.query.id", description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
         @WritesAttribute(attribute = "merge.duration.millis", description = "Duration of the merge transaction (this-run only)"),
@@ -309,13 +310,15 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         final Map<String, String> attributes = new HashMap<>();
         final MergeRunner.StepResult history = result.step(MergeScript.Step.HISTORY_MERGE);
         final MergeRunner.StepResult customer = result.step(MergeScript.Step.CUSTOMER_MERGE);
+        final MergeRunner.StepResult written = result.step(MergeScript.Step.CUSTOMER_INSERT);
         attributes.put("merge.history.rows", Long.toString(history.affected()));
-        attributes.put("merge.customer.rows", Long.toString(customer.affected()));
+        attributes.put("merge.customer.rows", Long.toString(customer.affected() + written.affected()));
+        attributes.put("merge.customer.rows.written", Long.toString(written.affected()));
         putIfKnown(attributes, "merge.history.versions.opened", history.inserted());
         putIfKnown(attributes, "merge.history.versions.changed", history.updated());
         putIfKnown(attributes, "merge.history.versions.removed", history.deleted());
-        putIfKnown(attributes, "merge.customer.rows.inserted", customer.inserted());
-        putIfKnown(attributes, "merge.customer.rows.updated", customer.updated());
+        putIfKnown(attributes, "merge.customer.rows.flagged", customer.updated());
+        putIfKnown(attributes, "merge.customer.rows.removed", customer.deleted());
         attributes.put("merge.files", Integer.toString(files));
         attributes.put("merge.duration.millis", Long.toString(result.durationMillis()));
         if (!result.queryIds().isEmpty()) {

@@ -22,7 +22,7 @@ public final class Benchmarks {
         if (which.equals("all") || which.equals("merge")) {
             final int[] sizes = Arrays.stream(System.getProperty("bench.sizes", "10000,100000,1000000").split(","))
                     .map(String::strip).mapToInt(Integer::parseInt).toArray();
-            MergeBenchmark.run(sizes, 2, 5);
+            MergeBenchmark.run(sizes, 2, 9); // 9 rounds: DuckDB checkpoints now and then inside a timed commit
         }
     }
 }

@@ -58,7 +58,7 @@ class MergeSemanticsTest {
     @Test
     void insertOpensTheFirstVersion() throws SQLException {
         final long[] counts = loadAndMerge(ada("INSERT", T1, "London"));
-        assertArrayEquals(new long[]{1, 1, 1}, counts);
+        assertArrayEquals(new long[]{1, 0, 1, 1}, counts);
         final ScdModel.Version version = store.history().getFirst();
         assertEquals(T1, version.validFrom());
         assertNull(version.validTo());
@@ -147,7 +147,7 @@ class MergeSemanticsTest {
     @Test
     void deleteOfAnUnknownCustomerChangesNothing() throws SQLException {
         final long[] counts = loadAndMerge(delete(99, T1));
-        assertArrayEquals(new long[]{0, 0, 1}, counts, "only the merge log records the file");
+        assertArrayEquals(new long[]{0, 0, 0, 1}, counts, "only the merge log records the file");
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer"));
     }
 
@@ -205,7 +205,7 @@ class MergeSemanticsTest {
         assertEquals(ScdModel.expected(allEvents), state);
         assertEquals(200, store.count("SELECT COUNT(*) FROM customer_history"), "4 versions of 50 customers, none doubled");
         assertEquals(4, store.count("SELECT COUNT(*) FROM customer_merge_log"));
-        assertArrayEquals(new long[]{0, 0, 0}, store.merge());
+        assertArrayEquals(new long[]{0, 0, 0, 0}, store.merge());
     }
 
     @Test
@@ -214,8 +214,8 @@ class MergeSemanticsTest {
         loadAndMerge(events);
         final ScdModel.State before = store.state();
         final long[] replay = loadAndMerge(events); // same rows in a new file
-        assertArrayEquals(new long[]{0, 0, 1}, replay);
-        assertArrayEquals(new long[]{0, 0, 0}, store.merge(), "nothing pending, nothing done");
+        assertArrayEquals(new long[]{0, 0, 0, 1}, replay);
+        assertArrayEquals(new long[]{0, 0, 0, 0}, store.merge(), "nothing pending, nothing done");
         assertEquals(before, store.state());
     }
 

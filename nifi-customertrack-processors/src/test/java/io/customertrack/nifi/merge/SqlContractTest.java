@@ -33,7 +33,27 @@ class SqlContractTest {
         assertEquals(List.of(MergeScript.Step.values()).size(), MergeScript.statements().size());
         assertTrue(MergeScript.statements().get(0).startsWith("MERGE INTO customer_history"));
         assertTrue(MergeScript.statements().get(1).startsWith("MERGE INTO customer "));
-        assertTrue(MergeScript.statements().get(2).startsWith("INSERT INTO customer_merge_log"));
+        assertTrue(MergeScript.statements().get(2).startsWith("INSERT INTO customer\n"));
+        assertTrue(MergeScript.statements().get(3).startsWith("INSERT INTO customer_merge_log"));
+    }
+
+    /**
+     * Two fragments appear in two statements each: the row hash (SCD2 source, SCD1 insert) and the newest version per
+     * customer (SCD1 merge, SCD1 insert). The copies must not drift apart.
+     */
+    @Test
+    void repeatedFragmentsOfTheMergeAreIdentical() {
+        final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
+        final List<String> hashes = fragments(script, "MD5\\(COALESCE\\(CAST\\(LENGTH\\((\\w)\\.first_name.*?\\) AS row_hash");
+        assertEquals(2, hashes.size(), "row hash expressions");
+        assertEquals(hashes.get(0).replace("r.", "s."), hashes.get(1));
+        final List<String> latest = fragments(script, "SELECT h\\.customer_id, MAX\\(h\\.valid_from\\).*?GROUP BY h\\.customer_id");
+        assertEquals(2, latest.size(), "newest-version subqueries");
+        assertEquals(latest.get(0), latest.get(1));
+    }
+
+    private static List<String> fragments(final String text, final String regex) {
+        return java.util.regex.Pattern.compile(regex).matcher(text).results().map(java.util.regex.MatchResult::group).toList();
     }
 
     @Test
