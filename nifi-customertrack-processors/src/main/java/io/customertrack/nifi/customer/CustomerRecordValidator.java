@@ -8,15 +8,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * Record-level rules for customer change events. Pure Java so the rules can be tested without NiFi,
  * and so the processor stays a thin adapter between record readers/writers and these rules.
  */
 public final class CustomerRecordValidator {
-
-    public static final Set<String> OPERATIONS = Set.of("INSERT", "UPDATE", "DELETE");
 
     /** Earliest event time accepted: anything older is a broken clock or a mangled value, not a customer event. */
     static final Instant EARLIEST_EVENT_TIME = Instant.parse("1900-01-01T00:00:00Z");
@@ -287,7 +284,7 @@ public final class CustomerRecordValidator {
     }
 
     private static void checkOperation(final String value, final List<Violation> violations) {
-        if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) { // OPERATIONS, unrolled
+        if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) {
             violations.add(new Violation("op", "unknown", "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'"));
         }
     }
