@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -53,7 +54,7 @@ class SqlContractTest {
     }
 
     private static List<String> fragments(final String text, final String regex) {
-        return java.util.regex.Pattern.compile(regex).matcher(text).results().map(java.util.regex.MatchResult::group).toList();
+        return Pattern.compile(regex).matcher(text).results().map(MatchResult::group).toList();
     }
 
     @Test
