@@ -81,7 +81,7 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         return runMerge(connection);
     }
 
-    /** Row counts of the three merge statements, from {@link MergeRunner}. */
+    /** Row counts of the merge statements, in script order, from {@link MergeRunner}. */
     public static long[] runMerge(final Connection connection) throws SQLException {
         final MergeRunner.Result result = MergeRunner.run(connection);
         final long[] counts = new long[MergeScript.Step.values().length];

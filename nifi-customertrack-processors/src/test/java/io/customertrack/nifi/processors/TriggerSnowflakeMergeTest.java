@@ -10,6 +10,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,6 +154,36 @@ class TriggerSnowflakeMergeTest {
         flowFile.assertAttributeEquals("merge.performed.by", "earlier-run");
         flowFile.assertAttributeNotExists("merge.history.rows");
         flowFile.assertAttributeEquals("merge.file.row.count", "1");
+    }
+
+    /**
+     * The connection drops at a later statement of the merge, after CUSTOMER rows may already have been removed for
+     * rewriting: the rollback must leave both tables as the previous merge left them, and the retry must finish.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"MERGE INTO customer ", "INSERT INTO customer\n", "INSERT INTO customer_merge_log"})
+    void connectionLossAtALaterStatementKeepsThePreviousState(final String failingStatement) throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"), event(2, 0, "Rome"));
+        enqueueS3Object("a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final ScdModel.State before = store.state();
+
+        snowpipeLoads("b.csv", event(1, 5, "Paris"), event(2, 5, "Rome"), event(3, 5, "Oslo"));
+        pool.dropConnectionOn(failingStatement);
+        runner.clearTransferState();
+        enqueueS3Object("b.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+        assertEquals(before, store.state(), "rolled back to what the first merge left");
+
+        pool.dropConnectionOn(null);
+        final MockFlowFile retried = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
+        runner.clearTransferState();
+        runner.enqueue(retried);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        assertTablesMatchModel();
     }
 
     @Test
