@@ -4,12 +4,18 @@ import java.util.Arrays;
 
 /**
  * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
- * side by side in this run. Arguments: {@code all} (default), {@code processors} or {@code merge}; the system property
+ * side by side in this run. Arguments: {@code all} (default), {@code processors}, {@code merge}, or
+ * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes.
  */
 public final class Benchmarks {
 
     private Benchmarks() {
+    }
+
+    private static int[] mergeSizes() {
+        return Arrays.stream(System.getProperty("bench.sizes", "10000,100000,1000000").split(","))
+                .map(String::strip).mapToInt(Integer::parseInt).toArray();
     }
 
     public static void main(final String[] args) throws Exception {
@@ -20,9 +26,10 @@ public final class Benchmarks {
             ProcessorBenchmarks.run(5, 15);
         }
         if (which.equals("all") || which.equals("merge")) {
-            final int[] sizes = Arrays.stream(System.getProperty("bench.sizes", "10000,100000,1000000").split(","))
-                    .map(String::strip).mapToInt(Integer::parseInt).toArray();
-            MergeBenchmark.run(sizes, 2, 9); // 9 rounds: DuckDB checkpoints now and then inside a timed commit
+            MergeBenchmark.run(mergeSizes(), 2, 9); // 9 rounds: DuckDB checkpoints now and then inside a timed commit
+        }
+        if (which.equals("merge-statements")) {
+            MergeBenchmark.statements(mergeSizes(), 2, 9);
         }
     }
 }

@@ -2,10 +2,13 @@ package io.customertrack.nifi.bench;
 
 import io.customertrack.nifi.merge.DuckDbCustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
+import io.customertrack.nifi.merge.MergeScript;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -80,37 +83,94 @@ final class MergeBenchmark {
         }
     }
 
-    /** The tutorial's design, given the dedupe without which its MERGE fails on duplicate keys. */
+    /**
+     * The tutorial's design, given the dedupe without which its MERGE fails on duplicate keys. The history update
+     * stands in for the stream on the customer table (the keys the batch touched, which Snowflake would hand over
+     * for free); the final DELETE is the TRUNCATE, the step that loses rows loaded meanwhile.
+     */
+    static final List<String> TUTORIAL_STATEMENTS = List.of("""
+            MERGE INTO tutorial_customer AS c
+            USING (SELECT * FROM tutorial_raw QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC) = 1) AS r
+            ON c.customer_id = r.customer_id
+            WHEN MATCHED AND r.op = 'DELETE' THEN DELETE
+            WHEN MATCHED AND (c.first_name <> r.first_name OR c.last_name <> r.last_name OR c.email <> r.email
+                OR c.street <> r.street OR c.city <> r.city OR c.state <> r.state OR c.country <> r.country) THEN UPDATE SET
+                first_name = r.first_name, last_name = r.last_name, email = r.email, street = r.street,
+                city = r.city, state = r.state, country = r.country, updated_at = r.updated_at
+            WHEN NOT MATCHED AND r.op <> 'DELETE' THEN INSERT
+                (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted)
+                VALUES (r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, '', r.updated_at, false)""", """
+            UPDATE tutorial_history AS h SET end_time = r.updated_at, is_current = false
+            FROM (SELECT customer_id, MAX(updated_at) AS updated_at FROM tutorial_raw GROUP BY customer_id) AS r
+            WHERE h.customer_id = r.customer_id AND h.is_current""", """
+            INSERT INTO tutorial_history
+            SELECT c.customer_id, c.first_name, c.last_name, c.email, c.street, c.city, c.state, c.country,
+                   c.updated_at, NULL, true
+            FROM tutorial_customer AS c
+            WHERE c.customer_id IN (SELECT customer_id FROM tutorial_raw)""",
+            "DELETE FROM tutorial_raw");
+
     private static void tutorialMerge(final Connection db) throws SQLException {
+        runTimed(db, TUTORIAL_STATEMENTS, new long[TUTORIAL_STATEMENTS.size() + 1]);
+    }
+
+    /**
+     * Where the time goes: the same batches as {@link #run}, each statement of both designs timed on its own (and the
+     * commit), medians in milliseconds. For finding the next thing to speed up, not for the ratio.
+     */
+    static void statements(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
+        final List<String> candidate = MergeScript.statements();
+        for (final int size : tableSizes) {
+            try (DuckDbCustomerStore store = new DuckDbCustomerStore("jdbc:duckdb:", false)) {
+                final Connection db = store.connection();
+                seed(db, size);
+                final long[][] candidateNanos = new long[rounds][candidate.size() + 1];
+                final long[][] baselineNanos = new long[rounds][TUTORIAL_STATEMENTS.size() + 1];
+                for (int round = -warmup; round < rounds; round++) {
+                    final int batch = round + warmup;
+                    loadBatch(db, "customer_raw", "'batch-" + batch + ".csv'", size, batch);
+                    runTimed(db, candidate, round < 0 ? new long[candidate.size() + 1] : candidateNanos[round]);
+                    loadBatch(db, "tutorial_raw", "'batch-" + batch + ".csv'", size, batch);
+                    runTimed(db, TUTORIAL_STATEMENTS, round < 0 ? new long[TUTORIAL_STATEMENTS.size() + 1] : baselineNanos[round]);
+                }
+                System.out.printf(Locale.ROOT, "merge statements into %,d customers, median ms per batch of %,d events%n", size, BATCH_EVENTS);
+                print("  candidate", candidate, candidateNanos);
+                print("  baseline ", TUTORIAL_STATEMENTS, baselineNanos);
+            }
+        }
+    }
+
+    /** Runs the statements in one transaction, adding each one's duration (and the commit's, last) to {@code nanos}. */
+    private static void runTimed(final Connection db, final List<String> statements, final long[] nanos) throws SQLException {
         db.setAutoCommit(false);
         try (Statement sql = db.createStatement()) {
-            sql.execute("""
-                    MERGE INTO tutorial_customer AS c
-                    USING (SELECT * FROM tutorial_raw QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at DESC) = 1) AS r
-                    ON c.customer_id = r.customer_id
-                    WHEN MATCHED AND r.op = 'DELETE' THEN DELETE
-                    WHEN MATCHED AND (c.first_name <> r.first_name OR c.last_name <> r.last_name OR c.email <> r.email
-                        OR c.street <> r.street OR c.city <> r.city OR c.state <> r.state OR c.country <> r.country) THEN UPDATE SET
-                        first_name = r.first_name, last_name = r.last_name, email = r.email, street = r.street,
-                        city = r.city, state = r.state, country = r.country, updated_at = r.updated_at
-                    WHEN NOT MATCHED AND r.op <> 'DELETE' THEN INSERT
-                        (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted)
-                        VALUES (r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, '', r.updated_at, false)""");
-            // The stream on the customer table: the keys the batch touched (Snowflake would hand these over for free).
-            sql.execute("""
-                    UPDATE tutorial_history AS h SET end_time = r.updated_at, is_current = false
-                    FROM (SELECT customer_id, MAX(updated_at) AS updated_at FROM tutorial_raw GROUP BY customer_id) AS r
-                    WHERE h.customer_id = r.customer_id AND h.is_current""");
-            sql.execute("""
-                    INSERT INTO tutorial_history
-                    SELECT c.customer_id, c.first_name, c.last_name, c.email, c.street, c.city, c.state, c.country,
-                           c.updated_at, NULL, true
-                    FROM tutorial_customer AS c
-                    WHERE c.customer_id IN (SELECT customer_id FROM tutorial_raw)""");
-            sql.execute("DELETE FROM tutorial_raw"); // TRUNCATE: the step that loses rows loaded meanwhile
+            for (int i = 0; i < statements.size(); i++) {
+                final long started = System.nanoTime();
+                sql.execute(statements.get(i));
+                nanos[i] += System.nanoTime() - started;
+            }
+            final long started = System.nanoTime();
             db.commit();
+            nanos[statements.size()] += System.nanoTime() - started;
+        } catch (final SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
         } finally {
             db.setAutoCommit(true);
         }
+    }
+
+    private static void print(final String side, final List<String> statements, final long[][] nanos) {
+        final StringBuilder line = new StringBuilder(side);
+        for (int i = 0; i <= statements.size(); i++) {
+            final double[] millis = new double[nanos.length];
+            for (int round = 0; round < nanos.length; round++) {
+                millis[round] = nanos[round][i] / 1e6;
+            }
+            Arrays.sort(millis);
+            final String label = i < statements.size() ? String.join(" ", Arrays.copyOf(statements.get(i).strip().split("\\s+"), 3)) : "COMMIT";
+            line.append(String.format(Locale.ROOT, " | %s %.0f", label, millis[millis.length / 2]));
+        }
+        System.out.println(line);
     }
 }
