@@ -43,7 +43,7 @@ final class MergeBenchmark {
                         () -> {
                             tutorialMerge(db);
                             return BATCH_EVENTS;
-                        }, warmup, rounds);
+                        }, warmup, rounds, true);
             }
         }
     }
