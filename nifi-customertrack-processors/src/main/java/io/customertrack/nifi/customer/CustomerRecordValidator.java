@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +26,9 @@ public final class CustomerRecordValidator {
     /** ASCII characters allowed in an address's local part (besides dots) and in its domain labels, by code. */
     private static final boolean[] LOCAL_PART_CHARACTERS = asciiTable(LOCAL_PART_SYMBOLS);
     private static final boolean[] DOMAIN_CHARACTERS = asciiTable("-");
+    private static final CustomerField[] FREE_TEXT_FIELDS =
+            Arrays.stream(FIELDS).filter(CustomerField::isFreeText).toArray(CustomerField[]::new);
+    private static final String MAX_CUSTOMER_ID = Long.toString(Long.MAX_VALUE);
 
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
@@ -80,6 +84,64 @@ public final class CustomerRecordValidator {
         this.maxFutureSkewMillis = maxFutureSkew.toMillis();
         this.normalize = normalize;
         this.clock = clock;
+    }
+
+    /**
+     * Whether the record passes every rule exactly as it is: no violation, and no value that {@link #validate} would
+     * normalise or rewrite into its canonical form. This is the common case, answered without allocating anything;
+     * {@code false} only means "ask {@link #validate} for the details". It applies the same checks as validate, as a
+     * conjunction, and a test holds the two to the same verdict. Always false while values are normalised.
+     *
+     * @param rawValues        the record's values in {@link CustomerField} order, null where absent; not modified
+     * @param unexpectedFields names of fields the record carries, with a value, that are not customer fields
+     */
+    public boolean acceptsUnchanged(final String[] rawValues, final Collection<String> unexpectedFields) {
+        if (normalize || !unexpectedFields.isEmpty()) {
+            return false;
+        }
+        final String op = rawValues[CustomerField.OP.ordinal()];
+        final boolean isDelete = "DELETE".equals(op);
+        if (!isDelete && !"UPDATE".equals(op) && !"INSERT".equals(op)) {
+            return false;
+        }
+        if (!isCanonicalCustomerId(rawValues[CustomerField.CUSTOMER_ID.ordinal()])) {
+            return false;
+        }
+        for (final CustomerField field : FREE_TEXT_FIELDS) {
+            final String value = rawValues[field.ordinal()];
+            if (isDelete && (value == null || value.isBlank())) {
+                continue; // a DELETE needs only its key, operation and time; the rest may be left empty
+            }
+            if (value == null || value.length() > field.maxLength() || !isPlainTextWithContent(value)) {
+                return false;
+            }
+        }
+        final String email = rawValues[CustomerField.EMAIL.ordinal()];
+        if (!(isDelete && (email == null || email.isBlank()))
+                && (email == null || email.length() > CustomerField.EMAIL.maxLength() || !isEmailAddress(email))) {
+            return false;
+        }
+        final String eventTime = rawValues[CustomerField.UPDATED_AT.ordinal()];
+        if (eventTime == null || !EventTimes.isCanonical(eventTime)) {
+            return false; // also covers the length limit: the canonical form is shorter than the column
+        }
+        final long eventMicros = EventTimes.tryParseMicros(eventTime);
+        return eventMicros != Long.MIN_VALUE && eventMicros >= EARLIEST_EVENT_MICROS
+                && eventMicros <= (clock.millis() + maxFutureSkewMillis) * 1000L;
+    }
+
+    /** Digits only, no leading zero (validate would strip it), at most Long.MAX_VALUE: a positive id as written. */
+    private static boolean isCanonicalCustomerId(final String value) {
+        if (value == null || value.isEmpty() || value.length() > MAX_CUSTOMER_ID.length() || value.charAt(0) == '0') {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            final char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return value.length() < MAX_CUSTOMER_ID.length() || value.compareTo(MAX_CUSTOMER_ID) <= 0;
     }
 
     /**
@@ -172,6 +234,23 @@ public final class CustomerRecordValidator {
             }
         }
         return true;
+    }
+
+    /**
+     * {@link #isPlainText} and not {@link String#isBlank()}, in one pass. In plain text the only ASCII white space
+     * left is ' ', so any other ASCII character is content; beyond ASCII, Unicode spaces (U+3000...) are not.
+     */
+    private static boolean isPlainTextWithContent(final String value) {
+        boolean content = false;
+        final int length = value.length();
+        for (int i = 0; i < length; i++) {
+            final char c = value.charAt(i);
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\uFFFD') {
+                return false;
+            }
+            content |= c > ' ' && (c < 0x80 || !Character.isWhitespace(c));
+        }
+        return content;
     }
 
     private static String hex4(final char c) {

@@ -182,6 +182,10 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 inputCount++;
                 final Record input = record;
                 final String[] rawValues = recordValues.read(input); // reused for every record; the validator copies it
+                if (validator.acceptsUnchanged(rawValues, recordValues.unexpectedFields())) {
+                    valid.write(validSchema, input); // the common case, decided without building a result
+                    continue;
+                }
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, recordValues.unexpectedFields());
                 if (result.isValid()) {
                     valid.write(validSchema, result.changed() ? toCanonicalRecord(input, rawValues, result) : input);

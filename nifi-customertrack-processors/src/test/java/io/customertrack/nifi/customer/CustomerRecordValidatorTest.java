@@ -5,14 +5,19 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -98,5 +103,54 @@ class CustomerRecordValidatorTest {
     @ValueSource(strings = {"yesterday at noon", "2026-02-30T12:00:00Z", "2026-13-01T00:00:00Z", "2026-01-31T25:00:00Z", "31/01/2026", "2026-01-31T12:00:00+1"})
     void rejectsWhatIsNotATimestamp(final String text) {
         assertEquals(Long.MIN_VALUE, EventTimes.tryParseMicros(text), text);
+    }
+
+    /**
+     * The allocation-free check must give validate()'s verdict (valid and unchanged) on every record it is asked about
+     * without normalising: random records built from good, borderline and broken values of every field, with and
+     * without extra fields.
+     */
+    @Test
+    void acceptsUnchangedExactlyWhatValidateAcceptsUnchanged() {
+        final Clock clock = Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC);
+        final String[][] pools = new String[CustomerField.values().length][];
+        pools[CustomerField.CUSTOMER_ID.ordinal()] = new String[]{"1", "42", "42", "007", "0", "-5", "12a", " 5", "5 ", "", null,
+            "9223372036854775807", "9223372036854775808", "99999999999999999999", "1234567890123456789", "\u0663"};
+        final String[] text = {"Ada", "Ada", "O'Brien; DROP TABLE customer;--", "caf\u00e9", "\u00A0", "\u3000", "\u3000x", " ", "  ",
+            "", null, "a\tb", "x\u0085", "\uFFFD", " Ada ", "\t", "x".repeat(100), "x".repeat(101), "x".repeat(254)};
+        for (final CustomerField field : CustomerField.values()) {
+            if (field.isFreeText()) {
+                pools[field.ordinal()] = text;
+            }
+        }
+        pools[CustomerField.EMAIL.ordinal()] = new String[]{"ada@example.com", "ada@example.com", "Ada@Example.COM", " ada@example.com",
+            "ada@example", "", "  ", null, "a@b.io", "a".repeat(64) + "@" + ("b".repeat(59) + ".").repeat(3) + "bcom",
+            "a".repeat(64) + "@" + ("b".repeat(60) + ".").repeat(3) + "bcom"};
+        pools[CustomerField.OP.ordinal()] = new String[]{"INSERT", "UPDATE", "DELETE", "DELETE", "delete", " DELETE", "", null, "MERGE"};
+        pools[CustomerField.UPDATED_AT.ordinal()] = new String[]{"2026-01-31T12:00:00.000000Z", "2026-01-31T12:00:00.000000Z",
+            "2026-01-31T12:00:00Z", "2026-01-31 12:00:00", "2026-01-31T12:00:00.000000+00:00", "2026-06-01T00:05:00.000000Z",
+            "2026-06-01T00:05:00.000001Z", "1900-01-01T00:00:00.000000Z", "1899-12-31T23:59:59.999999Z",
+            "2026-02-30T00:00:00.000000Z", "2026-01-31T12:00:00.00000aZ", " 2026-01-31T12:00:00.000000Z", "soon", "", null};
+        final Random random = new Random(11);
+        final int[] verdicts = new int[2];
+        for (int i = 0; i < 200_000; i++) {
+            final boolean normalize = random.nextInt(8) == 0;
+            final List<String> unexpected = random.nextInt(16) == 0 ? List.of("extra_column") : List.of();
+            final CustomerRecordValidator validator = new CustomerRecordValidator(Duration.ofMinutes(5), normalize, clock);
+            final String[] values = new String[pools.length];
+            for (int f = 0; f < pools.length; f++) {
+                // Mostly good values (the first of each pool), so that records with one broken field are common.
+                values[f] = random.nextInt(3) == 0 ? pools[f][random.nextInt(pools[f].length)] : pools[f][0];
+            }
+            final String[] before = values.clone();
+            final CustomerRecordValidator.Result result = validator.validate(values, unexpected);
+            // While normalising, the check declines every record (normalising may change any value): validate decides.
+            final boolean expected = !normalize && result.isValid() && !result.changed();
+            assertEquals(expected, validator.acceptsUnchanged(values, unexpected),
+                    () -> Arrays.toString(values) + " normalize=" + normalize + " unexpected=" + unexpected + " " + result.violations());
+            assertArrayEquals(before, values);
+            verdicts[expected ? 1 : 0]++;
+        }
+        assertTrue(verdicts[0] > 50_000 && verdicts[1] > 20_000, () -> "too one-sided to mean much: " + Arrays.toString(verdicts));
     }
 }
