@@ -30,6 +30,7 @@ import org.apache.nifi.serialization.record.MapRecord;
 import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.serialization.record.RecordSchema;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Clock;
@@ -341,6 +342,43 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         return Map.copyOf(fields);
     }
 
+    /**
+     * The session's stream for a child, closed at most once. Record writers close the stream they write to, and
+     * {@link Output#finish()} closes it again for writers that do not; some sessions (nifi-mock's) copy the whole
+     * content on every close.
+     */
+    private static final class CloseOnceOutputStream extends OutputStream {
+        private final OutputStream delegate;
+        private boolean closed;
+
+        CloseOnceOutputStream(final OutputStream delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void write(final int b) throws IOException {
+            delegate.write(b);
+        }
+
+        @Override
+        public void write(final byte[] bytes, final int offset, final int length) throws IOException {
+            delegate.write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            delegate.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                delegate.close();
+            }
+        }
+    }
+
     /** A child FlowFile and its record writer, created on the first record routed to it. */
     private final class Output {
         private final ProcessSession session;
@@ -360,7 +398,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         void write(final RecordSchema schema, final Record record) throws Exception {
             if (writer == null) {
                 child = session.create(parent);
-                out = session.write(child);
+                out = new CloseOnceOutputStream(session.write(child));
                 writer = writerFactory.createWriter(getLogger(), schema, out, child);
                 writer.beginRecordSet();
             }
