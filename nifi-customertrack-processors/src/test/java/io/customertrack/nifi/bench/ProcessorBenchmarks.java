@@ -25,11 +25,6 @@ final class ProcessorBenchmarks {
     private ProcessorBenchmarks() {
     }
 
-    static void run(final int warmup, final int rounds) throws Exception {
-        generate(warmup, rounds);
-        validate(warmup, rounds);
-    }
-
     static Harness.Outcome generate(final int warmup, final int rounds) throws Exception {
         final TestRunner candidate = TestRunners.newTestRunner(GenerateFakeCustomer.class);
         csvWriter(candidate);
