@@ -5,7 +5,8 @@ import java.util.Locale;
 
 /**
  * A small side-by-side benchmark harness: candidate and baseline run alternately in the same JVM, after warm-up,
- * and the median throughput of each plus their ratio is printed. Alternating rounds spread JIT, GC and noisy-neighbour
+ * and the median throughput of each plus their ratio is printed (or totals, see below), with the spread of the ratios
+ * of adjacent round pairs. Alternating rounds, and which side goes first in a pair, spread JIT, GC and noisy-neighbour
  * effects over both sides evenly; the median ignores outlier rounds.
  */
 final class Harness {
@@ -60,17 +61,41 @@ final class Harness {
         final double[][] candidateRounds = new double[measuredRounds][];
         final double[][] baselineRounds = new double[measuredRounds][];
         for (int i = 0; i < measuredRounds; i++) {
-            candidateSetup.run();
-            candidateRounds[i] = timed(candidate);
+            // Each side goes first in every other pair, so that neither always inherits the other's garbage.
+            if (i % 2 == 0) {
+                candidateSetup.run();
+                candidateRounds[i] = timed(candidate);
+            }
             baselineSetup.run();
             baselineRounds[i] = timed(baseline);
+            if (i % 2 == 1) {
+                candidateSetup.run();
+                candidateRounds[i] = timed(candidate);
+            }
         }
         final Outcome outcome = totals
                 ? new Outcome(name, total(candidateRounds), total(baselineRounds))
                 : new Outcome(name, medianRate(candidateRounds), medianRate(baselineRounds));
-        System.out.printf(Locale.ROOT, "%-58s candidate %,12.0f/s   baseline %,12.0f/s   ratio %6.2fx%n",
-                name, outcome.candidatePerSecond(), outcome.baselinePerSecond(), outcome.ratio());
+        // The ratio of each pair of adjacent rounds, as a measure of the noise: a slow spell on a shared machine hits
+        // both rounds of a pair, so the spread of these ratios shows how far one run's ratio can be trusted.
+        final double[] pairRatios = new double[measuredRounds];
+        for (int i = 0; i < measuredRounds; i++) {
+            pairRatios[i] = (candidateRounds[i][0] / candidateRounds[i][1]) / (baselineRounds[i][0] / baselineRounds[i][1]);
+        }
+        Arrays.sort(pairRatios);
+        System.out.printf(Locale.ROOT, "%-58s candidate %,12.0f/s   baseline %,12.0f/s   ratio %6.2fx"
+                        + "   (pairs of rounds: median %.2fx, quartiles %.2fx-%.2fx)%n",
+                name, outcome.candidatePerSecond(), outcome.baselinePerSecond(), outcome.ratio(),
+                quantile(pairRatios, 0.5), quantile(pairRatios, 0.25), quantile(pairRatios, 0.75));
         return outcome;
+    }
+
+    /** Linear interpolation between the closest ranks of a sorted array. */
+    private static double quantile(final double[] sorted, final double q) {
+        final double position = q * (sorted.length - 1);
+        final int below = (int) Math.floor(position);
+        final int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
     }
 
     /** {items, seconds} of one run. */

@@ -31,15 +31,17 @@ final class MergeBenchmark {
             try (DuckDbCustomerStore store = new DuckDbCustomerStore("jdbc:duckdb:", false)) {
                 final Connection db = store.connection();
                 seed(db, size);
-                final int[] batch = {0};
+                // Each side counts its own batches: the harness lets either side go first in a pair of rounds.
+                final int[] candidateBatch = {0};
+                final int[] baselineBatch = {0};
                 // Loading the batch (Snowpipe's work) is not timed; only the merges are.
                 Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers (events)", size),
-                        () -> loadBatch(db, "customer_raw", "'batch-" + batch[0] + ".csv'", size, batch[0]),
+                        () -> loadBatch(db, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++),
                         () -> {
                             MergeRunner.run(db);
                             return BATCH_EVENTS;
                         },
-                        () -> loadBatch(db, "tutorial_raw", "'batch-" + batch[0] + ".csv'", size, batch[0]++),
+                        () -> loadBatch(db, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
                         () -> {
                             tutorialMerge(db);
                             return BATCH_EVENTS;
