@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +25,6 @@ public final class CustomerRecordValidator {
     /** ASCII characters allowed in an address's local part (besides dots) and in its domain labels, by code. */
     private static final boolean[] LOCAL_PART_CHARACTERS = asciiTable(LOCAL_PART_SYMBOLS);
     private static final boolean[] DOMAIN_CHARACTERS = asciiTable("-");
-    private static final CustomerField[] FREE_TEXT_FIELDS =
-            Arrays.stream(FIELDS).filter(CustomerField::isFreeText).toArray(CustomerField[]::new);
-    private static final String MAX_CUSTOMER_ID = Long.toString(Long.MAX_VALUE);
 
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
@@ -89,59 +85,13 @@ public final class CustomerRecordValidator {
     /**
      * Whether the record passes every rule exactly as it is: no violation, and no value that {@link #validate} would
      * normalise or rewrite into its canonical form. This is the common case, answered without allocating anything;
-     * {@code false} only means "ask {@link #validate} for the details". It applies the same checks as validate, as a
-     * conjunction, and a test holds the two to the same verdict. Always false while values are normalised.
+     * {@code false} only means "ask {@link #validate} for the details". Always false while values are normalised.
      *
      * @param rawValues        the record's values in {@link CustomerField} order, null where absent; not modified
      * @param unexpectedFields names of fields the record carries, with a value, that are not customer fields
      */
     public boolean acceptsUnchanged(final String[] rawValues, final Collection<String> unexpectedFields) {
-        if (normalize || !unexpectedFields.isEmpty()) {
-            return false;
-        }
-        final String op = rawValues[CustomerField.OP.ordinal()];
-        final boolean isDelete = "DELETE".equals(op);
-        if (!isDelete && !"UPDATE".equals(op) && !"INSERT".equals(op)) {
-            return false;
-        }
-        if (!isCanonicalCustomerId(rawValues[CustomerField.CUSTOMER_ID.ordinal()])) {
-            return false;
-        }
-        for (final CustomerField field : FREE_TEXT_FIELDS) {
-            final String value = rawValues[field.ordinal()];
-            if (isDelete && (value == null || value.isBlank())) {
-                continue; // a DELETE needs only its key, operation and time; the rest may be left empty
-            }
-            if (value == null || value.length() > field.maxLength() || !isPlainTextWithContent(value)) {
-                return false;
-            }
-        }
-        final String email = rawValues[CustomerField.EMAIL.ordinal()];
-        if (!(isDelete && (email == null || email.isBlank()))
-                && (email == null || email.length() > CustomerField.EMAIL.maxLength() || !isEmailAddress(email))) {
-            return false;
-        }
-        final String eventTime = rawValues[CustomerField.UPDATED_AT.ordinal()];
-        if (eventTime == null || !EventTimes.isCanonical(eventTime)) {
-            return false; // also covers the length limit: the canonical form is shorter than the column
-        }
-        final long eventMicros = EventTimes.tryParseMicros(eventTime);
-        return eventMicros != Long.MIN_VALUE && eventMicros >= EARLIEST_EVENT_MICROS
-                && eventMicros <= (clock.millis() + maxFutureSkewMillis) * 1000L;
-    }
-
-    /** Digits only, no leading zero (validate would strip it), at most Long.MAX_VALUE: a positive id as written. */
-    private static boolean isCanonicalCustomerId(final String value) {
-        if (value == null || value.isEmpty() || value.length() > MAX_CUSTOMER_ID.length() || value.charAt(0) == '0') {
-            return false;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            final char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return value.length() < MAX_CUSTOMER_ID.length() || value.compareTo(MAX_CUSTOMER_ID) <= 0;
+        return !normalize && unexpectedFields.isEmpty() && checkFields(rawValues, null);
     }
 
     /**
@@ -151,10 +101,9 @@ public final class CustomerRecordValidator {
      * @param unexpectedFields names of fields the record carries, with a value, that are not customer fields
      */
     public Result validate(final String[] rawValues, final Collection<String> unexpectedFields) {
-        final CustomerField[] fields = FIELDS;
         final String[] values = rawValues.clone();
         if (normalize) {
-            for (final CustomerField field : fields) {
+            for (final CustomerField field : FIELDS) {
                 values[field.ordinal()] = normalize(field, values[field.ordinal()]);
             }
         }
@@ -164,43 +113,102 @@ public final class CustomerRecordValidator {
             violations.add(new Violation(unexpected, "unexpected_field",
                     "is not a customer field (the record has more values than the customer schema)"));
         }
+        checkFields(values, violations);
+        boolean changed = false;
+        for (int i = 0; i < values.length && !changed; i++) {
+            changed = values[i] != rawValues[i]; // normalising and canonicalising return the same instance when nothing changes
+        }
+        return new Result(values, violations, changed);
+    }
 
+    /**
+     * The field rules, written once for both uses. With a list, every broken rule is added to it and values are
+     * rewritten in place to their canonical form (the id without leading zeros, the event time in UTC with six
+     * fraction digits). With {@code null}, the walk stops at the first broken rule or value that would be rewritten,
+     * builds no message and changes nothing; the result says whether every value passed as it was.
+     */
+    private boolean checkFields(final String[] values, final List<Violation> violations) {
+        final boolean collect = violations != null;
         final boolean isDelete = "DELETE".equals(values[CustomerField.OP.ordinal()]);
-        for (final CustomerField field : fields) {
+        for (final CustomerField field : FIELDS) {
             final String value = values[field.ordinal()];
             if (value == null || value.isBlank()) {
                 if (!isDelete || field.requiredForDelete()) {
+                    if (!collect) {
+                        return false;
+                    }
                     violations.add(new Violation(field.columnName(), "required", value == null ? "is missing" : "is blank"));
                 }
                 continue;
             }
             // Fields with a syntax of their own (id, email, op, time) reject every other character through it.
-            if (field.isFreeText() && !checkCharacters(field, value, violations)) {
+            if (field.isFreeText() && !isPlainText(value)) {
+                if (!collect) {
+                    return false;
+                }
+                violations.add(characterViolation(field, value));
                 continue;
             }
             if (value.length() > field.maxLength()) {
+                if (!collect) {
+                    return false;
+                }
                 violations.add(new Violation(field.columnName(), "too_long",
                         "has " + value.length() + " characters, more than the " + field.maxLength() + " the column holds"));
                 continue;
             }
             switch (field) {
                 case CUSTOMER_ID -> {
-                    if (checkCustomerId(value, violations) && value.charAt(0) == '0') {
+                    if (!isPositiveInteger(value)) {
+                        if (!collect) {
+                            return false;
+                        }
+                        violations.add(new Violation("customer_id", "not_positive_integer", "must be a positive integer no larger than "
+                                + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'"));
+                    } else if (value.charAt(0) == '0') {
+                        if (!collect) {
+                            return false;
+                        }
                         values[field.ordinal()] = Long.toString(Long.parseLong(value)); // leading zeros
                     }
                 }
-                case EMAIL -> checkEmail(value, violations);
-                case OP -> checkOperation(value, violations);
-                case UPDATED_AT -> values[field.ordinal()] = checkEventTime(value, violations);
+                case EMAIL -> {
+                    if (!isEmailAddress(value)) {
+                        if (!collect) {
+                            return false;
+                        }
+                        violations.add(new Violation("email", "invalid_syntax",
+                                "is not a syntactically valid address: '" + abbreviate(value) + "'"));
+                    }
+                }
+                case OP -> {
+                    if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) {
+                        if (!collect) {
+                            return false;
+                        }
+                        violations.add(new Violation("op", "unknown", "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'"));
+                    }
+                }
+                case UPDATED_AT -> {
+                    final long eventMicros = EventTimes.tryParseMicros(value);
+                    final String problem = eventTimeProblem(eventMicros);
+                    if (problem != null) {
+                        if (!collect) {
+                            return false;
+                        }
+                        violations.add(eventTimeViolation(problem, value));
+                    } else if (!EventTimes.isCanonical(value)) {
+                        if (!collect) {
+                            return false;
+                        }
+                        values[field.ordinal()] = EventTimes.formatMicros(eventMicros);
+                    }
+                }
                 default -> {
                 }
             }
         }
-        boolean changed = false;
-        for (int i = 0; i < values.length && !changed; i++) {
-            changed = values[i] != rawValues[i]; // normalising and canonicalising return the same instance when nothing changes
-        }
-        return new Result(values, violations, changed);
+        return true;
     }
 
     private static String normalize(final CustomerField field, final String value) {
@@ -215,42 +223,20 @@ public final class CustomerRecordValidator {
         };
     }
 
-    /** Rejects control characters and U+FFFD, which a reader substitutes for bytes that are not valid in the charset. */
-    private static boolean checkCharacters(final CustomerField field, final String value, final List<Violation> violations) {
-        if (isPlainText(value)) {
-            return true;
-        }
+    /** Why {@code value} is not plain text: a control character, or U+FFFD, which readers put for undecodable bytes. */
+    private static Violation characterViolation(final CustomerField field, final String value) {
         for (int i = 0; i < value.length(); i++) {
             final char c = value.charAt(i);
             if (c == '\uFFFD') {
-                violations.add(new Violation(field.columnName(), "invalid_encoding",
-                        "contains bytes that are not valid in the input character set (U+FFFD at position " + i + ")"));
-                return false;
+                return new Violation(field.columnName(), "invalid_encoding",
+                        "contains bytes that are not valid in the input character set (U+FFFD at position " + i + ")");
             }
             if (Character.isISOControl(c)) {
-                violations.add(new Violation(field.columnName(), "control_character",
-                        "contains control character U+" + hex4(c) + " at position " + i));
-                return false;
+                return new Violation(field.columnName(), "control_character",
+                        "contains control character U+" + hex4(c) + " at position " + i);
             }
         }
-        return true;
-    }
-
-    /**
-     * {@link #isPlainText} and not {@link String#isBlank()}, in one pass. In plain text the only ASCII white space
-     * left is ' ', so any other ASCII character is content; beyond ASCII, Unicode spaces (U+3000...) are not.
-     */
-    private static boolean isPlainTextWithContent(final String value) {
-        boolean content = false;
-        final int length = value.length();
-        for (int i = 0; i < length; i++) {
-            final char c = value.charAt(i);
-            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\uFFFD') {
-                return false;
-            }
-            content |= c > ' ' && (c < 0x80 || !Character.isWhitespace(c));
-        }
-        return content;
+        throw new IllegalArgumentException("plain text: " + value);
     }
 
     private static String hex4(final char c) {
@@ -270,28 +256,17 @@ public final class CustomerRecordValidator {
         return true;
     }
 
-    private static boolean checkCustomerId(final String value, final List<Violation> violations) {
-        boolean positive = value.length() <= 19;
-        for (int i = 0; i < value.length() && positive; i++) {
-            positive = value.charAt(i) >= '0' && value.charAt(i) <= '9';
-        }
-        if (positive) {
-            try {
-                positive = Long.parseLong(value) > 0;
-            } catch (final NumberFormatException e) {
-                positive = false;
+    /** Digits only (leading zeros allowed), greater than zero and no larger than Long.MAX_VALUE. */
+    private static boolean isPositiveInteger(final String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
             }
         }
-        if (!positive) {
-            violations.add(new Violation("customer_id", "not_positive_integer",
-                    "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'"));
-        }
-        return positive;
-    }
-
-    private static void checkEmail(final String value, final List<Violation> violations) {
-        if (!isEmailAddress(value)) {
-            violations.add(new Violation("email", "invalid_syntax", "is not a syntactically valid address: '" + abbreviate(value) + "'"));
+        try {
+            return value.length() <= 19 && Long.parseLong(value) > 0;
+        } catch (final NumberFormatException e) {
+            return false; // 19 digits beyond Long.MAX_VALUE
         }
     }
 
@@ -362,31 +337,24 @@ public final class CustomerRecordValidator {
         return table;
     }
 
-    private static void checkOperation(final String value, final List<Violation> violations) {
-        if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) {
-            violations.add(new Violation("op", "unknown", "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'"));
+    /** Why an event time is rejected, as a violation code, or null when it is accepted. */
+    private String eventTimeProblem(final long eventMicros) {
+        if (eventMicros == Long.MIN_VALUE) {
+            return "unparseable";
         }
+        if (eventMicros > (clock.millis() + maxFutureSkewMillis) * 1000L) {
+            return "in_future";
+        }
+        return eventMicros < EARLIEST_EVENT_MICROS ? "too_old" : null;
     }
 
-    /** Returns the event time in the canonical UTC form, or the original value when it is rejected. */
-    private String checkEventTime(final String value, final List<Violation> violations) {
-        final long eventMicros = EventTimes.tryParseMicros(value);
-        if (eventMicros == Long.MIN_VALUE) {
-            violations.add(new Violation("updated_at", "unparseable",
-                    "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'"));
-            return value;
-        }
-        final long latestMicros = (clock.millis() + maxFutureSkewMillis) * 1000L;
-        if (eventMicros > latestMicros) {
-            violations.add(new Violation("updated_at", "in_future",
-                    "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew));
-            return value;
-        }
-        if (eventMicros < EARLIEST_EVENT_MICROS) {
-            violations.add(new Violation("updated_at", "too_old", "is " + value + ", before " + EARLIEST_EVENT_TIME));
-            return value;
-        }
-        return EventTimes.isCanonical(value) ? value : EventTimes.formatMicros(eventMicros);
+    private Violation eventTimeViolation(final String problem, final String value) {
+        final String message = switch (problem) {
+            case "unparseable" -> "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'";
+            case "in_future" -> "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew;
+            default -> "is " + value + ", before " + EARLIEST_EVENT_TIME;
+        };
+        return new Violation("updated_at", problem, message);
     }
 
     private static String abbreviate(final String value) {
