@@ -26,6 +26,19 @@ public final class CustomerRecordValidator {
     private static final boolean[] LOCAL_PART_CHARACTERS = asciiTable(LOCAL_PART_SYMBOLS);
     private static final boolean[] DOMAIN_CHARACTERS = asciiTable("-");
 
+    // Violation codes: stable (they are counted in the validation.errors attribute), one per rule.
+    private static final String UNEXPECTED_FIELD = "unexpected_field";
+    private static final String REQUIRED = "required";
+    private static final String INVALID_ENCODING = "invalid_encoding";
+    private static final String CONTROL_CHARACTER = "control_character";
+    private static final String TOO_LONG = "too_long";
+    private static final String NOT_POSITIVE_INTEGER = "not_positive_integer";
+    private static final String INVALID_SYNTAX = "invalid_syntax";
+    private static final String UNKNOWN_OPERATION = "unknown";
+    private static final String UNPARSEABLE = "unparseable";
+    private static final String IN_FUTURE = "in_future";
+    private static final String TOO_OLD = "too_old";
+
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
         @Override
@@ -110,7 +123,7 @@ public final class CustomerRecordValidator {
 
         final List<Violation> violations = new ArrayList<>(0);
         for (final String unexpected : unexpectedFields) {
-            violations.add(new Violation(unexpected, "unexpected_field",
+            violations.add(new Violation(unexpected, UNEXPECTED_FIELD,
                     "is not a customer field (the record has more values than the customer schema)"));
         }
         checkFields(values, violations);
@@ -122,93 +135,82 @@ public final class CustomerRecordValidator {
     }
 
     /**
-     * The field rules, written once for both uses. With a list, every broken rule is added to it and values are
-     * rewritten in place to their canonical form (the id without leading zeros, the event time in UTC with six
+     * The field rules, written once for both uses. With a list, every broken rule is added to it and accepted values
+     * are rewritten in place to their canonical form (the id without leading zeros, the event time in UTC with six
      * fraction digits). With {@code null}, the walk stops at the first broken rule or value that would be rewritten,
      * builds no message and changes nothing; the result says whether every value passed as it was.
      */
     private boolean checkFields(final String[] values, final List<Violation> violations) {
-        final boolean collect = violations != null;
         final boolean isDelete = "DELETE".equals(values[CustomerField.OP.ordinal()]);
         for (final CustomerField field : FIELDS) {
             final String value = values[field.ordinal()];
-            if (value == null || value.isBlank()) {
-                if (!isDelete || field.requiredForDelete()) {
-                    if (!collect) {
-                        return false;
-                    }
-                    violations.add(new Violation(field.columnName(), "required", value == null ? "is missing" : "is blank"));
-                }
+            if (isDelete && !field.requiredForDelete() && (value == null || value.isBlank())) {
+                continue; // a DELETE needs only its key, operation and event time
+            }
+            final String problem = problem(field, value);
+            final String canonical = problem == null ? canonical(field, value) : value;
+            if (problem == null && canonical == value) {
                 continue;
             }
-            // Fields with a syntax of their own (id, email, op, time) reject every other character through it.
-            if (field.isFreeText() && !isPlainText(value)) {
-                if (!collect) {
-                    return false;
-                }
-                violations.add(characterViolation(field, value));
-                continue;
+            if (violations == null) {
+                return false;
             }
-            if (value.length() > field.maxLength()) {
-                if (!collect) {
-                    return false;
-                }
-                violations.add(new Violation(field.columnName(), "too_long",
-                        "has " + value.length() + " characters, more than the " + field.maxLength() + " the column holds"));
-                continue;
-            }
-            switch (field) {
-                case CUSTOMER_ID -> {
-                    if (!isPositiveInteger(value)) {
-                        if (!collect) {
-                            return false;
-                        }
-                        violations.add(new Violation("customer_id", "not_positive_integer", "must be a positive integer no larger than "
-                                + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'"));
-                    } else if (value.charAt(0) == '0') {
-                        if (!collect) {
-                            return false;
-                        }
-                        values[field.ordinal()] = Long.toString(Long.parseLong(value)); // leading zeros
-                    }
-                }
-                case EMAIL -> {
-                    if (!isEmailAddress(value)) {
-                        if (!collect) {
-                            return false;
-                        }
-                        violations.add(new Violation("email", "invalid_syntax",
-                                "is not a syntactically valid address: '" + abbreviate(value) + "'"));
-                    }
-                }
-                case OP -> {
-                    if (!("UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value))) {
-                        if (!collect) {
-                            return false;
-                        }
-                        violations.add(new Violation("op", "unknown", "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'"));
-                    }
-                }
-                case UPDATED_AT -> {
-                    final long eventMicros = EventTimes.tryParseMicros(value);
-                    final String problem = eventTimeProblem(eventMicros);
-                    if (problem != null) {
-                        if (!collect) {
-                            return false;
-                        }
-                        violations.add(eventTimeViolation(problem, value));
-                    } else if (!EventTimes.isCanonical(value)) {
-                        if (!collect) {
-                            return false;
-                        }
-                        values[field.ordinal()] = EventTimes.formatMicros(eventMicros);
-                    }
-                }
-                default -> {
-                }
+            if (problem != null) {
+                violations.add(new Violation(field.columnName(), problem, describe(field, problem, value)));
+            } else {
+                values[field.ordinal()] = canonical;
             }
         }
         return true;
+    }
+
+    /** The rule {@code value} breaks, as its violation code, or null when it passes. Builds no message. */
+    private String problem(final CustomerField field, final String value) {
+        if (value == null || value.isBlank()) {
+            return REQUIRED;
+        }
+        // Fields with a syntax of their own (id, email, op, time) reject every other character through it.
+        if (field.isFreeText() && !isPlainText(value)) {
+            return value.charAt(firstNonPlainCharacter(value)) == '\uFFFD' ? INVALID_ENCODING : CONTROL_CHARACTER;
+        }
+        if (value.length() > field.maxLength()) {
+            return TOO_LONG;
+        }
+        return switch (field) {
+            case CUSTOMER_ID -> isPositiveInteger(value) ? null : NOT_POSITIVE_INTEGER;
+            case EMAIL -> isEmailAddress(value) ? null : INVALID_SYNTAX;
+            case OP -> "UPDATE".equals(value) || "INSERT".equals(value) || "DELETE".equals(value) ? null : UNKNOWN_OPERATION;
+            case UPDATED_AT -> eventTimeProblem(EventTimes.tryParseMicros(value));
+            default -> null;
+        };
+    }
+
+    /** The canonical form of a value that passed its rules: the same instance when it already is canonical. */
+    private static String canonical(final CustomerField field, final String value) {
+        return switch (field) {
+            case CUSTOMER_ID -> value.charAt(0) == '0' ? Long.toString(Long.parseLong(value)) : value; // leading zeros
+            case UPDATED_AT -> EventTimes.isCanonical(value) ? value : EventTimes.formatMicros(EventTimes.tryParseMicros(value));
+            default -> value;
+        };
+    }
+
+    /** The message for people that goes with a violation code. */
+    private String describe(final CustomerField field, final String problem, final String value) {
+        return switch (problem) {
+            case REQUIRED -> value == null ? "is missing" : "is blank";
+            case INVALID_ENCODING -> "contains bytes that are not valid in the input character set (U+FFFD at position "
+                    + firstNonPlainCharacter(value) + ")";
+            case CONTROL_CHARACTER -> "contains control character U+" + hex4(value.charAt(firstNonPlainCharacter(value)))
+                    + " at position " + firstNonPlainCharacter(value);
+            case TOO_LONG -> "has " + value.length() + " characters, more than the " + field.maxLength() + " the column holds";
+            case NOT_POSITIVE_INTEGER -> "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'";
+            case INVALID_SYNTAX -> "is not a syntactically valid address: '" + abbreviate(value) + "'";
+            case UNKNOWN_OPERATION -> "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'";
+            case UNPARSEABLE -> "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'";
+            case IN_FUTURE -> "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew;
+            case TOO_OLD -> "is " + value + ", before " + EARLIEST_EVENT_TIME;
+            default -> throw new IllegalArgumentException("no message for " + problem);
+        };
     }
 
     private static String normalize(final CustomerField field, final String value) {
@@ -223,20 +225,15 @@ public final class CustomerRecordValidator {
         };
     }
 
-    /** Why {@code value} is not plain text: a control character, or U+FFFD, which readers put for undecodable bytes. */
-    private static Violation characterViolation(final CustomerField field, final String value) {
+    /** Position of the first control character or U+FFFD (what a reader puts for undecodable bytes), or -1. */
+    private static int firstNonPlainCharacter(final String value) {
         for (int i = 0; i < value.length(); i++) {
             final char c = value.charAt(i);
-            if (c == '\uFFFD') {
-                return new Violation(field.columnName(), "invalid_encoding",
-                        "contains bytes that are not valid in the input character set (U+FFFD at position " + i + ")");
-            }
-            if (Character.isISOControl(c)) {
-                return new Violation(field.columnName(), "control_character",
-                        "contains control character U+" + hex4(c) + " at position " + i);
+            if (c == '\uFFFD' || Character.isISOControl(c)) {
+                return i;
             }
         }
-        throw new IllegalArgumentException("plain text: " + value);
+        return -1;
     }
 
     private static String hex4(final char c) {
@@ -340,21 +337,12 @@ public final class CustomerRecordValidator {
     /** Why an event time is rejected, as a violation code, or null when it is accepted. */
     private String eventTimeProblem(final long eventMicros) {
         if (eventMicros == Long.MIN_VALUE) {
-            return "unparseable";
+            return UNPARSEABLE;
         }
         if (eventMicros > (clock.millis() + maxFutureSkewMillis) * 1000L) {
-            return "in_future";
+            return IN_FUTURE;
         }
-        return eventMicros < EARLIEST_EVENT_MICROS ? "too_old" : null;
-    }
-
-    private Violation eventTimeViolation(final String problem, final String value) {
-        final String message = switch (problem) {
-            case "unparseable" -> "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'";
-            case "in_future" -> "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew;
-            default -> "is " + value + ", before " + EARLIEST_EVENT_TIME;
-        };
-        return new Violation("updated_at", problem, message);
+        return eventMicros < EARLIEST_EVENT_MICROS ? TOO_OLD : null;
     }
 
     private static String abbreviate(final String value) {
