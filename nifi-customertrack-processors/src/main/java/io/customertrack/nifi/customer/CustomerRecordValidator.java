@@ -170,8 +170,11 @@ public final class CustomerRecordValidator {
             return REQUIRED;
         }
         // Fields with a syntax of their own (id, email, op, time) reject every other character through it.
-        if (field.isFreeText() && !isPlainText(value)) {
-            return value.charAt(firstNonPlainCharacter(value)) == '\uFFFD' ? INVALID_ENCODING : CONTROL_CHARACTER;
+        if (field.isFreeText()) {
+            final int at = firstNonPlainCharacter(value);
+            if (at >= 0) {
+                return value.charAt(at) == '\uFFFD' ? INVALID_ENCODING : CONTROL_CHARACTER;
+            }
         }
         if (value.length() > field.maxLength()) {
             return TOO_LONG;
@@ -200,8 +203,10 @@ public final class CustomerRecordValidator {
             case REQUIRED -> value == null ? "is missing" : "is blank";
             case INVALID_ENCODING -> "contains bytes that are not valid in the input character set (U+FFFD at position "
                     + firstNonPlainCharacter(value) + ")";
-            case CONTROL_CHARACTER -> "contains control character U+" + hex4(value.charAt(firstNonPlainCharacter(value)))
-                    + " at position " + firstNonPlainCharacter(value);
+            case CONTROL_CHARACTER -> {
+                final int at = firstNonPlainCharacter(value);
+                yield "contains control character U+" + hex4(value.charAt(at)) + " at position " + at;
+            }
             case TOO_LONG -> "has " + value.length() + " characters, more than the " + field.maxLength() + " the column holds";
             case NOT_POSITIVE_INTEGER -> "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'";
             case INVALID_SYNTAX -> "is not a syntactically valid address: '" + abbreviate(value) + "'";
@@ -239,18 +244,6 @@ public final class CustomerRecordValidator {
     private static String hex4(final char c) {
         final String hex = Integer.toHexString(c).toUpperCase(Locale.ROOT);
         return "0000".substring(hex.length()) + hex;
-    }
-
-    /** The common case in one tight loop: printable characters only (no C0/C1 controls, DEL or U+FFFD). */
-    private static boolean isPlainText(final String value) {
-        final int length = value.length();
-        for (int i = 0; i < length; i++) {
-            final char c = value.charAt(i);
-            if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\uFFFD') {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Digits only (leading zeros allowed), greater than zero and no larger than Long.MAX_VALUE. */
