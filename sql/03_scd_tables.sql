@@ -1,5 +1,6 @@
 -- =====================================================================================================
--- 03_scd_tables.sql: the SCD Type 1 table CUSTOMER, the SCD Type 2 table CUSTOMER_HISTORY and the merge log.
+-- 03_scd_tables.sql: the SCD Type 1 table CUSTOMER, the SCD Type 2 table CUSTOMER_HISTORY, the merge log and the
+-- merge watermark.
 --
 -- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: IF NOT EXISTS.
 -- CUSTOMER (SCD1):          one row per customer_id ever seen with an INSERT/UPDATE: the attributes of its latest
@@ -10,6 +11,10 @@
 --                           (customer_id, valid_from) is unique; at most one current row per customer.
 -- CUSTOMER_MERGE_LOG:       one row per source file whose rows a merge has applied; TriggerSnowflakeMerge reads it to
 --                           report each file as merged, whichever run (processor or scheduled task) merged it.
+-- CUSTOMER_MERGE_WATERMARK: per customer_id, the newest event time a merge has applied (whatever the event did).
+--                           The merge keeps it; a customer whose new events are all newer needs no CUSTOMER_RAW read.
+--                           Upgrading from a release without it: the MERGE at the end of this file fills it from
+--                           CUSTOMER_RAW before the next merge runs (suspend the task meanwhile).
 -- =====================================================================================================
 
 USE ROLE CUSTOMERTRACK_ADMIN;
@@ -56,6 +61,22 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_LOG (
 )
 COMMENT = 'CustomerTrack: files whose rows are merged into CUSTOMER and CUSTOMER_HISTORY';
 
+CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_WATERMARK (
+    customer_id   NUMBER(19,0)      NOT NULL PRIMARY KEY,
+    last_event_at TIMESTAMP_NTZ(6)  NOT NULL COMMENT 'newest event time of this customer that a merge has applied'
+)
+COMMENT = 'CustomerTrack: per customer, the newest event merged, so in-order events need no CUSTOMER_RAW read';
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER_HISTORY TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_LOG TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_WATERMARK TO ROLE CUSTOMERTRACK_LOADER;
+
+-- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time CUSTOMER_RAW holds for them.
+-- Higher than the truth for events still pending is safe: it only sends their customer through CUSTOMER_RAW.
+-- On a fresh install CUSTOMER_RAW is empty and this inserts nothing; a re-run only adds customers whose events are
+-- all still pending, which is as safe.
+MERGE INTO CUSTOMER_MERGE_WATERMARK AS target
+USING (SELECT customer_id, MAX(updated_at) AS last_event_at FROM CUSTOMER_RAW GROUP BY customer_id) AS source
+ON target.customer_id = source.customer_id
+WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.customer_id, source.last_event_at);

@@ -11,18 +11,22 @@
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
---   merge stay in the stream for the next run. All four statements run in one explicit transaction, so they see
+--   merge stay in the stream for the next run. All five statements run in one explicit transaction, so they see
 --   the same stream rows, and the stream offset moves only when that transaction commits.
--- * Versions are rebuilt, for every customer the stream mentions, from that customer's events in CUSTOMER_RAW,
---   ordered by event time, starting at the last version that began before the customer's earliest new event. A late event therefore lands at its event time, however late it arrives; SCD1 follows
---   the newest version; replays and duplicates collapse; the result does not depend on arrival order or batching.
+-- * Versions are rebuilt, for every customer the stream mentions, in event-time order from the last version that
+--   began before the customer's earliest new event: from its events in CUSTOMER_RAW when a new event is not newer
+--   than everything merged for it before (late, replayed, tied), else from that version and the stream. A late event
+--   therefore lands at its event time, however late it arrives; SCD1 follows the newest version; replays and
+--   duplicates collapse; the result does not depend on arrival order or batching.
 -- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
 --   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
 -- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
 --   version at the delete's event time; a later INSERT or UPDATE opens a new one.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
--- Cost: each run reads CUSTOMER_RAW only for the customers in the stream (CUSTOMER_RAW is clustered by customer_id),
---   and of those only the events from the anchor on: for events in order that is the current version's event.
+-- Cost: a customer whose new events are all newer than every event of it merged before (CUSTOMER_MERGE_WATERMARK
+--   says) is rebuilt from its latest version in CUSTOMER_HISTORY and the stream alone. Only customers with a late,
+--   replayed or tied event re-read CUSTOMER_RAW (clustered by customer_id), and of those only the events from the
+--   anchor on. A run whose events are all in order does not read CUSTOMER_RAW at all.
 --   CUSTOMER is never rewritten column by column: rows with new content are removed and written again (attributes
 --   from the stream where this batch opened the version), and a delete only flips the flag columns in place.
 -- =====================================================================================================
@@ -57,24 +61,52 @@ USING (
         -- Versions that began before a customer's earliest new event cannot change, except the last of them
         -- (its end may move). Rebuilding from that version's start (the anchor) gives the same result as
         -- rebuilding from the customer's first event: the state after an event depends on that event alone.
-        SELECT k.customer_id, MAX(h.valid_from) AS anchor_at
+        -- A customer needs its merged events from CUSTOMER_RAW only when a new event is not newer than every event
+        -- of it merged before (a late event, a replay, a tie): the watermark says. Otherwise its anchor is its
+        -- latest version, and no event merged after that version began can change anything.
+        SELECT k.customer_id, MAX(h.valid_from) AS anchor_at,
+               MAX_BY(h.row_hash, h.valid_from) AS anchor_hash,
+               NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
+                      TIMESTAMP '9999-12-31 00:00:00') AS anchor_closed_at,
+               COALESCE(k.first_new_at <= w.last_event_at, FALSE) AS reads_raw
         FROM changed_keys AS k
+        LEFT JOIN customer_merge_watermark AS w ON w.customer_id = k.customer_id
         LEFT JOIN customer_history AS h
             ON h.customer_id = k.customer_id AND h.valid_from < k.first_new_at
-        GROUP BY k.customer_id
+        GROUP BY k.customer_id, k.first_new_at, w.last_event_at
     ),
-    hashed AS (
-        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
-               MD5(COALESCE(CAST(LENGTH(r.first_name) AS VARCHAR) || ':' || r.first_name, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.last_name) AS VARCHAR) || ':' || r.last_name, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.email) AS VARCHAR) || ':' || r.email, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.street) AS VARCHAR) || ':' || r.street, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.city) AS VARCHAR) || ':' || r.city, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.state) AS VARCHAR) || ':' || r.state, '~') || ','
-                   || COALESCE(CAST(LENGTH(r.country) AS VARCHAR) || ':' || r.country, '~')) AS row_hash
+    pending AS (
+        -- Customers with late events: their events from the anchor on, from CUSTOMER_RAW ...
+        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
-        WHERE a.anchor_at IS NULL OR r.updated_at >= a.anchor_at
+        WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
+        UNION ALL
+        -- ... the others: their new events, from the stream.
+        SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at
+        FROM customer_raw_stream AS s
+        JOIN anchors AS a ON a.customer_id = s.customer_id
+        WHERE NOT a.reads_raw
+    ),
+    hashed AS (
+        SELECT p.*,
+               MD5(COALESCE(CAST(LENGTH(p.first_name) AS VARCHAR) || ':' || p.first_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.last_name) AS VARCHAR) || ':' || p.last_name, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.email) AS VARCHAR) || ':' || p.email, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.street) AS VARCHAR) || ':' || p.street, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.city) AS VARCHAR) || ':' || p.city, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.state) AS VARCHAR) || ':' || p.state, '~') || ','
+                   || COALESCE(CAST(LENGTH(p.country) AS VARCHAR) || ':' || p.country, '~')) AS row_hash
+        FROM pending AS p
+        UNION ALL
+        -- For the others, their latest version stands for the event that opened it, and a DELETE that closed it for
+        -- itself. Its attributes are not needed: that version keeps its content, only its end can move.
+        SELECT a.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+               CASE WHEN d.is_delete THEN 'DELETE' ELSE 'UPDATE' END,
+               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, a.anchor_hash
+        FROM anchors AS a
+        JOIN (SELECT FALSE AS is_delete UNION ALL SELECT TRUE) AS d ON NOT d.is_delete OR a.anchor_closed_at IS NOT NULL
+        WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
     events AS (
         SELECT * FROM hashed
@@ -212,6 +244,17 @@ FROM (
     WHERE NOT EXISTS (SELECT 1 FROM batch_contents AS b
                       WHERE b.customer_id = m.customer_id AND b.updated_at = m.valid_from AND b.row_hash = m.row_hash)
 ) AS current_rows;
+
+-- The newest event time merged per customer, for the next run's choice above. Same transaction, same stream rows.
+MERGE INTO customer_merge_watermark AS target
+USING (
+    SELECT customer_id, MAX(updated_at) AS last_event_at
+    FROM customer_raw_stream
+    GROUP BY customer_id
+) AS source
+ON target.customer_id = source.customer_id
+WHEN MATCHED AND source.last_event_at > target.last_event_at THEN UPDATE SET last_event_at = source.last_event_at
+WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.customer_id, source.last_event_at);
 
 INSERT INTO customer_merge_log (source_file, row_count, merged_at)
 SELECT source_file, COUNT(*), CURRENT_TIMESTAMP

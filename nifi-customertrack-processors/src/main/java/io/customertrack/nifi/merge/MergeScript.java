@@ -18,7 +18,7 @@ public final class MergeScript {
     static final String END_MARKER = "-- customertrack:merge:end";
 
     /** Statement kinds in script order; the processor reports each one's row count under these names. */
-    public enum Step { HISTORY_MERGE, CUSTOMER_MERGE, CUSTOMER_INSERT, MERGE_LOG_INSERT }
+    public enum Step { HISTORY_MERGE, CUSTOMER_MERGE, CUSTOMER_INSERT, WATERMARK_MERGE, MERGE_LOG_INSERT }
 
     private static final List<String> STATEMENTS = load();
 

@@ -6,7 +6,8 @@ import java.util.Arrays;
  * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
  * side by side in this run. Arguments: {@code all} (default), {@code processors}, {@code merge}, or
  * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}); the system property
- * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes.
+ * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
+ * percentage of late events in each merge batch.
  */
 public final class Benchmarks {
 

@@ -65,11 +65,17 @@ final class MergeBenchmark {
         }
     }
 
+    /** Percentage of late updates per batch, {@code -Dbench.late} (0 to 5): the rest of the 5% are updates in order. */
+    private static final int LATE_PERCENT = Integer.parseInt(System.getProperty("bench.late", "5"));
+
     /**
      * 10k events: 60% updates of existing customers, 25% new customers, 10% deletes, 5% late updates (event time
-     * before the customer's current version). A few customers get several events in one batch.
+     * before the customer's current version; see {@link #LATE_PERCENT}). A few customers get several events in one batch.
      */
     private static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
+        if (LATE_PERCENT < 0 || LATE_PERCENT > 5) {
+            throw new IllegalArgumentException("bench.late must be 0 to 5, not " + LATE_PERCENT);
+        }
         final long base = size + 1L + (long) batch * BATCH_EVENTS;
         try (Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO " + table + " SELECT "
@@ -78,7 +84,7 @@ final class MergeBenchmark {
                     + "'First' || i, 'Last' || i, 'b' || " + batch + " || '.' || i || '@example.com', i || ' Side St', "
                     + "'City' || (i % 500), 'State' || (i % 50), 'United States', "
                     + "CASE WHEN k < 60 THEN 'UPDATE' WHEN k < 85 THEN 'INSERT' WHEN k < 95 THEN 'DELETE' ELSE 'UPDATE' END, "
-                    + "CASE WHEN k >= 95 THEN TIMESTAMP '2024-06-01' + to_microseconds(i) "
+                    + "CASE WHEN k >= " + (100 - LATE_PERCENT) + " THEN TIMESTAMP '2024-06-01' + to_microseconds(i) "
                     + "     ELSE TIMESTAMP '2026-01-01' + to_microseconds(" + batch + " * 100000 + i) END, "
                     + file + ", i, now() "
                     + "FROM (SELECT i, i % 100 AS k FROM range(0, " + BATCH_EVENTS + ") t(i))");

@@ -121,6 +121,12 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         return new ScdModel.State(history(), customers());
     }
 
+    public void execute(final String sql) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
     public long count(final String sql) throws SQLException {
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
             rs.next();

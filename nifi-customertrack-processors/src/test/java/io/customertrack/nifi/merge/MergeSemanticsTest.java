@@ -58,7 +58,7 @@ class MergeSemanticsTest {
     @Test
     void insertOpensTheFirstVersion() throws SQLException {
         final long[] counts = loadAndMerge(ada("INSERT", T1, "London"));
-        assertArrayEquals(new long[]{1, 0, 1, 1}, counts);
+        assertArrayEquals(new long[]{1, 0, 1, 1, 1}, counts);
         final ScdModel.Version version = store.history().getFirst();
         assertEquals(T1, version.validFrom());
         assertNull(version.validTo());
@@ -115,6 +115,18 @@ class MergeSemanticsTest {
     }
 
     @Test
+    void upgradeBackfillOfTheWatermarkKeepsLateEventsCorrect() throws SQLException {
+        // A store merged before CUSTOMER_MERGE_WATERMARK existed: London at T1 and a no-op London at T3.
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T3, "London"));
+        store.execute("DELETE FROM customer_merge_watermark");
+        // Without a watermark Paris at T2 would look newer than everything merged and London would not come back at T3.
+        store.execute(SnowflakeDdl.statement("03_scd_tables.sql", "MERGE INTO CUSTOMER_MERGE_WATERMARK"));
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_merge_watermark WHERE last_event_at = TIMESTAMP '2026-01-01 10:02:00'"));
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        assertEquals(List.of("London", "Paris", "London"), store.history().stream().map(v -> v.attributes().get(4)).toList());
+    }
+
+    @Test
     void updateThatChangesNothingOpensNoVersion() throws SQLException {
         loadAndMerge(ada("INSERT", T1, "London"));
         final long[] counts = loadAndMerge(ada("UPDATE", T2, "London"));
@@ -147,7 +159,7 @@ class MergeSemanticsTest {
     @Test
     void deleteOfAnUnknownCustomerChangesNothing() throws SQLException {
         final long[] counts = loadAndMerge(delete(99, T1));
-        assertArrayEquals(new long[]{0, 0, 0, 1}, counts, "only the merge log records the file");
+        assertArrayEquals(new long[]{0, 0, 0, 1, 1}, counts, "only the watermark and the merge log record the event and its file");
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer"));
     }
 
@@ -205,7 +217,7 @@ class MergeSemanticsTest {
         assertEquals(ScdModel.expected(allEvents), state);
         assertEquals(200, store.count("SELECT COUNT(*) FROM customer_history"), "4 versions of 50 customers, none doubled");
         assertEquals(4, store.count("SELECT COUNT(*) FROM customer_merge_log"));
-        assertArrayEquals(new long[]{0, 0, 0, 0}, store.merge());
+        assertArrayEquals(new long[]{0, 0, 0, 0, 0}, store.merge());
     }
 
     @Test
@@ -214,8 +226,8 @@ class MergeSemanticsTest {
         loadAndMerge(events);
         final ScdModel.State before = store.state();
         final long[] replay = loadAndMerge(events); // same rows in a new file
-        assertArrayEquals(new long[]{0, 0, 0, 1}, replay);
-        assertArrayEquals(new long[]{0, 0, 0, 0}, store.merge(), "nothing pending, nothing done");
+        assertArrayEquals(new long[]{0, 0, 0, 0, 1}, replay);
+        assertArrayEquals(new long[]{0, 0, 0, 0, 0}, store.merge(), "nothing pending, nothing done");
         assertEquals(before, store.state());
     }
 

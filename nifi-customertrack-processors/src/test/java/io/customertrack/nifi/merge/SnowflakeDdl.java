@@ -42,6 +42,15 @@ final class SnowflakeDdl {
         return statements;
     }
 
+    /** The one statement of {@code sql/<file>} that starts with {@code prefix}, as written there (for DML that DuckDB runs as is). */
+    static String statement(final String file, final String prefix) {
+        final List<String> matches = MergeScript.split(read(file)).stream().filter(sql -> sql.startsWith(prefix)).toList();
+        if (matches.size() != 1) {
+            throw new IllegalStateException("sql/" + file + " holds " + matches.size() + " statements starting with '" + prefix + "'");
+        }
+        return matches.getFirst();
+    }
+
     static String withoutKeys(final String ddl) {
         return ddl.replaceAll("\\s+PRIMARY KEY(?=,|\\s*\\n)", "").replaceAll(",\\s*\\n\\s*PRIMARY KEY \\([^)]*\\)", "");
     }

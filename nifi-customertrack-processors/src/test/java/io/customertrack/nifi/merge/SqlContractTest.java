@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,22 +36,25 @@ class SqlContractTest {
         assertTrue(MergeScript.statements().get(0).startsWith("MERGE INTO customer_history"));
         assertTrue(MergeScript.statements().get(1).startsWith("MERGE INTO customer "));
         assertTrue(MergeScript.statements().get(2).startsWith("INSERT INTO customer\n"));
-        assertTrue(MergeScript.statements().get(3).startsWith("INSERT INTO customer_merge_log"));
+        assertTrue(MergeScript.statements().get(4).startsWith("INSERT INTO customer_merge_log"));
     }
 
     /**
-     * Two fragments appear in two statements each: the row hash (SCD2 source, SCD1 insert) and the newest version per
-     * customer (SCD1 merge, SCD1 insert). The copies must not drift apart.
+     * Fragments that appear in more than one statement: the row hash (SCD2 source, SCD1 insert), the newest version per
+     * customer (SCD1 merge, SCD1 insert) and the end of that version (also in the SCD2 anchors). Copies must not drift apart.
      */
     @Test
     void repeatedFragmentsOfTheMergeAreIdentical() {
         final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
         final List<String> hashes = fragments(script, "MD5\\(COALESCE\\(CAST\\(LENGTH\\((\\w)\\.first_name.*?\\) AS row_hash");
         assertEquals(2, hashes.size(), "row hash expressions");
-        assertEquals(hashes.get(0).replace("r.", "s."), hashes.get(1));
+        assertEquals(hashes.get(0).replace("p.", "s."), hashes.get(1));
         final List<String> latest = fragments(script, "SELECT h\\.customer_id, MAX\\(h\\.valid_from\\).*?GROUP BY h\\.customer_id");
         assertEquals(2, latest.size(), "newest-version subqueries");
         assertEquals(latest.get(0), latest.get(1));
+        final List<String> newestEnds = fragments(script, "NULLIF\\(MAX_BY\\(COALESCE\\(h\\.valid_to, .*?\\), h\\.valid_from\\), .*?\\)");
+        assertEquals(3, newestEnds.size(), "end of the newest version: SCD2 anchors, SCD1 merge, SCD1 insert");
+        assertEquals(1, Set.copyOf(newestEnds).size(), newestEnds.toString());
     }
 
     private static List<String> fragments(final String text, final String regex) {
@@ -60,10 +64,10 @@ class SqlContractTest {
     @Test
     void testsCreateTheSnowflakeTablesThemselves() {
         final List<String> tables = SnowflakeDdl.createTables();
-        assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG"),
+        assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG", "CUSTOMER_MERGE_WATERMARK"),
                 tables.stream().map(ddl -> ddl.split("\\s+")[5]).toList());
         tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY"), ddl));
-        assertEquals(3, tables.stream().filter(ddl -> ddl.contains("PRIMARY KEY")).count(), "keys kept for tests");
+        assertEquals(4, tables.stream().filter(ddl -> ddl.contains("PRIMARY KEY")).count(), "keys kept for tests");
         SnowflakeDdl.createTables(false).forEach(ddl -> assertFalse(ddl.contains("PRIMARY KEY"), ddl));
     }
 
