@@ -41,3 +41,9 @@ SELECT customer_id FROM CUSTOMER_HISTORY WHERE is_current GROUP BY customer_id H
 SELECT c.customer_id FROM CUSTOMER AS c
 LEFT JOIN CUSTOMER_HISTORY AS h ON h.customer_id = c.customer_id AND h.is_current
 WHERE (NOT c.is_deleted AND (h.customer_id IS NULL OR h.row_hash <> c.row_hash)) OR (c.is_deleted AND h.customer_id IS NOT NULL);
+-- Every customer with a version has a merge watermark no older than that version's start or end: a missing or older
+-- one would let a late event of that customer be placed as if it were in order.
+SELECT h.customer_id FROM CUSTOMER_HISTORY AS h
+LEFT JOIN CUSTOMER_MERGE_WATERMARK AS w ON w.customer_id = h.customer_id
+GROUP BY h.customer_id, w.last_event_at
+HAVING w.last_event_at IS NULL OR w.last_event_at < MAX(COALESCE(h.valid_to, h.valid_from));

@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /** An embedded DuckDB holding the CustomerTrack tables, for running the real merge script in tests. */
 public final class DuckDbCustomerStore implements AutoCloseable {
@@ -119,6 +121,18 @@ public final class DuckDbCustomerStore implements AutoCloseable {
 
     public ScdModel.State state() throws SQLException {
         return new ScdModel.State(history(), customers());
+    }
+
+    /** CUSTOMER_MERGE_WATERMARK by customer_id. */
+    public Map<Long, LocalDateTime> watermarks() throws SQLException {
+        final Map<Long, LocalDateTime> watermarks = new TreeMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT customer_id, last_event_at FROM customer_merge_watermark")) {
+            while (rs.next()) {
+                watermarks.put(rs.getLong(1), rs.getObject(2, LocalDateTime.class));
+            }
+        }
+        return watermarks;
     }
 
     public void execute(final String sql) throws SQLException {

@@ -13,7 +13,9 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,6 +62,12 @@ class MergePropertiesTest {
             final ScdModel.State state = store.state();
             ScdInvariants.check(state);
             assertEquals(ScdModel.expected(events), state);
+            final Map<Long, LocalDateTime> newestEvents = new TreeMap<>();
+            events.forEach(event -> newestEvents.merge(event.customerId(), event.updatedAt(), (a, b) -> a.isAfter(b) ? a : b));
+            assertEquals(newestEvents, store.watermarks(), "the watermark is each customer's newest event");
+            for (final String invariant : SnowflakeDdl.invariantQueries()) {
+                assertEquals(0, store.count("SELECT COUNT(*) FROM (" + invariant + ")"), invariant);
+            }
             assertArrayEquals(new long[]{0, 0, 0, 0, 0}, store.merge(), "a merge with nothing pending changes nothing");
             final long nonEmptyFiles = files.stream().filter(file -> !file.isEmpty()).count();
             assertEquals(nonEmptyFiles, store.count("SELECT COUNT(*) FROM customer_merge_log"), "every loaded file logged once");

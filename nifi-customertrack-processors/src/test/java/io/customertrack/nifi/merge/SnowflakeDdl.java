@@ -51,6 +51,16 @@ final class SnowflakeDdl {
         return matches.getFirst();
     }
 
+    /** The queries under "SCD invariants" in {@code sql/05_monitoring.sql}: each returns no rows on a healthy store. */
+    static List<String> invariantQueries() {
+        final String monitoring = read("05_monitoring.sql");
+        final int marker = monitoring.indexOf("-- SCD invariants");
+        if (marker < 0) {
+            throw new IllegalStateException("sql/05_monitoring.sql lacks its '-- SCD invariants' section");
+        }
+        return MergeScript.split(monitoring.substring(marker));
+    }
+
     static String withoutKeys(final String ddl) {
         return ddl.replaceAll("\\s+PRIMARY KEY(?=,|\\s*\\n)", "").replaceAll(",\\s*\\n\\s*PRIMARY KEY \\([^)]*\\)", "");
     }

@@ -62,6 +62,13 @@ class SqlContractTest {
     }
 
     @Test
+    void monitoringInvariantsAreFoundForThePropertyTest() {
+        final List<String> invariants = SnowflakeDdl.invariantQueries();
+        assertEquals(3, invariants.size(), invariants.toString());
+        invariants.forEach(query -> assertTrue(query.startsWith("SELECT "), query));
+    }
+
+    @Test
     void testsCreateTheSnowflakeTablesThemselves() {
         final List<String> tables = SnowflakeDdl.createTables();
         assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG", "CUSTOMER_MERGE_WATERMARK"),
