@@ -27,25 +27,48 @@ final class MergeBenchmark {
 
     static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         for (final int size : tableSizes) {
-            // No enforced keys: Snowflake does not enforce them, and the tutorial tables below have none either.
-            try (DuckDbCustomerStore store = new DuckDbCustomerStore("jdbc:duckdb:", false)) {
-                final Connection db = store.connection();
-                seed(db, size);
+            try (SeededDatabases databases = new SeededDatabases(size)) {
+                final Connection candidateDb = databases.candidate.connection();
+                final Connection baselineDb = databases.baseline.connection();
                 // Each side counts its own batches: the harness lets either side go first in a pair of rounds.
                 final int[] candidateBatch = {0};
                 final int[] baselineBatch = {0};
                 // Loading the batch (Snowpipe's work) is not timed; only the merges are.
                 Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers (events)", size),
-                        () -> loadBatch(db, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++),
+                        () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++),
                         () -> {
-                            MergeRunner.run(db);
+                            MergeRunner.run(candidateDb);
                             return BATCH_EVENTS;
                         },
-                        () -> loadBatch(db, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
+                        () -> loadBatch(baselineDb, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
                         () -> {
-                            tutorialMerge(db);
+                            tutorialMerge(baselineDb);
                             return BATCH_EVENTS;
                         }, warmup, rounds, true);
+            }
+        }
+    }
+
+    /**
+     * One in-memory database per design, both seeded alike. DuckDB checkpoints inside whichever commit crosses its
+     * threshold; in a shared database that commit would also write out the other design's changes. No enforced keys:
+     * Snowflake does not enforce them, and the tutorial tables have none either.
+     */
+    private static final class SeededDatabases implements AutoCloseable {
+        final DuckDbCustomerStore candidate;
+        final DuckDbCustomerStore baseline;
+
+        SeededDatabases(final int size) throws SQLException {
+            candidate = new DuckDbCustomerStore("jdbc:duckdb:", false);
+            baseline = new DuckDbCustomerStore("jdbc:duckdb:", false);
+            seed(candidate.connection(), size);
+            seed(baseline.connection(), size);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (DuckDbCustomerStore first = candidate; DuckDbCustomerStore second = baseline) {
+                // both closed, the second even if closing the first fails
             }
         }
     }
@@ -129,22 +152,21 @@ final class MergeBenchmark {
     static void statements(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         final List<String> candidate = MergeScript.statements();
         for (final int size : tableSizes) {
-            try (DuckDbCustomerStore store = new DuckDbCustomerStore("jdbc:duckdb:", false)) {
-                final Connection db = store.connection();
-                seed(db, size);
+            try (SeededDatabases databases = new SeededDatabases(size)) {
+                final Connection candidateDb = databases.candidate.connection();
+                final Connection baselineDb = databases.baseline.connection();
                 final long[][] candidateNanos = new long[rounds][candidate.size() + 1];
                 final long[][] baselineNanos = new long[rounds][TUTORIAL_STATEMENTS.size() + 1];
                 for (int round = -warmup; round < rounds; round++) {
                     final int batch = round + warmup;
-                    // Whichever commit crosses DuckDB's checkpoint threshold checkpoints what both sides wrote, so the
-                    // sides take turns going first, as in the harness.
+                    // The sides still take turns going first, as in the harness.
                     for (int turn = 0; turn < 2; turn++) {
                         if ((turn + batch) % 2 == 0) {
-                            loadBatch(db, "customer_raw", "'batch-" + batch + ".csv'", size, batch);
-                            runTimed(db, candidate, round < 0 ? new long[candidate.size() + 1] : candidateNanos[round]);
+                            loadBatch(candidateDb, "customer_raw", "'batch-" + batch + ".csv'", size, batch);
+                            runTimed(candidateDb, candidate, round < 0 ? new long[candidate.size() + 1] : candidateNanos[round]);
                         } else {
-                            loadBatch(db, "tutorial_raw", "'batch-" + batch + ".csv'", size, batch);
-                            runTimed(db, TUTORIAL_STATEMENTS, round < 0 ? new long[TUTORIAL_STATEMENTS.size() + 1] : baselineNanos[round]);
+                            loadBatch(baselineDb, "tutorial_raw", "'batch-" + batch + ".csv'", size, batch);
+                            runTimed(baselineDb, TUTORIAL_STATEMENTS, round < 0 ? new long[TUTORIAL_STATEMENTS.size() + 1] : baselineNanos[round]);
                         }
                     }
                 }
