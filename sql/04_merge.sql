@@ -140,7 +140,12 @@ USING (
         SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.is_current
         FROM customer_history AS h
         JOIN anchors AS a ON a.customer_id = h.customer_id
-        WHERE a.anchor_at IS NULL OR h.valid_from >= a.anchor_at
+        WHERE a.reads_raw AND (a.anchor_at IS NULL OR h.valid_from >= a.anchor_at)
+        UNION ALL
+        -- In order, the anchor is the latest version, the only one from the anchor on: the anchors pass read it.
+        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_closed_at IS NULL
+        FROM anchors AS a
+        WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     )
     SELECT COALESCE(d.customer_id, e.customer_id) AS customer_id,
            COALESCE(d.valid_from, e.valid_from) AS valid_from,

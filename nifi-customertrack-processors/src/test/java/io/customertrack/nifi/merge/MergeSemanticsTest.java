@@ -147,7 +147,8 @@ class MergeSemanticsTest {
         assertEquals(T2, customer.deletedAt());
         assertEquals("London", customer.attributes().get(4), "SCD1 keeps the last known attributes");
 
-        loadAndMerge(ada("INSERT", T4, "London"));
+        final long[] counts = loadAndMerge(ada("INSERT", T4, "London"));
+        assertEquals(1, counts[0], "only the new version is written; the closed one stays as it is");
         final List<ScdModel.Version> history = store.history();
         assertEquals(2, history.size(), "re-insert opens a new version even with the same attributes");
         assertEquals(T4, history.get(1).validFrom());
