@@ -89,16 +89,21 @@ final class MergeBenchmark {
     }
 
     /** Percentage of late updates per batch, {@code -Dbench.late} (0 to 5): the rest of the 5% are updates in order. */
-    private static final int LATE_PERCENT = Integer.parseInt(System.getProperty("bench.late", "5"));
+    private static final int LATE_PERCENT = latePercent();
+
+    private static int latePercent() {
+        final int percent = Integer.parseInt(System.getProperty("bench.late", "5"));
+        if (percent < 0 || percent > 5) {
+            throw new IllegalArgumentException("bench.late must be 0 to 5, not " + percent);
+        }
+        return percent;
+    }
 
     /**
      * 10k events: 60% updates of existing customers, 25% new customers, 10% deletes, 5% late updates (event time
      * before the customer's current version; see {@link #LATE_PERCENT}). A few customers get several events in one batch.
      */
     private static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
-        if (LATE_PERCENT < 0 || LATE_PERCENT > 5) {
-            throw new IllegalArgumentException("bench.late must be 0 to 5, not " + LATE_PERCENT);
-        }
         final long base = size + 1L + (long) batch * BATCH_EVENTS;
         try (Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO " + table + " SELECT "

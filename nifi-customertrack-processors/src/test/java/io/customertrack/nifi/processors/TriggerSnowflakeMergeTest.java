@@ -212,7 +212,7 @@ class TriggerSnowflakeMergeTest {
     @Test
     void sqlErrorGoesToFailureWithTheMessage() throws Exception {
         snowpipeLoads("a.csv", event(1, 0, "London"));
-        store.connection().createStatement().execute("DROP TABLE customer_history");
+        store.execute("DROP TABLE customer_history");
         enqueueS3Object("a.csv");
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
