@@ -173,8 +173,8 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         // wherever a record sits in the FlowFile), and no record pays for reading the clock.
         final CustomerRecordValidator validator =
                 new CustomerRecordValidator(maxClockSkew, normalizeValues, Clock.fixed(clock.instant(), ZoneOffset.UTC));
-        final Output valid = new Output(session, flowFile, validWriterFactory);
-        final Output invalid = new Output(session, flowFile, invalidWriterFactory);
+        final Output valid = new Output(session, flowFile, validWriterFactory, false);
+        final Output invalid = new Output(session, flowFile, invalidWriterFactory, true);
         final Map<String, Integer> violationCounts = new TreeMap<>();
         long inputCount = 0;
         try (InputStream in = session.read(flowFile);
@@ -385,7 +385,12 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         }
     }
 
-    /** A child FlowFile and its record writer, created on the first record routed to it. */
+    /**
+     * A child FlowFile and its record writer, created on the first record routed to it. Valid records are written
+     * through the writer's schema: exactly the customer fields in their canonical order and types, whatever else the
+     * input carried (a corrected reject's empty validation_errors column must not reach Snowpipe). Invalid records are
+     * written raw, every input value as it came, plus the reasons.
+     */
     private final class Output {
         private final ProcessSession session;
         private final FlowFile parent;
@@ -393,12 +398,19 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         private FlowFile child;
         private OutputStream out;
         private RecordSetWriter writer;
+        private final boolean keepEveryField;
         private WriteResult writeResult;
 
-        Output(final ProcessSession session, final FlowFile parent, final RecordSetWriterFactory writerFactory) {
+        /**
+         * @param keepEveryField write each record's own fields, also those outside the schema (raw writing, where the
+         *                       writer offers it), instead of exactly the schema's fields with the schema's types
+         */
+        Output(final ProcessSession session, final FlowFile parent, final RecordSetWriterFactory writerFactory,
+               final boolean keepEveryField) {
             this.session = session;
             this.parent = parent;
             this.writerFactory = writerFactory;
+            this.keepEveryField = keepEveryField;
         }
 
         void write(final RecordSchema schema, final Record record) throws Exception {
@@ -408,9 +420,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 writer = writerFactory.createWriter(getLogger(), schema, out, child);
                 writer.beginRecordSet();
             }
-            // Raw writing skips per-field schema coercion (as ValidateRecord does). A valid record holds only customer
-            // fields, so the writer still lays them out in its (canonical) schema order.
-            if (writer instanceof RawRecordWriter rawWriter) {
+            if (keepEveryField && writer instanceof RawRecordWriter rawWriter) {
                 rawWriter.writeRawRecord(record);
             } else {
                 writer.write(record);

@@ -218,6 +218,31 @@ class ValidateCustomerRecordTest {
         assertTrue(invalid.getContent().contains("\"validation_errors\":\"op: must be INSERT, UPDATE or DELETE but was 'MERGE'\""), invalid.getContent());
     }
 
+    /**
+     * A file of rejected records, corrected by hand and fed back in, still carries its validation_errors column: the
+     * valid output must hold exactly the customer columns (Snowpipe's COPY rejects a file with an extra column).
+     */
+    @Test
+    void correctedRejectsAreWrittenWithoutTheirValidationErrorsColumn() throws Exception {
+        final TestRunner runner = validate(HEADER + ",validation_errors\n" + GOOD + ",\n");
+        assertEquals(HEADER + "\n" + GOOD.replace("12:00:00Z", "12:00:00.000000Z") + "\n",
+                only(runner, ValidateCustomerRecord.REL_VALID).getContent());
+    }
+
+    /** Valid records are written through the writer's schema, so a JSON writer types customer_id as the number it is. */
+    @Test
+    void validRecordsTakeTheTypesOfTheCustomerSchema() throws Exception {
+        final TestRunner runner = newRunner();
+        final org.apache.nifi.json.JsonRecordSetWriter json = new org.apache.nifi.json.JsonRecordSetWriter();
+        runner.addControllerService("json-writer", json);
+        runner.enableControllerService(json);
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, "json-writer");
+        runner.enqueue(HEADER + "\n" + GOOD + "\n");
+        runner.run();
+        final String content = only(runner, ValidateCustomerRecord.REL_VALID).getContent();
+        assertTrue(content.startsWith("[{\"customer_id\":7,\"first_name\":\"Ada\""), content);
+    }
+
     /** Records whose fields come in different orders, go missing or are extra, as JSON readers deliver them. */
     @Test
     void readsEachRecordByFieldNameWhateverItsShape() throws Exception {
