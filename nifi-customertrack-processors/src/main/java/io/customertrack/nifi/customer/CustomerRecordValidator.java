@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +19,11 @@ public final class CustomerRecordValidator {
     /** Earliest event time accepted: anything older is a broken clock or a mangled value, not a customer event. */
     static final Instant EARLIEST_EVENT_TIME = Instant.parse("1900-01-01T00:00:00Z");
     private static final long EARLIEST_EVENT_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, EARLIEST_EVENT_TIME);
+    private static final char[] EARLIEST_EVENT_TEXT = EventTimes.formatMicros(EARLIEST_EVENT_MICROS).toCharArray();
+    /** The last instant with a four-digit year, 9999-12-31T23:59:59.999999Z. */
+    private static final long LATEST_CANONICAL_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse("9999-12-31T23:59:59.999999Z"));
+    private static final char[] NO_EVENT_TIME = new char[0];
+    private static final int MAX_COLUMN_LENGTH = Arrays.stream(CustomerField.values()).mapToInt(CustomerField::maxLength).max().orElseThrow();
 
     /** CustomerField.values() copies the array on every call; this runs for every record. */
     private static final CustomerField[] FIELDS = CustomerField.values();
@@ -82,6 +88,10 @@ public final class CustomerRecordValidator {
     private final long maxFutureSkewMillis;
     private final boolean normalize;
     private final Clock clock;
+    /** Where {@link #isEverydayRecord} copies the value it checks; long enough for any value within its column size. */
+    private final char[] scratch = new char[MAX_COLUMN_LENGTH];
+    private char[] latestAcceptedText;
+    private long latestAcceptedAtMillis;
 
     /**
      * @param maxFutureSkew how far past the validator's clock an event time may lie
@@ -99,12 +109,140 @@ public final class CustomerRecordValidator {
      * Whether the record passes every rule exactly as it is: no violation, and no value that {@link #validate} would
      * normalise or rewrite into its canonical form. This is the common case, answered without allocating anything;
      * {@code false} only means "ask {@link #validate} for the details". Always false while values are normalised.
+     * Not thread-safe: it copies values into one scratch buffer of this validator.
      *
      * @param rawValues        the record's values in {@link CustomerField} order, null where absent; not modified
      * @param unexpectedFields names of fields the record carries, with a value, that are not customer fields
      */
     public boolean acceptsUnchanged(final String[] rawValues, final Collection<String> unexpectedFields) {
-        return !normalize && unexpectedFields.isEmpty() && checkFields(rawValues, null);
+        if (normalize || !unexpectedFields.isEmpty()) {
+            return false;
+        }
+        if (isEverydayRecord(rawValues)) {
+            return true;
+        }
+        // The rule walk of validate, stopping at the first value that breaks a rule or would be rewritten.
+        final boolean isDelete = "DELETE".equals(rawValues[CustomerField.OP.ordinal()]);
+        for (final CustomerField field : FIELDS) {
+            final String value = rawValues[field.ordinal()];
+            if (isDelete && !field.requiredForDelete() && (value == null || value.isBlank())) {
+                continue; // as in checkFields
+            }
+            if (problem(field, value) != null || canonical(field, value) != value) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A yes only for a record that every rule accepts unchanged, written out field by field for the shapes nearly every
+     * record has: an id of up to 18 digits without leading zeros, text without control characters, an address, an
+     * event time already in the canonical form, and for a DELETE, optional fields that are absent or empty. A no means
+     * "not sure": the rule walk decides. This runs for every record, so the checks work on a copy of each value in a
+     * char array (String.charAt checks the string's coder and the index on every character) and accumulate with OR
+     * rather than branching on every character; a negative accumulator means a character was out of range.
+     */
+    private boolean isEverydayRecord(final String[] values) {
+        final String op = values[CustomerField.OP.ordinal()];
+        final boolean delete = "DELETE".equals(op);
+        return ("INSERT".equals(op) || "UPDATE".equals(op) || delete)
+                && isEverydayId(values[CustomerField.CUSTOMER_ID.ordinal()])
+                && isEverydayText(values[CustomerField.FIRST_NAME.ordinal()], CustomerField.FIRST_NAME, delete)
+                && isEverydayText(values[CustomerField.LAST_NAME.ordinal()], CustomerField.LAST_NAME, delete)
+                && isEverydayEmail(values[CustomerField.EMAIL.ordinal()], delete)
+                && isEverydayText(values[CustomerField.STREET.ordinal()], CustomerField.STREET, delete)
+                && isEverydayText(values[CustomerField.CITY.ordinal()], CustomerField.CITY, delete)
+                && isEverydayText(values[CustomerField.STATE.ordinal()], CustomerField.STATE, delete)
+                && isEverydayText(values[CustomerField.COUNTRY.ordinal()], CustomerField.COUNTRY, delete)
+                && isEverydayEventTime(values[CustomerField.UPDATED_AT.ordinal()]);
+    }
+
+    private boolean isEverydayId(final String value) {
+        if (value == null || value.isEmpty() || value.length() > 18 || value.charAt(0) == '0') {
+            return false; // 19 digits may exceed Long.MAX_VALUE; leading zeros are rewritten
+        }
+        final int length = value.length();
+        value.getChars(0, length, scratch, 0);
+        int outside = 0;
+        for (int i = 0; i < length; i++) {
+            final int c = scratch[i];
+            outside |= (c - '0') | ('9' - c);
+        }
+        return outside >= 0;
+    }
+
+    /** Free text: printable ASCII, or else the exact rule (so accented names stay on this path). */
+    private boolean isEverydayText(final String value, final CustomerField field, final boolean optional) {
+        if (value == null || value.isEmpty()) {
+            return optional;
+        }
+        final int length = value.length();
+        if (length > field.maxLength()) {
+            return false;
+        }
+        value.getChars(0, length, scratch, 0);
+        return isPrintableAscii(scratch, length) || !value.isBlank() && firstNonPlainCharacter(value) < 0;
+    }
+
+    private boolean isEverydayEmail(final String value, final boolean optional) {
+        if (value == null || value.isEmpty()) {
+            return optional;
+        }
+        final int length = value.length();
+        if (length > CustomerField.EMAIL.maxLength()) {
+            return false;
+        }
+        value.getChars(0, length, scratch, 0);
+        return isEmailAddress(scratch, length); // ASCII syntax: not blank, no control characters
+    }
+
+    private boolean isEverydayEventTime(final String value) {
+        if (value == null || !EventTimes.isCanonicalLength(value)) {
+            return false;
+        }
+        final int length = value.length();
+        value.getChars(0, length, scratch, 0);
+        return EventTimes.isCanonicalForm(scratch, length) && isWithinEventTimeRange(scratch);
+    }
+
+    /** ' ' to '~' only (so no control characters and no U+FFFD), and not only spaces. */
+    private static boolean isPrintableAscii(final char[] chars, final int length) {
+        int outside = 0;
+        int nonSpace = 0;
+        for (int i = 0; i < length; i++) {
+            final int c = chars[i];
+            outside |= (c - ' ') | ('~' - c);
+            nonSpace |= c - ' ';
+        }
+        return outside >= 0 && nonSpace != 0;
+    }
+
+    /**
+     * Whether a canonical event time lies within [{@link #EARLIEST_EVENT_TIME}, now + skew]. Canonical times have a
+     * fixed width and a four-digit year, so their text sorts as their instants do: two array comparisons, no parsing.
+     */
+    private boolean isWithinEventTimeRange(final char[] canonicalTime) {
+        final char[] latest = latestAcceptedEventTime();
+        final int length = EARLIEST_EVENT_TEXT.length;
+        return latest != null && Arrays.compare(canonicalTime, 0, length, EARLIEST_EVENT_TEXT, 0, length) >= 0
+                && Arrays.compare(canonicalTime, 0, length, latest, 0, length) <= 0;
+    }
+
+    /**
+     * The latest event time accepted now, in canonical form, recomputed only when the clock has moved (a FlowFile's
+     * validator has a fixed clock). Null when no canonical time can be accepted; beyond year 9999, the last one.
+     */
+    private char[] latestAcceptedEventTime() {
+        final long nowMillis = clock.millis();
+        if (latestAcceptedText == null || nowMillis != latestAcceptedAtMillis) {
+            final long limitMicros = (nowMillis + maxFutureSkewMillis) * 1000L; // the bound eventTimeProblem applies
+            latestAcceptedText = limitMicros < EARLIEST_EVENT_MICROS ? NO_EVENT_TIME
+                    : limitMicros >= LATEST_CANONICAL_MICROS ? EventTimes.formatMicros(LATEST_CANONICAL_MICROS).toCharArray()
+                    : EventTimes.formatMicros(limitMicros).toCharArray();
+            latestAcceptedAtMillis = nowMillis;
+        }
+        return latestAcceptedText == NO_EVENT_TIME ? null : latestAcceptedText;
     }
 
     /**
@@ -135,12 +273,10 @@ public final class CustomerRecordValidator {
     }
 
     /**
-     * The field rules, written once for both uses. With a list, every broken rule is added to it and accepted values
-     * are rewritten in place to their canonical form (the id without leading zeros, the event time in UTC with six
-     * fraction digits). With {@code null}, the walk stops at the first broken rule or value that would be rewritten,
-     * builds no message and changes nothing; the result says whether every value passed as it was.
+     * The field rules: every broken rule is added to {@code violations}, and accepted values are rewritten in place to
+     * their canonical form (the id without leading zeros, the event time in UTC with six fraction digits).
      */
-    private boolean checkFields(final String[] values, final List<Violation> violations) {
+    private void checkFields(final String[] values, final List<Violation> violations) {
         final boolean isDelete = "DELETE".equals(values[CustomerField.OP.ordinal()]);
         for (final CustomerField field : FIELDS) {
             final String value = values[field.ordinal()];
@@ -148,20 +284,12 @@ public final class CustomerRecordValidator {
                 continue; // a DELETE needs only its key, operation and event time
             }
             final String problem = problem(field, value);
-            final String canonical = problem == null ? canonical(field, value) : value;
-            if (problem == null && canonical == value) {
-                continue;
-            }
-            if (violations == null) {
-                return false;
-            }
             if (problem != null) {
                 violations.add(new Violation(field.columnName(), problem, describe(field, problem, value)));
             } else {
-                values[field.ordinal()] = canonical;
+                values[field.ordinal()] = canonical(field, value);
             }
         }
-        return true;
     }
 
     /** The rule {@code value} breaks, as its violation code, or null when it passes. Builds no message. */
@@ -266,11 +394,15 @@ public final class CustomerRecordValidator {
      * A linear scan rather than a regex: it runs for every record and must stay linear on hostile input.
      */
     static boolean isEmailAddress(final String value) {
-        final int length = value.length();
+        return isEmailAddress(value.toCharArray(), value.length());
+    }
+
+    /** {@link #isEmailAddress(String)} on the first {@code length} characters of {@code value}. */
+    private static boolean isEmailAddress(final char[] value, final int length) {
         int at = -1;
         char previous = '.';
         for (int i = 0; i < length; i++) {
-            final char c = value.charAt(i);
+            final char c = value[i];
             if (c == '@') {
                 at = i;
                 break;
@@ -294,7 +426,7 @@ public final class CustomerRecordValidator {
         char labelLast = 0;
         boolean labelAlphabetic = true;
         for (int i = at + 1; i <= length; i++) {
-            final char c = i == length ? '.' : value.charAt(i);
+            final char c = i == length ? '.' : value[i];
             if (c == '.') {
                 if (labelLength < 1 || labelLength > 63 || labelFirst == '-' || labelLast == '-') {
                     return false;

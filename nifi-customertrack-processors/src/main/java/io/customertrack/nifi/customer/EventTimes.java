@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 public final class EventTimes {
 
     private static final int CANONICAL_LENGTH = "2026-01-31T12:00:00.000000Z".length();
+    private static final int[] CANONICAL_DIGIT_POSITIONS = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22, 23, 24, 25};
 
     private EventTimes() {
     }
@@ -49,9 +50,42 @@ public final class EventTimes {
         return new String(text);
     }
 
+    /** Whether {@code text} has the length of the canonical form (a first, cheap test). */
+    static boolean isCanonicalLength(final String text) {
+        return text.length() == CANONICAL_LENGTH;
+    }
+
     /** Whether {@code text} is already in the canonical form (so it can be written unchanged once parsed). */
     static boolean isCanonical(final String text) {
         return text.length() == CANONICAL_LENGTH && text.charAt(10) == 'T' && text.charAt(19) == '.' && text.charAt(26) == 'Z';
+    }
+
+    /**
+     * Whether the first {@code length} characters are exactly the canonical form with a real date and time, i.e. text
+     * that {@link #tryParseMicros} accepts and {@link #isCanonical} keeps as it is; checked without computing the instant.
+     */
+    static boolean isCanonicalForm(final char[] s, final int length) {
+        if (length != CANONICAL_LENGTH || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
+                || s[19] != '.' || s[26] != 'Z') {
+            return false;
+        }
+        int outside = 0; // negative once a digit position holds anything but an ASCII digit
+        for (final int position : CANONICAL_DIGIT_POSITIONS) {
+            final int c = s[position];
+            outside |= (c - '0') | ('9' - c);
+        }
+        if (outside < 0) {
+            return false;
+        }
+        final int year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+        final int month = twoDigits(s, 5);
+        final int day = twoDigits(s, 8);
+        return month >= 1 && month <= 12 && day >= 1 && day <= lengthOfMonth(year, month)
+                && twoDigits(s, 11) <= 23 && twoDigits(s, 14) <= 59 && twoDigits(s, 17) <= 59;
+    }
+
+    private static int twoDigits(final char[] s, final int start) {
+        return (s[start] - '0') * 10 + (s[start + 1] - '0');
     }
 
     /**

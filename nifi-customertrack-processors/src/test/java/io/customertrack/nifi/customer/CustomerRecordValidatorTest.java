@@ -105,6 +105,16 @@ class CustomerRecordValidatorTest {
         assertEquals(Long.MIN_VALUE, EventTimes.tryParseMicros(text), text);
     }
 
+    /** A skew that reaches past year 9999 accepts every canonical time up to the last one, as validate() does. */
+    @Test
+    void aSkewBeyondYear9999AcceptsTheLastCanonicalTime() {
+        final CustomerRecordValidator validator = new CustomerRecordValidator(Duration.ofDays(3_000_000), false,
+                Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC));
+        final String[] values = {"1", "Ada", "Lovelace", "ada@example.com", "s", "c", "st", "co", "INSERT", "9999-12-31T23:59:59.999999Z"};
+        assertTrue(validator.validate(values, List.of()).isValid());
+        assertTrue(validator.acceptsUnchanged(values, List.of()));
+    }
+
     /**
      * The allocation-free check must give validate()'s verdict (valid and unchanged) on every record it is asked about
      * without normalising: random records built from good, borderline and broken values of every field, with and
@@ -115,7 +125,8 @@ class CustomerRecordValidatorTest {
         final Clock clock = Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC);
         final String[][] pools = new String[CustomerField.values().length][];
         pools[CustomerField.CUSTOMER_ID.ordinal()] = new String[]{"1", "42", "42", "007", "0", "-5", "12a", " 5", "5 ", "", null,
-            "9223372036854775807", "9223372036854775808", "99999999999999999999", "1234567890123456789", "\u0663"};
+            "9223372036854775807", "9223372036854775808", "99999999999999999999", "1234567890123456789", "123456789012345678",
+            "\u0663", "4\u0663"};
         final String[] text = {"Ada", "Ada", "O'Brien; DROP TABLE customer;--", "caf\u00e9", "\u00A0", "\u3000", "\u3000x", " ", "  ",
             "", null, "a\tb", "x\u0085", "\uFFFD", " Ada ", "\t", "x".repeat(100), "x".repeat(101), "x".repeat(254)};
         for (final CustomerField field : CustomerField.values()) {
@@ -130,7 +141,10 @@ class CustomerRecordValidatorTest {
         pools[CustomerField.UPDATED_AT.ordinal()] = new String[]{"2026-01-31T12:00:00.000000Z", "2026-01-31T12:00:00.000000Z",
             "2026-01-31T12:00:00Z", "2026-01-31 12:00:00", "2026-01-31T12:00:00.000000+00:00", "2026-06-01T00:05:00.000000Z",
             "2026-06-01T00:05:00.000001Z", "1900-01-01T00:00:00.000000Z", "1899-12-31T23:59:59.999999Z",
-            "2026-02-30T00:00:00.000000Z", "2026-01-31T12:00:00.00000aZ", " 2026-01-31T12:00:00.000000Z", "soon", "", null};
+            "2026-02-30T00:00:00.000000Z", "2026-01-31T12:00:00.00000aZ", " 2026-01-31T12:00:00.000000Z", "soon", "", null,
+            "2026-01-31T24:00:00.000000Z", "2026-01-31T12:60:00.000000Z", "2026-01-31T12:00:60.000000Z", "2024-02-29T00:00:00.000000Z",
+            "2100-02-29T00:00:00.000000Z", "2026-01-31t12:00:00.000000z", "2026-06-01T00:05:00.000000Z", "2026-00-10T00:00:00.000000Z",
+            "2026-01-00T00:00:00.000000Z", "2026-01-31T12:00:00.000000\u0396"};
         final Random random = new Random(11);
         final int[] verdicts = new int[2];
         for (int i = 0; i < 200_000; i++) {

@@ -229,6 +229,17 @@ class ValidateCustomerRecordTest {
                 only(runner, ValidateCustomerRecord.REL_VALID).getContent());
     }
 
+    /** A reject fed back in still broken gets its new reasons in place of the old ones, in one validation_errors column. */
+    @Test
+    void aRejectFedBackInStillBrokenGetsItsNewReasons() throws Exception {
+        final TestRunner runner = validate(HEADER + ",validation_errors\n" + GOOD.replace("INSERT", "MERGE") + ",email: old reason\n");
+        final String[] lines = only(runner, ValidateCustomerRecord.REL_INVALID).getContent().split("\n");
+        assertEquals(HEADER + ",validation_errors", lines[0]);
+        final List<String> values = SimpleCsv.parseLine(lines[1]);
+        assertEquals(11, values.size(), lines[1]);
+        assertEquals("op: must be INSERT, UPDATE or DELETE but was 'MERGE'", values.get(10));
+    }
+
     /** Valid records are written through the writer's schema, so a JSON writer types customer_id as the number it is. */
     @Test
     void validRecordsTakeTheTypesOfTheCustomerSchema() throws Exception {
