@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.nifi.customer.CustomerEventRecord;
 import io.customertrack.nifi.customer.CustomerField;
 import io.customertrack.nifi.customer.CustomerRecordValidator;
 import io.customertrack.nifi.customer.CustomerSchema;
@@ -132,8 +133,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
     private static final Map<String, CustomerField> FIELDS_BY_NAME = fieldsByName();
-    private static final CustomerField[] FIELDS = CustomerField.values();
-    private static final int FIELD_COUNT = FIELDS.length;
+    private static final int FIELD_COUNT = CustomerField.values().length;
 
     private final Clock clock = Clock.systemUTC();
     private volatile Duration maxClockSkew;
@@ -188,12 +188,12 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 final Record input = record;
                 final String[] rawValues = recordValues.read(input); // reused for every record; the validator copies it
                 if (validator.acceptsUnchanged(rawValues, recordValues.unexpectedFields())) {
-                    valid.write(validSchema, input); // the common case, decided without building a result
+                    valid.write(validSchema, new CustomerEventRecord(rawValues.clone())); // the common case: no result built
                     continue;
                 }
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, recordValues.unexpectedFields());
                 if (result.isValid()) {
-                    valid.write(validSchema, result.changed() ? toCanonicalRecord(input, rawValues, result) : input);
+                    valid.write(validSchema, new CustomerEventRecord(result.values())); // normalised and canonical values
                 } else {
                     if (invalidSchema == null) {
                         invalidSchema = CustomerSchema.withValidationErrors(reader.getSchema());
@@ -281,31 +281,6 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 unexpected.add(key);
             }
         }
-    }
-
-    /**
-     * The valid record as the writer should see it. The input record is reused (writers take values by the writer
-     * schema's field names, so its canonical order applies) with only the values the validator changed replaced:
-     * cheaper than building a new record for every row.
-     */
-    private static Record toCanonicalRecord(final Record input, final String[] rawValues, final CustomerRecordValidator.Result result) {
-        for (final CustomerField field : FIELDS) {
-            final String value = result.value(field);
-            final String original = rawValues[field.ordinal()];
-            if (field == CustomerField.CUSTOMER_ID) {
-                if (!value.equals(original)) {
-                    input.setValue(field.columnName(), Long.parseLong(value)); // the validator dropped leading zeros
-                }
-            } else if (value == null || value.isEmpty()) {
-                // Empty optional values of DELETE events are written as nulls, which CSV writes as empty fields.
-                if (original != null) {
-                    input.setValue(field.columnName(), null);
-                }
-            } else if (!value.equals(original)) {
-                input.setValue(field.columnName(), value);
-            }
-        }
-        return input;
     }
 
     /** The input record itself, every value as it was read, plus its reasons: nothing is copied for a rejected record. */
