@@ -1,5 +1,7 @@
 package io.customertrack.nifi.processors;
 
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.json.JsonRecordSetWriter;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
@@ -28,6 +30,14 @@ class ValidateCustomerRecordTest {
         runner.setProperty(ValidateCustomerRecord.RECORD_READER, CsvServices.READER_ID);
         runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
         return runner;
+    }
+
+    /** Adds NiFi's JSON writer and names it in {@code property}. */
+    private static void useJsonWriter(final TestRunner runner, final PropertyDescriptor property) throws Exception {
+        final JsonRecordSetWriter json = new JsonRecordSetWriter();
+        runner.addControllerService("json-writer", json);
+        runner.enableControllerService(json);
+        runner.setProperty(property, "json-writer");
     }
 
     private static TestRunner validate(final String csv) throws Exception {
@@ -206,10 +216,7 @@ class ValidateCustomerRecordTest {
     @Test
     void separateInvalidWriterIsUsedForInvalidRecords() throws Exception {
         final TestRunner runner = newRunner();
-        final org.apache.nifi.json.JsonRecordSetWriter json = new org.apache.nifi.json.JsonRecordSetWriter();
-        runner.addControllerService("json-writer", json);
-        runner.enableControllerService(json);
-        runner.setProperty(ValidateCustomerRecord.INVALID_RECORD_WRITER, "json-writer");
+        useJsonWriter(runner, ValidateCustomerRecord.INVALID_RECORD_WRITER);
         runner.enqueue(HEADER + "\n" + GOOD + "\n" + GOOD.replace("INSERT", "MERGE") + "\n");
         runner.run();
         only(runner, ValidateCustomerRecord.REL_VALID).assertAttributeEquals("mime.type", "text/csv");
@@ -244,10 +251,7 @@ class ValidateCustomerRecordTest {
     @Test
     void validRecordsTakeTheTypesOfTheCustomerSchema() throws Exception {
         final TestRunner runner = newRunner();
-        final org.apache.nifi.json.JsonRecordSetWriter json = new org.apache.nifi.json.JsonRecordSetWriter();
-        runner.addControllerService("json-writer", json);
-        runner.enableControllerService(json);
-        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, "json-writer");
+        useJsonWriter(runner, ValidateCustomerRecord.RECORD_WRITER);
         runner.enqueue(HEADER + "\n" + GOOD + "\n");
         runner.run();
         final String content = only(runner, ValidateCustomerRecord.REL_VALID).getContent();
