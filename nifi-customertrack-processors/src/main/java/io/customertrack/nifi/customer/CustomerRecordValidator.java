@@ -59,16 +59,12 @@ public final class CustomerRecordValidator {
     }
 
     /**
-     * Outcome for one record: the (possibly normalised) values in {@link CustomerField} order, the violations, and
-     * whether any value differs from the raw input (normalised, or rewritten to its canonical form).
+     * Outcome for one record: the values in {@link CustomerField} order (normalised if asked, accepted ones in their
+     * canonical form; a copy, never the caller's array) and the violations.
      */
-    public record Result(String[] values, List<Violation> violations, boolean changed) {
+    public record Result(String[] values, List<Violation> violations) {
         public boolean isValid() {
             return violations.isEmpty();
-        }
-
-        public String value(final CustomerField field) {
-            return values[field.ordinal()];
         }
 
         /** All violations of the record in one line, the form written to the {@code validation_errors} field. */
@@ -265,11 +261,7 @@ public final class CustomerRecordValidator {
                     "is not a customer field (the record has more values than the customer schema)"));
         }
         checkFields(values, violations);
-        boolean changed = false;
-        for (int i = 0; i < values.length && !changed; i++) {
-            changed = values[i] != rawValues[i]; // normalising and canonicalising return the same instance when nothing changes
-        }
-        return new Result(values, violations, changed);
+        return new Result(values, violations);
     }
 
     /**
