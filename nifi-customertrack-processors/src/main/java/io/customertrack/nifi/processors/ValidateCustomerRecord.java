@@ -186,9 +186,9 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
                 final Record input = record;
-                final String[] rawValues = recordValues.read(input); // reused for every record; the validator copies it
+                final String[] rawValues = recordValues.read(input); // this record's own array, kept by the valid record
                 if (validator.acceptsUnchanged(rawValues, recordValues.unexpectedFields())) {
-                    valid.write(validSchema, new CustomerEventRecord(rawValues.clone())); // the common case: no result built
+                    valid.write(validSchema, new CustomerEventRecord(rawValues)); // the common case: no result built
                     continue;
                 }
                 final CustomerRecordValidator.Result result = validator.validate(rawValues, recordValues.unexpectedFields());
@@ -229,23 +229,23 @@ public class ValidateCustomerRecord extends AbstractProcessor {
     }
 
     /**
-     * Copies each record's customer field values, as text, into one reused array (in {@link CustomerField} order, null
-     * where absent) and collects the fields outside the customer schema that carry a value (e.g. extra CSV columns).
+     * Copies each record's customer field values, as text, into a new array per record (in {@link CustomerField} order,
+     * null where absent) and collects the fields outside the customer schema that carry a value (e.g. extra CSV columns).
      * One pass over the record's own map: readers build every record of a FlowFile with the same key instances in the
      * same order, so a key is matched to its field by identity with the previous record's key at that position, and
      * looked up by name only when that fails. Ten hash look-ups per record cost more than the rules themselves.
      * One instance per FlowFile: processors run concurrently, and this holds per-record state.
      */
     static final class RecordValues implements BiConsumer<String, Object> {
-        private final String[] values = new String[FIELD_COUNT];
+        private String[] values;
         private String[] keys = new String[FIELD_COUNT];
         private CustomerField[] fields = new CustomerField[FIELD_COUNT];
         private int position;
         private List<String> unexpected;
 
-        /** Reads {@code record}; the returned array is overwritten by the next call. */
+        /** Reads {@code record} into a new array, which the caller may keep (a valid record is built on it). */
         String[] read(final Record record) {
-            Arrays.fill(values, null);
+            values = new String[FIELD_COUNT];
             position = 0;
             unexpected = List.of();
             record.toMap().forEach(this);
