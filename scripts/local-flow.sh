@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Writes the local variant of the CustomerTrack flow to standard output, generated from the flow in flows/ (the
+# source of truth) for a NiFi without S3 and a warehouse on this machine:
+#   - the two PutS3Object processors become PutFile into #{local.landing.directory} and #{local.quarantine.directory},
+#     and the AWS credentials service goes (PutFile replaces an existing file: after a crash NiFi replays the
+#     FlowFile that wrote it, with the same content, and "fail" would strand that file unloaded);
+#   - TriggerSnowflakeMerge finds a file by its path (PutFile writes no s3.key) and, with --warehouse duckdb, loads it
+#     with a DuckDB COPY of the same shape as the pipe's;
+#   - with --warehouse duckdb the connection service uses DuckDB's driver and no Snowflake key; with fakesnow it keeps
+#     snowflake-jdbc and the parameters choose the server.
+# Everything else (processors, services, schedules, connections, parameters) is the production flow unchanged.
+#
+#   scripts/local-flow.sh [--flow flows/customertrack/customertrack-pipeline.json] [--warehouse duckdb|fakesnow]
+set -euo pipefail
+
+flow="$(dirname "$0")/../flows/customertrack/customertrack-pipeline.json"
+warehouse=duckdb
+while (( $# > 0 )); do
+    case "$1" in
+        --flow) flow="$2"; shift 2 ;;
+        --warehouse) warehouse="$2"; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        *) echo "local-flow: unknown option '$1'" >&2; exit 2 ;;
+    esac
+done
+[[ "${warehouse}" == duckdb || "${warehouse}" == fakesnow ]] || { echo "local-flow: --warehouse must be duckdb or fakesnow" >&2; exit 2; }
+command -v jq >/dev/null || { echo "local-flow: jq is required" >&2; exit 2; }
+[[ -f "${flow}" ]] || { echo "local-flow: flow definition '${flow}' not found" >&2; exit 2; }
+
+# The COPY of TriggerSnowflakeMerge's COPY mode for DuckDB: source_file is the path, rows numbered per file.
+duckdb_copy="INSERT INTO customer_raw
+SELECT customer_id, first_name, last_name, email, street, city, state, country, op,
+       CAST(updated_at AS TIMESTAMP), filename, ROW_NUMBER() OVER (PARTITION BY filename), CURRENT_TIMESTAMP
+FROM read_csv([{files}], header = true, filename = true, auto_detect = false,
+              columns = {'customer_id': 'BIGINT', 'first_name': 'VARCHAR', 'last_name': 'VARCHAR',
+                         'email': 'VARCHAR', 'street': 'VARCHAR', 'city': 'VARCHAR', 'state': 'VARCHAR',
+                         'country': 'VARCHAR', 'op': 'VARCHAR', 'updated_at': 'VARCHAR'})"
+
+jq --arg warehouse "${warehouse}" --arg duckdb_copy "${duckdb_copy}" '
+    def standard_bundle: {group: "org.apache.nifi", artifact: "nifi-standard-nar",
+                          version: ([.. | objects | select(.group? == "org.apache.nifi") | .version] | first)};
+    def parameter($name; $value; $description):
+        {name: $name, description: $description, sensitive: false, provided: false, value: $value};
+    (standard_bundle) as $standard
+    | (.flowContents.controllerServices[] | select(.type | endswith("AWSCredentialsProviderControllerService")) | .identifier) as $aws
+    | .flowContents.controllerServices |= map(select(.identifier != $aws))
+    | .flowContents.processors |= map(
+        if .type == "org.apache.nifi.processors.aws.s3.PutS3Object" then
+            .type = "org.apache.nifi.processors.standard.PutFile"
+            | .bundle = $standard
+            | .name = (.name | sub("to S3"; "to a local folder"))
+            | .properties = {
+                "Directory": (if (.properties["Object Key"] | startswith("#{s3.quarantine.prefix}"))
+                              then "#{local.quarantine.directory}" else "#{local.landing.directory}" end),
+                "Conflict Resolution Strategy": "replace",
+                "Create Missing Directories": "true"}
+            | .propertyDescriptors = {}
+        elif .type == "io.customertrack.nifi.processors.TriggerSnowflakeMerge" then
+            .properties["Staged File Name"] = "#{local.landing.directory}/${filename}"
+            | if $warehouse == "duckdb" then .properties["Copy Statement"] = $duckdb_copy else . end
+        else . end)
+    | if $warehouse == "duckdb" then
+        .flowContents.controllerServices |= map(
+            if .type == "org.apache.nifi.dbcp.DBCPConnectionPool" then
+                .properties = {
+                    "Database Connection URL": "#{snowflake.jdbc.url}",
+                    "Database Driver Class Name": "org.duckdb.DuckDBDriver",
+                    "database-driver-locations": "#{snowflake.jdbc.driver.location}",
+                    "Max Total Connections": "1",
+                    "Validation-query": "SELECT 1",
+                    "autoinstall_known_extensions": "false",
+                    "autoload_known_extensions": "false"}
+                | .propertyDescriptors = {}
+            else . end)
+      else . end
+    | .parameterContexts[.flowContents.parameterContextName].parameters += [
+        parameter("local.landing.directory"; "/tmp/customertrack/landing"; "Folder PutFile lands valid files in; the warehouse loads them from there"),
+        parameter("local.quarantine.directory"; "/tmp/customertrack/quarantine"; "Folder for invalid records, with their validation_errors")]
+' "${flow}"
