@@ -200,7 +200,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
         final StateMap stateMap;
         try {
-            stateMap = session.getState(Scope.CLUSTER);
+            stateMap = context.getStateManager().getState(Scope.CLUSTER);
         } catch (final IOException e) {
             throw new ProcessException("Cannot read the generator's cluster state", e);
         }
@@ -231,9 +231,11 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             throw new ProcessException("Cannot write generated customers with " + writerFactory, e);
         }
 
-        // Compare-and-set: if another node or thread moved the state meanwhile, nothing is emitted and ids stay unique.
+        // Compare-and-set through the state manager, before anything is transferred: the session's replaceState only
+        // writes at commit, unconditionally and after the FlowFiles, so a crash or an old primary could reissue ids.
+        // If another node moved the state meanwhile, nothing is emitted. A crash after this write skips ids; none repeats.
         try {
-            if (!session.replaceState(stateMap, ids.toState(), Scope.CLUSTER)) {
+            if (!context.getStateManager().replace(stateMap, ids.toState(), Scope.CLUSTER)) {
                 session.remove(flowFile);
                 getLogger().warn("Cluster state changed while generating; discarding this batch and yielding so no id is issued twice");
                 context.yield();
