@@ -3,24 +3,35 @@
 #
 #   scripts/deploy-nifi.sh --url https://nifi-1:8443 --nar nifi-customertrack-nar/target/nifi-customertrack-nar-<v>.nar \
 #       [--flow flows/customertrack/customertrack-pipeline.json] [--parameters params.properties] [--replace]
-#       [--cacert docker-ca.pem | --insecure] [--timeout 300] [--drain-timeout 900] [--skip-nar]
+#       [--cacert ca.pem | --insecure] [--cert client.pem --key client.key | --cert client.p12 --cert-type P12]
+#       [--timeout 300] [--drain-timeout 900] [--skip-nar [--bundle-version V]]
 #
-# Credentials: NIFI_USERNAME / NIFI_PASSWORD (single-user login). Parameter values: a properties file of
-# name=value lines and/or environment variables CUSTOMERTRACK_PARAM_<NAME> (NAME = parameter name upper-cased with
-# dots as underscores, e.g. CUSTOMERTRACK_PARAM_S3_BUCKET for s3.bucket); the environment wins.
+# Authentication: a client certificate (--cert/--key as PEM, or --cert-type P12 with the password in
+# NIFI_CLIENT_CERT_PASSWORD), or username/password login with NIFI_USERNAME / NIFI_PASSWORD. Plain-HTTP NiFi needs
+# neither. Parameter values: a properties file of name=value lines and/or environment variables
+# CUSTOMERTRACK_PARAM_<NAME> (NAME = parameter name upper-cased with dots as underscores, e.g.
+# CUSTOMERTRACK_PARAM_S3_BUCKET for s3.bucket); the environment wins.
 #
-# Steps: log in; upload the NAR to the NAR Manager and wait until it is installed; import the flow definition as a
-# new process group; set parameter values; enable its controller services; with --replace, retire the running
-# version safely (stop its generator, wait until its queues are empty, stop it, disable its services, delete it);
-# start the new group. Exit codes: 2 usage, 3 NiFi unreachable, 4 bad credentials, 5 NAR rejected, 6 unknown
-# parameter, 7 other NiFi error or time-out. --skip-nar leaves the NAR alone, for NiFi instances that already load it
-# from their autoload directory (the docker/ stack mounts it there).
+# Steps: authenticate; grant the user the policies a deployment needs when NiFi lets it (a fresh secured NiFi gives
+# its initial admin none on the root process group or parameter contexts); upload the NAR to the NAR Manager and
+# wait until it is installed; import the flow definition as a new process group, pinned to the deployed NAR's
+# version and with a parameter context of its own; set parameter values; enable its controller services; with
+# --replace, retire the running version safely (stop its generator and carry its customer id sequence over, wait
+# until its queues are empty, stop it and wait for its threads, disable its services, delete it and its parameter
+# context); start the new group.
+# Exit codes: 2 usage, 3 NiFi unreachable, 4 credentials or certificate rejected, 5 NAR rejected, 6 unknown
+# parameter, 7 other NiFi error or time-out, 8 TLS failure (server certificate not trusted, client certificate
+# or CA file unusable). --skip-nar leaves the NAR alone, for NiFi instances that already load it from their
+# autoload directory (the docker/ stack mounts it there).
 set -euo pipefail
 
 GROUP_NAME="CustomerTrack"
+BUNDLE_GROUP="io.customertrack"
+BUNDLE_ARTIFACT="nifi-customertrack-nar"
 GENERATOR_TYPE="io.customertrack.nifi.processors.GenerateFakeCustomer"
 url="" nar="" flow="flows/customertrack/customertrack-pipeline.json" parameters_file="" replace=false skip_nar=false
-timeout=300 drain_timeout=900 poll_interval="${CUSTOMERTRACK_POLL_INTERVAL:-2}"
+bundle_version="" timeout=300 drain_timeout=900 poll_interval="${CUSTOMERTRACK_POLL_INTERVAL:-2}"
+cacert="" insecure=false cert="" key="" cert_type=PEM
 curl_tls=()
 
 die() { local code="$1"; shift; echo "deploy-nifi: $*" >&2; exit "${code}"; }
@@ -34,51 +45,88 @@ while (( $# > 0 )); do
         --parameters) parameters_file="$2"; shift 2 ;;
         --replace) replace=true; shift ;;
         --skip-nar) skip_nar=true; shift ;;
-        --cacert) curl_tls=(--cacert "$2"); shift 2 ;;
-        --insecure) curl_tls=(--insecure); shift ;;
+        --bundle-version) bundle_version="$2"; shift 2 ;;
+        --cacert) cacert="$2"; shift 2 ;;
+        --insecure) insecure=true; shift ;;
+        --cert) cert="$2"; shift 2 ;;
+        --key) key="$2"; shift 2 ;;
+        --cert-type) cert_type="${2^^}"; shift 2 ;;
         --timeout) timeout="$2"; shift 2 ;;
         --drain-timeout) drain_timeout="$2"; shift 2 ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
         *) die 2 "unknown option '$1' (see --help)" ;;
     esac
+done
+for tool in curl jq; do
+    command -v "${tool}" >/dev/null || die 2 "${tool} is required (e.g. apt-get install ${tool})"
 done
 [[ -n "${url}" ]] || die 2 "--url is required"
 [[ "${skip_nar}" == true || ( -n "${nar}" && -f "${nar}" ) ]] || die 2 "--nar must name an existing NAR file (build it with ./mvnw package)"
 [[ -f "${flow}" ]] || die 2 "flow definition '${flow}' not found"
 [[ -z "${parameters_file}" || -f "${parameters_file}" ]] || die 2 "parameters file '${parameters_file}' not found"
-: "${NIFI_USERNAME:?set NIFI_USERNAME}" "${NIFI_PASSWORD:?set NIFI_PASSWORD}"
-command -v jq >/dev/null || die 2 "jq is required"
+[[ "${cert_type}" == PEM || "${cert_type}" == P12 ]] || die 2 "--cert-type must be PEM or P12"
+# A CA file is read on every request: a pipe such as <(...) can be read only once.
+if [[ -n "${cacert}" ]]; then
+    [[ -f "${cacert}" && -r "${cacert}" ]] || die 2 "--cacert '${cacert}' must be a readable regular file (not a pipe or process substitution)"
+    curl_tls+=(--cacert "${cacert}")
+fi
+[[ "${insecure}" == true ]] && curl_tls+=(--insecure)
+if [[ -n "${cert}" ]]; then
+    [[ -f "${cert}" ]] || die 2 "--cert '${cert}' not found"
+    if [[ "${cert_type}" == P12 ]]; then
+        curl_tls+=(--cert-type P12 --cert "${cert}:${NIFI_CLIENT_CERT_PASSWORD:-}")
+    else
+        [[ -n "${key}" && -f "${key}" ]] || die 2 "--cert as PEM needs --key with the private key file"
+        curl_tls+=(--cert "${cert}" --key "${key}")
+    fi
+fi
 
 api="${url}/nifi-api"
 token=""
 client_id="customertrack-deploy-$$"
-response_file="$(mktemp)"
-trap 'rm -f "${response_file}"' EXIT
+work_dir="$(mktemp -d)"
+response_file="${work_dir}/response"
+status_file="${work_dir}/status"
+trap 'rm -rf "${work_dir}"' EXIT
 
-# request METHOD PATH [curl args...]: prints the body; fails with a clear message on transport or HTTP errors.
+# Transport failures, by curl's exit code: TLS problems are said as such, not as "unreachable".
+transport_failure() { # transport_failure CURL_EXIT MESSAGE
+    case "$1" in
+        35|56)
+            if grep -qiE 'alert|certificate|handshake' <<<"$2"; then
+                die 4 "NiFi at ${url} refused the TLS client certificate (${cert:-none given}): $2"
+            fi
+            die 3 "NiFi unreachable at ${url}: $2" ;;
+        51|60|83) die 8 "TLS: the server certificate of ${url} is not trusted (pass its CA with --cacert): $2" ;;
+        58|77|80) die 8 "TLS: cannot use the client certificate or CA file: $2" ;;
+        *) die 3 "NiFi unreachable at ${url}: $2" ;;
+    esac
+}
+
+# request METHOD PATH [curl args...]: prints the body; transport errors exit, HTTP errors return 1. The status and
+# body of the last request stay in files: request usually runs in $(...), whose variables do not come back.
 request() {
     local method="$1" path="$2"; shift 2
-    local status
+    local status code=0
     local auth=()
     [[ -n "${token}" ]] && auth=(-H "Authorization: Bearer ${token}")
-    if ! status="$(curl -sS "${curl_tls[@]}" -o "${response_file}" -w '%{http_code}' -X "${method}" \
-            "${auth[@]}" "$@" "${api}${path}" 2>&1)"; then
-        die 3 "NiFi unreachable at ${url}: ${status}"
-    fi
-    if [[ "${status}" -ge 400 ]]; then
-        HTTP_STATUS="${status}"
-        return 1
-    fi
+    status="$(curl -sS "${curl_tls[@]}" -o "${response_file}" -w '%{http_code}' -X "${method}" \
+            "${auth[@]}" "$@" "${api}${path}" 2>&1)" || code=$?
+    (( code == 0 )) || transport_failure "${code}" "${status}"
+    printf '%s' "${status}" > "${status_file}"
+    (( status < 400 )) || return 1
     cat "${response_file}"
 }
 
 # fail_http CODE MESSAGE, called as `x="$(request ...)" || fail_http ...`: request inside $(...) can only exit its
-# subshell, so a transport failure (already reported, status 3) is passed on here rather than re-labelled.
+# subshell, so a transport failure (already reported) is passed on here rather than re-labelled.
 fail_http() {
     local status=$?
-    (( status == 3 )) && exit 3
-    die "$1" "$2 (HTTP ${HTTP_STATUS:-?}): $(head -c 500 "${response_file}")"
+    (( status == 3 || status == 4 || status == 8 )) && exit "${status}"
+    die "$1" "$2 (HTTP $(http_status)): $(head -c 500 "${response_file}")"
 }
+
+http_status() { cat "${status_file}" 2>/dev/null || echo "?"; }
 
 json_request() {
     local method="$1" path="$2" body="$3"
@@ -94,21 +142,84 @@ wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND until 
     done
 }
 
-login() {
-    token="$(request POST /access/token --data-urlencode "username=${NIFI_USERNAME}" \
-            --data-urlencode "password=${NIFI_PASSWORD}")" \
-        || fail_http 4 "bad credentials for user '${NIFI_USERNAME}' (or single-user login is not enabled)"
-    [[ -n "${token}" ]] || die 4 "NiFi returned an empty access token"
-    log "logged in as ${NIFI_USERNAME}"
+authenticate() {
+    if [[ -n "${NIFI_USERNAME:-}" && -z "${cert}" ]]; then
+        [[ -n "${NIFI_PASSWORD:-}" ]] || die 2 "NIFI_USERNAME is set but NIFI_PASSWORD is not"
+        token="$(request POST /access/token --data-urlencode "username=${NIFI_USERNAME}" \
+                --data-urlencode "password=${NIFI_PASSWORD}")" \
+            || fail_http 4 "login rejected for user '${NIFI_USERNAME}' (or this NiFi has no username/password login)"
+        [[ -n "${token}" ]] || die 4 "NiFi returned an empty access token"
+    fi
+    local user
+    user="$(request GET /flow/current-user)" || {
+        local status=$?
+        (( status == 3 || status == 4 || status == 8 )) && exit "${status}"
+        case "$(http_status)" in
+            401|403) die 4 "NiFi at ${url} did not accept these credentials (HTTP $(http_status)): $(head -c 300 "${response_file}")" ;;
+            *) die 7 "cannot read the current user (HTTP $(http_status)): $(head -c 300 "${response_file}")" ;;
+        esac
+    }
+    identity="$(jq -r '.identity' <<<"${user}")"
+    if [[ "$(jq -r '.anonymous' <<<"${user}")" == true && "${url}" == https:* ]]; then
+        die 4 "NiFi at ${url} treats this client as anonymous: give a client certificate or NIFI_USERNAME/NIFI_PASSWORD"
+    fi
+    log "authenticated as ${identity}"
+}
+
+# ensure_policy ACTION RESOURCE: adds the current user to the policy on exactly RESOURCE, creating it if needed.
+# GET answers with the nearest inherited policy, so a policy is ours only when its resource is the one asked for.
+ensure_policy() {
+    local action="$1" resource="$2" policy body
+    if policy="$(request GET "/policies/${action}${resource}")" \
+            && [[ "$(jq -r '.component.resource' <<<"${policy}")" == "${resource}" ]]; then
+        jq -e --arg id "${user_id}" 'any(.component.users[]?; .id == $id)' <<<"${policy}" >/dev/null && return 0
+        body="$(jq --arg id "${user_id}" '{revision: .revision, component: {id: .id, resource: .component.resource,
+            action: .component.action, users: ([.component.users[]? | {id}] + [{id: $id}]),
+            userGroups: [.component.userGroups[]? | {id}]}}' <<<"${policy}")"
+        json_request PUT "/policies/$(jq -r '.id' <<<"${policy}")" "${body}" >/dev/null \
+            || fail_http 4 "${identity} may not change the ${action} policy on ${resource}; an administrator must grant it"
+    else
+        local status=$?
+        (( status == 1 )) || exit "${status}"
+        body="$(jq -n --arg a "${action}" --arg r "${resource}" --arg id "${user_id}" \
+            '{revision: {version: 0}, component: {action: $a, resource: $r, users: [{id: $id}], userGroups: []}}')"
+        json_request POST /policies "${body}" >/dev/null \
+            || fail_http 4 "${identity} may not create the ${action} policy on ${resource}; an administrator must grant it"
+    fi
+    log "granted ${identity} ${action} on ${resource}"
+}
+
+# A fresh secured NiFi gives its initial admin /tenants and /policies but nothing on the root process group or on
+# parameter contexts. Users NiFi does not manage (plain HTTP, an external authorizer) are left as they are.
+ensure_policies() {
+    local root_id="$1" flow_permissions context_permissions
+    flow_permissions="$(request GET "/process-groups/${root_id}" | jq -c '.permissions')" || flow_permissions='{}'
+    context_permissions="$(request GET /flow/current-user | jq -c '.parameterContextPermissions')"
+    if [[ "$(jq -r '.canRead and .canWrite' <<<"${flow_permissions}")" == true \
+            && "$(jq -r '.canRead and .canWrite' <<<"${context_permissions}")" == true ]]; then
+        return 0
+    fi
+    local users
+    users="$(request GET "/tenants/search-results?q=$(jq -rn --arg q "${identity}" '$q|@uri')")" \
+        || fail_http 4 "${identity} lacks read and write on the root process group and parameter contexts, and may not read tenants to grant them"
+    user_id="$(jq -r --arg i "${identity}" '.users[] | select(.component.identity == $i) | .id' <<<"${users}")"
+    [[ -n "${user_id}" ]] || die 4 "${identity} is not a user NiFi manages; an administrator must grant it read and write on the root process group and parameter contexts"
+    local action resource
+    for resource in "/process-groups/${root_id}" "/data/process-groups/${root_id}" /parameter-contexts; do
+        for action in read write; do
+            ensure_policy "${action}" "${resource}"
+        done
+    done
 }
 
 nar_installed() {
     local summary state
     summary="$(request GET "/controller/nar-manager/nars/${nar_id}")" || fail_http 7 "cannot read the NAR's state"
+    # NarSummaryDTO carries the state's display value (DtoFactory: getState().getValue()).
     state="$(jq -r '.narSummary.state' <<<"${summary}")"
     case "${state}" in
-        INSTALLED) return 0 ;;
-        FAILED|MISSING_DEPENDENCY) die 5 "NAR rejected (${state}): $(jq -r '.narSummary.failureMessage // "no message"' <<<"${summary}")" ;;
+        Installed) [[ "$(jq -r '.narSummary.installComplete' <<<"${summary}")" == true ]] ;;
+        Failed|"Missing Dependency") die 5 "NAR rejected (${state}): $(jq -r '.narSummary.failureMessage // "no message"' <<<"${summary}")" ;;
         *) return 1 ;;
     esac
 }
@@ -116,25 +227,64 @@ nar_installed() {
 upload_nar() {
     local summary
     summary="$(request POST /controller/nar-manager/nars/content -H 'Content-Type: application/octet-stream' \
-        -H "Filename: $(basename "${nar}")" --data-binary "@${nar}")" || fail_http 5 "NAR rejected on upload"
+        -H "Filename: $(basename "${nar}")" --data-binary "@${nar}")" || {
+        local status=$?
+        (( status == 1 )) || exit "${status}"
+        [[ "$(http_status)" == 409 ]] && die 5 "NiFi refused the NAR (HTTP 409): $(head -c 300 "${response_file}"). If this NiFi already loads it from its autoload directory, deploy with --skip-nar"
+        die 5 "NAR rejected on upload (HTTP $(http_status)): $(head -c 500 "${response_file}")"
+    }
     nar_id="$(jq -r '.narSummary.identifier' <<<"${summary}")"
-    log "uploaded $(basename "${nar}") as NAR ${nar_id}; waiting for installation"
-    wait_until "${timeout}" "the NAR to be installed" nar_installed
+    bundle_version="$(jq -r '.narSummary.coordinate.version' <<<"${summary}")"
+    log "uploaded $(basename "${nar}") as NAR ${nar_id} (version ${bundle_version}); waiting for installation"
+    # NiFi reports no failure for a NAR it cannot unpack: it stays "Installing" (see nifi-app.log, StandardNarLoader).
+    local status=0
+    (wait_until "${timeout}" "the NAR to be installed" nar_installed) || status=$?
+    if (( status == 7 )); then
+        die 5 "NAR ${nar_id} not installed after ${timeout}s (NiFi still reports '$(request GET "/controller/nar-manager/nars/${nar_id}" | jq -r '.narSummary.state')'); a NAR NiFi cannot unpack stays 'Installing': see nifi-app.log"
+    fi
+    (( status == 0 )) || exit "${status}"
     log "NAR installed"
+}
+
+# With --skip-nar: the one CustomerTrack bundle version NiFi has loaded, unless --bundle-version names it.
+loaded_bundle_version() {
+    [[ -n "${bundle_version}" ]] && return 0
+    local types versions
+    types="$(request GET "/flow/processor-types?bundleGroupFilter=${BUNDLE_GROUP}&bundleArtifactFilter=${BUNDLE_ARTIFACT}")" \
+        || fail_http 7 "cannot list processor types"
+    versions="$(jq -r '[.processorTypes[].bundle.version] | unique | .[]' <<<"${types}")"
+    [[ -n "${versions}" ]] || die 5 "NiFi has no ${BUNDLE_GROUP}:${BUNDLE_ARTIFACT} bundle loaded; deploy it with --nar"
+    (( $(wc -l <<<"${versions}") == 1 )) || die 2 "NiFi has several ${BUNDLE_ARTIFACT} versions loaded ($(tr '\n' ' ' <<<"${versions}")); choose one with --bundle-version"
+    bundle_version="${versions}"
 }
 
 root_flow() { request GET /flow/process-groups/root || fail_http 7 "cannot read the root process group"; }
 
+# The flow as deployed: CustomerTrack components pinned to the deployed bundle version (with several versions
+# loaded NiFi would otherwise make ghosts or pick the old code), and a parameter context named for this deployment
+# (an upload reuses an existing context of the same name, and the running version would see the new values).
+deployable_flow() {
+    local context_name="$1"
+    jq --arg g "${BUNDLE_GROUP}" --arg a "${BUNDLE_ARTIFACT}" --arg v "${bundle_version}" --arg c "${context_name}" '
+        (.. | objects | select(.bundle? and .bundle.group == $g and .bundle.artifact == $a) | .bundle.version) |= $v
+        | (.flowContents.parameterContextName) as $old
+        | .flowContents.parameterContextName = $c
+        | .parameterContexts = (.parameterContexts | with_entries(if .key == $old then .key = $c | .value.name = $c else . end))
+    ' "${flow}" > "${work_dir}/flow.json"
+}
+
 import_flow() {
-    local root_id="$1" entity
+    local root_id="$1" entity context_name
+    context_name="${GROUP_NAME} ${bundle_version} $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    deployable_flow "${context_name}"
     entity="$(request POST "/process-groups/${root_id}/process-groups/upload" \
         -F "groupName=${GROUP_NAME}" -F "positionX=0" -F "positionY=0" -F "clientId=${client_id}" \
-        -F "disconnectedNodeAcknowledged=false" -F "file=@${flow};type=application/json")" \
+        -F "disconnectedNodeAcknowledged=false" -F "file=@${work_dir}/flow.json;type=application/json")" \
         || fail_http 7 "flow import rejected"
     new_group_id="$(jq -r '.id' <<<"${entity}")"
     context_id="$(jq -r '.component.parameterContext.id // empty' <<<"${entity}")"
     [[ -n "${context_id}" ]] || die 7 "imported group ${new_group_id} has no parameter context"
-    log "imported ${flow} as process group ${new_group_id} (parameter context ${context_id})"
+    log "imported ${flow} (bundle ${bundle_version}) as process group ${new_group_id} with parameter context '${context_name}'"
 }
 
 # Collects name=value pairs from the file, then the environment (which wins).
@@ -166,14 +316,21 @@ update_finished() {
     [[ "$(jq -r '.request.complete' <<<"${state}")" == "true" ]]
 }
 
-set_parameters() {
+# Parameter names are checked against the flow definition before NiFi is touched, so a typo changes nothing.
+check_parameter_names() {
     collect_parameters
-    (( ${#wanted[@]} > 0 )) || { log "no parameter values given; keeping the context's values"; return; }
-    local context known name updates="[]"
-    context="$(request GET "/parameter-contexts/${context_id}")" || fail_http 7 "cannot read the parameter context"
-    known="$(jq -r '.component.parameters[].parameter.name' <<<"${context}")"
+    local known name
+    known="$(jq -r '.flowContents.parameterContextName as $c | .parameterContexts[$c].parameters[].name' "${flow}")"
     for name in "${!wanted[@]}"; do
         grep -qxF "${name}" <<<"${known}" || die 6 "unknown parameter '${name}'; the flow defines: $(tr '\n' ' ' <<<"${known}")"
+    done
+}
+
+set_parameters() {
+    (( ${#wanted[@]} > 0 )) || { log "no parameter values given; keeping the context's values"; return; }
+    local context name updates="[]"
+    context="$(request GET "/parameter-contexts/${context_id}")" || fail_http 7 "cannot read the parameter context"
+    for name in "${!wanted[@]}"; do
         updates="$(jq --arg n "${name}" --arg v "${wanted[${name}]}" --argjson ctx "${context}" \
             '. + [{parameter: {name: $n, value: $v,
                    sensitive: ($ctx.component.parameters[] | select(.parameter.name == $n) | .parameter.sensitive)}}]' <<<"${updates}")"
@@ -186,6 +343,21 @@ set_parameters() {
     wait_until "${timeout}" "the parameter update" update_finished
     request DELETE "/parameter-contexts/${context_id}/update-requests/${update_id}" >/dev/null || true
     log "set ${#wanted[@]} parameter value(s)"
+}
+
+# DBCPConnectionPool fails to enable (NullPointerException) when a dynamic property's parameter has no value, so
+# the Snowflake key's password property exists only when the password parameter has a value.
+add_key_password_property() {
+    [[ -n "${wanted[snowflake.private.key.password]:-}" ]] || return 0
+    local services service body
+    services="$(request GET "/flow/process-groups/${new_group_id}/controller-services?includeAncestorGroups=false")" \
+        || fail_http 7 "cannot read controller services"
+    service="$(jq -c '.controllerServices[] | select(.component.type == "org.apache.nifi.dbcp.DBCPConnectionPool")' <<<"${services}" | head -n 1)"
+    [[ -n "${service}" ]] || return 0
+    body="$(jq '{revision: .revision, component: {id: .id, properties: {"SENSITIVE.private_key_pwd": "#{snowflake.private.key.password}"}}}' <<<"${service}")"
+    json_request PUT "/controller-services/$(jq -r '.id' <<<"${service}")" "${body}" >/dev/null \
+        || fail_http 7 "cannot set the private key password property"
+    log "the Snowflake connection reads the key's password from snowflake.private.key.password"
 }
 
 services_in_state() { # services_in_state GROUP STATE
@@ -220,45 +392,99 @@ queues_empty() {
     [[ "$(jq -r '.processGroupStatus.aggregateSnapshot.flowFilesQueued' <<<"${status}")" == "0" ]]
 }
 
+# Stopping is asynchronous: services can be disabled only once no processor runs and no thread is active.
+fully_stopped() {
+    local group status
+    group="$(request GET "/flow/process-groups/$1")" || fail_http 7 "cannot read process group $1"
+    status="$(request GET "/flow/process-groups/$1/status")" || fail_http 7 "cannot read the status of $1"
+    jq -e 'all(.processGroupFlow.flow.processors[]; .component.state != "RUNNING" and .component.state != "STARTING")' <<<"${group}" >/dev/null \
+        && [[ "$(jq -r '.processGroupStatus.aggregateSnapshot.activeThreadCount' <<<"${status}")" == "0" ]]
+}
+
+# Stops the old generator and returns the next customer id it would issue (empty when it never ran).
+stop_generator() {
+    local generator="$1" revision state
+    revision="$(request GET "/processors/${generator}" | jq -c '.revision')" || fail_http 7 "cannot read generator ${generator}"
+    json_request PUT "/processors/${generator}/run-status" \
+        "$(jq -n --argjson r "${revision}" '{revision: $r, state: "STOPPED", disconnectedNodeAcknowledged: false}')" >/dev/null \
+        || fail_http 7 "cannot stop generator ${generator}"
+    wait_until "${timeout}" "generator ${generator} to stop" generator_stopped "${generator}"
+    state="$(request GET "/processors/${generator}/state")" || fail_http 7 "cannot read the state of generator ${generator}"
+    jq -r '[.componentState.clusterState.state[]?, .componentState.localState.state[]?]
+        | map(select(.key == "customer.id.next") | .value) | first // empty' <<<"${state}"
+}
+
+generator_stopped() {
+    local status
+    status="$(request GET "/processors/$1")" || fail_http 7 "cannot read processor $1"
+    [[ "$(jq -r '.component.state' <<<"${status}")" == STOPPED && "$(jq -r '.status.aggregateSnapshot.activeThreadCount' <<<"${status}")" == 0 ]]
+}
+
+# The new generator starts where the old one stopped: Customer ID Start only ever moves the next id up.
+continue_id_sequence() {
+    local next_id="$1" flow_json generator entity body
+    [[ -n "${next_id}" ]] || return 0
+    flow_json="$(request GET "/flow/process-groups/${new_group_id}")" || fail_http 7 "cannot read process group ${new_group_id}"
+    generator="$(jq -r --arg t "${GENERATOR_TYPE}" '.processGroupFlow.flow.processors[] | select(.component.type == $t) | .id' <<<"${flow_json}")"
+    [[ -n "${generator}" ]] || return 0
+    entity="$(request GET "/processors/${generator}")" || fail_http 7 "cannot read processor ${generator}"
+    body="$(jq --arg n "${next_id}" '{revision: .revision, component: {id: .id, config: {properties: {"Customer ID Start": $n}}}}' <<<"${entity}")"
+    json_request PUT "/processors/${generator}" "${body}" >/dev/null || fail_http 7 "cannot set Customer ID Start on ${generator}"
+    log "the new generator continues the customer id sequence at ${next_id}"
+}
+
 retire_group() {
-    local old="$1" flow_json generator
+    local old="$1" flow_json generator next_id="" old_context
     flow_json="$(request GET "/flow/process-groups/${old}")" || fail_http 7 "cannot read process group ${old}"
+    old_context="$(request GET "/process-groups/${old}" | jq -r '.component.parameterContext.id // empty')" || fail_http 7 "cannot read ${old}"
     # Stop the source first so the rest of the old version can finish what is already in flight.
     while read -r generator; do
         [[ -z "${generator}" ]] && continue
-        local revision
-        revision="$(jq -c --arg id "${generator}" '.processGroupFlow.flow.processors[] | select(.id == $id) | .revision' <<<"${flow_json}")"
-        json_request PUT "/processors/${generator}/run-status" \
-            "$(jq -n --argjson r "${revision}" '{revision: $r, state: "STOPPED", disconnectedNodeAcknowledged: false}')" >/dev/null \
-            || fail_http 7 "cannot stop generator ${generator}"
-        log "stopped generator ${generator} of the running version"
+        next_id="$(stop_generator "${generator}")"
+        log "stopped generator ${generator} of the running version (next customer id: ${next_id:-none issued})"
     done < <(jq -r --arg t "${GENERATOR_TYPE}" '.processGroupFlow.flow.processors[] | select(.component.type == $t) | .id' <<<"${flow_json}")
+    continue_id_sequence "${next_id}"
     if ! (wait_until "${drain_timeout}" "the running version's queues to drain" queues_empty "${old}"); then
         die 7 "the running version (${old}) still holds FlowFiles after ${drain_timeout}s; nothing was deleted. Resolve them, then run again with --replace"
     fi
     set_group_state "${old}" STOPPED
+    wait_until "${timeout}" "every processor of ${old} to stop" fully_stopped "${old}"
     set_services "${old}" DISABLED
     local version
     version="$(request GET "/process-groups/${old}" | jq -r '.revision.version')" || fail_http 7 "cannot read ${old}"
     request DELETE "/process-groups/${old}?version=${version}&clientId=${client_id}&disconnectedNodeAcknowledged=false" >/dev/null \
         || fail_http 7 "cannot delete the previous version ${old}"
     log "removed the previous version ${old}"
+    if [[ -n "${old_context}" && "${old_context}" != "${context_id}" ]]; then
+        local context
+        context="$(request GET "/parameter-contexts/${old_context}")" || fail_http 7 "cannot read parameter context ${old_context}"
+        if jq -e '(.component.boundProcessGroups // []) | length == 0' <<<"${context}" >/dev/null; then
+            request DELETE "/parameter-contexts/${old_context}?version=$(jq -r '.revision.version' <<<"${context}")&clientId=${client_id}&disconnectedNodeAcknowledged=false" >/dev/null \
+                || fail_http 7 "cannot delete the previous parameter context ${old_context}"
+            log "removed the previous parameter context ${old_context}"
+        fi
+    fi
 }
 
-login
+check_parameter_names
+authenticate
 root="$(root_flow)"
 root_id="$(jq -r '.processGroupFlow.id' <<<"${root}")"
+ensure_policies "${root_id}"
+root="$(root_flow)"
 existing="$(jq -r --arg n "${GROUP_NAME}" '.processGroupFlow.flow.processGroups[] | select(.component.name == $n) | .id' <<<"${root}")"
 if [[ -n "${existing}" && "${replace}" != true ]]; then
     die 7 "a '${GROUP_NAME}' process group (${existing}) is already deployed; run with --replace to replace it"
 fi
 if [[ "${skip_nar}" == true ]]; then
-    log "skipping the NAR upload (--skip-nar)"
+    loaded_bundle_version
+    log "skipping the NAR upload (--skip-nar); using the loaded bundle ${bundle_version}"
 else
     upload_nar
 fi
 import_flow "${root_id}"
 set_parameters
+add_key_password_property
 set_services "${new_group_id}" ENABLED
 if [[ -n "${existing}" ]]; then
     retire_group "${existing}"

@@ -200,7 +200,7 @@ class FlowDefinitionTest {
     }
 
     @Test
-    void everyParameterReferenceIsDefinedInTheOneParameterContext() {
+    void everyParameterReferenceIsDefinedInTheOneParameterContext() throws IOException {
         assertEquals("CustomerTrack", contents.get("parameterContextName").asText());
         final JsonNode parameterContexts = flow.get("parameterContexts");
         assertEquals(1, parameterContexts.size());
@@ -222,6 +222,11 @@ class FlowDefinitionTest {
                 }
             });
         }
+        // The key password is referenced only by the SENSITIVE.private_key_pwd property deploy-nifi.sh adds when the
+        // parameter has a value: DBCPConnectionPool does not enable with a dynamic property whose parameter is empty.
+        final String deployScript = Files.readString(Path.of("../scripts/deploy-nifi.sh"));
+        assertTrue(deployScript.contains("\"SENSITIVE.private_key_pwd\": \"#{snowflake.private.key.password}\""), "deploy-nifi.sh adds the key password property");
+        referenced.add("snowflake.private.key.password");
         assertEquals(new TreeSet<>(parameters.keySet()), new TreeSet<>(referenced), "every parameter is used");
     }
 

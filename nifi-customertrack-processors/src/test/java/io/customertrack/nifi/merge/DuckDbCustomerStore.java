@@ -35,6 +35,19 @@ public final class DuckDbCustomerStore implements AutoCloseable {
     /** @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys */
     public DuckDbCustomerStore(final String url, final boolean enforceKeys) throws SQLException {
         connection = open(url);
+        createSchema(enforceKeys);
+    }
+
+    private DuckDbCustomerStore(final Connection connection) {
+        this.connection = connection;
+    }
+
+    /** A store whose tables exist already, e.g. a warehouse file a sandbox NiFi merged into. */
+    public static DuckDbCustomerStore existing(final String url) throws SQLException {
+        return new DuckDbCustomerStore(open(url));
+    }
+
+    private void createSchema(final boolean enforceKeys) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
                 statement.execute(ddl);
@@ -117,6 +130,19 @@ public final class DuckDbCustomerStore implements AutoCloseable {
             }
         }
         return rows;
+    }
+
+    /** Every event in customer_raw, in load order. */
+    public List<CustomerEvent> rawEvents() throws SQLException {
+        final List<CustomerEvent> events = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT * FROM customer_raw ORDER BY source_file, source_row_number")) {
+            while (rs.next()) {
+                events.add(new CustomerEvent(rs.getLong("customer_id"), attributes(rs), rs.getString("op"),
+                        rs.getObject("updated_at", LocalDateTime.class)));
+            }
+        }
+        return events;
     }
 
     public ScdModel.State state() throws SQLException {

@@ -11,12 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The SCD invariants that must hold after every merge, whatever the events were. */
-final class ScdInvariants {
+public final class ScdInvariants {
 
     private ScdInvariants() {
     }
 
-    static void check(final ScdModel.State state) {
+    public static void check(final ScdModel.State state) {
         final List<ScdModel.Version> history = state.history(); // ordered by customer_id, valid_from
         final Set<String> keys = new HashSet<>();
         final Map<Long, Integer> currentRows = new HashMap<>();

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * against the very tables Snowflake gets. The translation is minimal and documented: NUMBER(19,0) becomes BIGINT,
  * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT and CLUSTER BY clauses are dropped.
  */
-final class SnowflakeDdl {
+public final class SnowflakeDdl {
 
     private static final Path SQL = findSqlFolder();
     private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
@@ -52,7 +52,7 @@ final class SnowflakeDdl {
     }
 
     /** The queries under "SCD invariants" in {@code sql/05_monitoring.sql}: each returns no rows on a healthy store. */
-    static List<String> invariantQueries() {
+    public static List<String> invariantQueries() {
         final String monitoring = read("05_monitoring.sql");
         final int marker = monitoring.indexOf("-- SCD invariants");
         if (marker < 0) {

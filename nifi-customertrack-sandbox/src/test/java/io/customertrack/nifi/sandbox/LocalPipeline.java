@@ -1,0 +1,229 @@
+package io.customertrack.nifi.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.ScdInvariants;
+import io.customertrack.nifi.merge.ScdModel;
+import io.customertrack.nifi.merge.SnowflakeDdl;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The local pipeline in a sandbox NiFi: the flow generated from flows/ by scripts/local-flow.sh, deployed by
+ * scripts/deploy-nifi.sh, landing files with PutFile and merging into a DuckDB file through NiFi's
+ * DBCPConnectionPool. {@link #verify()} holds the run to what a correct pipeline guarantees.
+ */
+final class LocalPipeline {
+
+    private final SandboxNiFi nifi;
+    private final Path directory;
+    private final Path warehouse;
+    private final Path landing;
+    private final Path quarantine;
+    private final Path flow;
+    private final Path parameters;
+    private final NiFiRest rest;
+
+    LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
+        this.nifi = nifi;
+        this.directory = directory;
+        this.rest = nifi.rest();
+        warehouse = directory.resolve("warehouse.duckdb");
+        landing = directory.resolve("landing");
+        quarantine = directory.resolve("quarantine");
+        flow = directory.resolve("customertrack-local.json");
+        parameters = directory.resolve("local.parameters");
+        try (DuckDbCustomerStore store = new DuckDbCustomerStore(jdbcUrl())) {
+            store.execute("CHECKPOINT");
+        }
+        final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
+                "--warehouse", "duckdb").redirectOutput(flow.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            assertEquals(0, generate.waitFor(), "scripts/local-flow.sh failed");
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        writeParameters(Map.of());
+    }
+
+    String jdbcUrl() {
+        return "jdbc:duckdb:" + warehouse;
+    }
+
+    Path landing() {
+        return landing;
+    }
+
+    NiFiRest rest() {
+        return rest;
+    }
+
+    void writeParameters(final Map<String, String> overrides) throws IOException {
+        final Map<String, String> values = new HashMap<>(Map.of(
+                "snowflake.jdbc.url", jdbcUrl(),
+                "snowflake.jdbc.driver.location", SandboxNiFi.DIST.resolve("drivers/duckdb_jdbc.jar").toString(),
+                "snowflake.load.mode", "copy",
+                "local.landing.directory", landing.toString(),
+                "local.quarantine.directory", quarantine.toString(),
+                "generator.schedule", "1 sec",
+                "generator.records.per.flowfile", "200"));
+        values.putAll(overrides);
+        final StringBuilder text = new StringBuilder();
+        values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
+        Files.writeString(parameters, text);
+    }
+
+    DeployScript.Run deploy(final Path nar, final String... extraArguments) throws IOException {
+        final List<String> arguments = new ArrayList<>(List.of("--url", nifi.url(), "--nar", nar.toString(),
+                "--flow", flow.toString(), "--parameters", parameters.toString(), "--timeout", "120", "--drain-timeout", "300"));
+        arguments.addAll(nifi.adminCredentials());
+        arguments.addAll(List.of(extraArguments));
+        return DeployScript.run(arguments, Map.of());
+    }
+
+    String groupId() throws IOException {
+        for (final JsonNode group : rest.get("/flow/process-groups/root").at("/processGroupFlow/flow/processGroups")) {
+            if (group.at("/component/name").asText().equals("CustomerTrack")) {
+                return group.get("id").asText();
+            }
+        }
+        throw new IllegalStateException("no CustomerTrack process group");
+    }
+
+    JsonNode processor(final String groupId, final String type) throws IOException {
+        for (final JsonNode processor : rest.get("/flow/process-groups/" + groupId).at("/processGroupFlow/flow/processors")) {
+            if (processor.at("/component/type").asText().equals(type)) {
+                return processor;
+            }
+        }
+        throw new IllegalStateException("no " + type + " in " + groupId);
+    }
+
+    String generatorId(final String groupId) throws IOException {
+        return processor(groupId, "io.customertrack.nifi.processors.GenerateFakeCustomer").get("id").asText();
+    }
+
+    void setRunStatus(final String processorId, final String state) throws IOException {
+        final JsonNode entity = rest.get("/processors/" + processorId);
+        rest.put("/processors/" + processorId + "/run-status", Map.of("revision", entity.get("revision"), "state", state,
+                "disconnectedNodeAcknowledged", false));
+    }
+
+    /** Waits until the group holds no FlowFile and no thread is active. */
+    void awaitDrained(final String groupId, final Duration timeout) throws IOException {
+        rest.await("/flow/process-groups/" + groupId + "/status", timeout, status ->
+                status.at("/processGroupStatus/aggregateSnapshot/flowFilesQueued").asInt() == 0
+                        && status.at("/processGroupStatus/aggregateSnapshot/activeThreadCount").asInt() == 0);
+    }
+
+    long landedFileCount() throws IOException {
+        return dataFiles(landing).size();
+    }
+
+    private static List<Path> dataFiles(final Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(folder)) {
+            // PutFile writes a hidden dot file first and renames it when complete.
+            return files.filter(file -> !file.getFileName().toString().startsWith(".")).sorted().toList();
+        }
+    }
+
+    /** What the run produced, read after NiFi has stopped (DuckDB allows one process per file). */
+    record Outcome(long validRecords, long invalidRecords, long rawRows) {
+    }
+
+    /**
+     * The checks of a correct run: every landed record is in CUSTOMER_RAW exactly once (by file and row), nothing
+     * else is, every event time is unique (no batch generated twice), every quarantined record has its reason,
+     * CUSTOMER and CUSTOMER_HISTORY equal the Java model over CUSTOMER_RAW, and sql/05's invariant queries return no row.
+     */
+    Outcome verify() throws IOException, SQLException {
+        long validRecords = 0;
+        try (DuckDbCustomerStore store = DuckDbCustomerStore.existing(jdbcUrl())) {
+            final Map<String, List<String[]>> rawByFile = rawKeysByFile(store);
+            for (final Path file : dataFiles(landing)) {
+                final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+                assertTrue(lines.get(0).startsWith("customer_id,"), "header of " + file + ": " + lines.get(0));
+                final List<String[]> raw = rawByFile.remove(file.toString());
+                assertTrue(raw != null, "landed file " + file + " is not in CUSTOMER_RAW");
+                assertEquals(lines.size() - 1, raw.size(), "rows of " + file + " in CUSTOMER_RAW");
+                for (int row = 1; row < lines.size(); row++) {
+                    final String line = lines.get(row);
+                    final String[] loaded = raw.get(row - 1);
+                    assertEquals(Long.toString(row), loaded[0], "row numbers of " + file);
+                    assertTrue(line.startsWith(loaded[1] + ","), file + " row " + row + " has customer_id " + loaded[1] + ": " + line);
+                    assertTrue(line.endsWith("," + loaded[2]), file + " row " + row + " has updated_at " + loaded[2] + ": " + line);
+                }
+                validRecords += lines.size() - 1;
+            }
+            assertEquals(Map.of(), rawByFile, "CUSTOMER_RAW rows from files that were never landed");
+            assertEquals(0, store.count("SELECT COUNT(*) FROM (SELECT updated_at FROM customer_raw GROUP BY updated_at HAVING COUNT(*) > 1)"),
+                    "an event time appears twice in CUSTOMER_RAW: a generated batch was loaded or issued twice");
+            assertEquals(0, store.count("SELECT COUNT(*) FROM customer_raw WHERE source_file NOT IN (SELECT source_file FROM customer_merge_log)"),
+                    "loaded files that were never merged");
+
+            final List<CustomerEvent> events = store.rawEvents();
+            final ScdModel.State state = store.state();
+            assertEquals(ScdModel.expected(events), state, "CUSTOMER and CUSTOMER_HISTORY equal the model over CUSTOMER_RAW");
+            ScdInvariants.check(state);
+            for (final String invariant : SnowflakeDdl.invariantQueries()) {
+                try (Statement statement = store.connection().createStatement(); ResultSet rs = statement.executeQuery(invariant)) {
+                    assertFalse(rs.next(), "sql/05 invariant returned a row: " + invariant);
+                }
+            }
+            final long rawRows = store.count("SELECT COUNT(*) FROM customer_raw");
+            return new Outcome(validRecords, invalidRecords(), rawRows);
+        }
+    }
+
+    private static Map<String, List<String[]>> rawKeysByFile(final DuckDbCustomerStore store) throws SQLException {
+        final Map<String, List<String[]>> byFile = new HashMap<>();
+        try (Statement statement = store.connection().createStatement();
+             ResultSet rs = statement.executeQuery("SELECT source_file, source_row_number, customer_id, "
+                     + "strftime(updated_at, '%Y-%m-%dT%H:%M:%S.%fZ') FROM customer_raw ORDER BY source_file, source_row_number")) {
+            while (rs.next()) {
+                byFile.computeIfAbsent(rs.getString(1), file -> new ArrayList<>())
+                        .add(new String[] {rs.getString(2), rs.getString(3), rs.getString(4)});
+            }
+        }
+        return byFile;
+    }
+
+    /** Records in the quarantine folder; each must carry a non-empty validation_errors value (the last column). */
+    private long invalidRecords() throws IOException {
+        long records = 0;
+        for (final Path file : dataFiles(quarantine)) {
+            final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            assertTrue(lines.get(0).endsWith(",validation_errors"), "quarantine header of " + file + ": " + lines.get(0));
+            for (final String line : lines.subList(1, lines.size())) {
+                assertFalse(line.endsWith(",") || line.endsWith(",\"\""), "quarantined record without a reason in " + file + ": " + line);
+            }
+            records += lines.size() - 1;
+        }
+        return records;
+    }
+
+    Path directory() {
+        return directory;
+    }
+}

@@ -1,0 +1,213 @@
+package io.customertrack.nifi.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The pipeline inside a real NiFi: GenerateFakeCustomer → ValidateCustomerRecord → PutFile → TriggerSnowflakeMerge
+ * (COPY mode) → CUSTOMER / CUSTOMER_HISTORY in a DuckDB file, with NiFi's own CSVReader, CSVRecordSetWriter and
+ * DBCPConnectionPool. The tests share one sandbox and run in order (one CustomerTrack group per NiFi): a run
+ * checked end to end, an upgrade with --replace, then crashes.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineE2EIT {
+
+    private static final String GENERATOR = "io.customertrack.nifi.processors.GenerateFakeCustomer";
+
+    @TempDir
+    static Path work;
+
+    private static SandboxNiFi nifi;
+    private static LocalPipeline pipeline;
+
+    @BeforeAll
+    static void startSandbox() throws Exception {
+        nifi = SandboxNiFi.startSecured(work.resolve("nifi"));
+        pipeline = new LocalPipeline(nifi, work);
+    }
+
+    @AfterAll
+    static void stopSandbox() throws IOException {
+        if (nifi != null) {
+            nifi.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void everyGeneratedRecordIsLandedLoadedOnceAndMerged() throws Exception {
+        final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
+        assertEquals(0, deployed.exitCode(), deployed.output());
+        final String group = pipeline.groupId();
+
+        awaitLandedFiles(6);
+        pipeline.setRunStatus(pipeline.generatorId(group), "STOPPED");
+        pipeline.awaitDrained(group, Duration.ofMinutes(3));
+        final long generated = generatedRecords(group);
+
+        nifi.stop();
+        final LocalPipeline.Outcome outcome = pipeline.verify();
+        nifi.start();
+
+        assertTrue(outcome.validRecords() > 0 && outcome.invalidRecords() > 0, "both outputs used: " + outcome);
+        assertEquals(generated, outcome.validRecords() + outcome.invalidRecords(),
+                "records in the generator's CREATE provenance events = landed valid + quarantined invalid: " + outcome);
+        assertEquals(outcome.validRecords(), outcome.rawRows());
+    }
+
+    @Test
+    @Order(2)
+    void replacingWithAnotherNarVersionLosesNothingAndIssuesNoIdTwice() throws Exception {
+        final String oldGroup = pipeline.groupId();
+        final String oldContext = pipeline.rest().get("/process-groups/" + oldGroup).at("/component/parameterContext/id").asText();
+        pipeline.setRunStatus(pipeline.generatorId(oldGroup), "RUNNING");
+        awaitLandedFiles(pipeline.landedFileCount() + 3);
+
+        final Path upgrade = Nars.withVersion(SandboxNiFi.CUSTOMERTRACK_NAR, work.resolve("nifi-customertrack-nar-0.2.0-upgrade.nar"), "0.2.0-upgrade");
+        pipeline.writeParameters(Map.of("generator.records.per.flowfile", "150"));
+        final DeployScript.Run replaced = pipeline.deploy(upgrade, "--replace");
+        assertEquals(0, replaced.exitCode(), replaced.output());
+
+        final String newGroup = pipeline.groupId();
+        assertFalse(newGroup.equals(oldGroup));
+        final JsonNode root = pipeline.rest().get("/flow/process-groups/root").at("/processGroupFlow/flow/processGroups");
+        assertEquals(1, root.size(), "the old group is gone: " + root);
+        final JsonNode generator = pipeline.processor(newGroup, GENERATOR);
+        assertEquals("0.2.0-upgrade", generator.at("/component/bundle/version").asText(), "the new group runs the new NAR");
+        final JsonNode newContext = pipeline.rest().get("/parameter-contexts/"
+                + pipeline.rest().get("/process-groups/" + newGroup).at("/component/parameterContext/id").asText());
+        assertEquals("150", parameter(newContext, "generator.records.per.flowfile"));
+        assertFalse(newContext.get("id").asText().equals(oldContext), "the new group has a parameter context of its own");
+        for (final JsonNode context : pipeline.rest().get("/flow/parameter-contexts").get("parameterContexts")) {
+            assertFalse(context.get("id").asText().equals(oldContext), "the old parameter context is deleted");
+        }
+
+        awaitLandedFiles(pipeline.landedFileCount() + 3);
+        pipeline.setRunStatus(pipeline.generatorId(newGroup), "STOPPED");
+        pipeline.awaitDrained(newGroup, Duration.ofMinutes(3));
+        nifi.stop();
+        pipeline.verify();
+        assertNoLiveIdInsertedAgain();
+        nifi.start();
+    }
+
+    @Test
+    @Order(3)
+    void crashesAtRandomPointsLoseAndDoubleNothing() throws Exception {
+        final String group = pipeline.groupId();
+        pipeline.setRunStatus(pipeline.generatorId(group), "RUNNING");
+        final Random random = new Random(20261201L);
+        // Every processor runs all the time, so a kill lands while some FlowFiles are being generated, others
+        // validated, landed or merged; the delays spread the kills over those phases.
+        for (int crash = 1; crash <= 5; crash++) {
+            final long before = pipeline.landedFileCount();
+            awaitLandedFiles(before + 1);
+            NiFiRest.sleep(random.nextInt(4_000));
+            nifi.kill();
+            nifi.start();
+        }
+        pipeline.setRunStatus(pipeline.generatorId(group), "STOPPED");
+        pipeline.awaitDrained(group, Duration.ofMinutes(3));
+        nifi.stop();
+        final LocalPipeline.Outcome outcome = pipeline.verify();
+        assertNoLiveIdInsertedAgain();
+        nifi.start();
+        assertTrue(outcome.rawRows() > 0);
+    }
+
+    private static void awaitLandedFiles(final long count) throws IOException {
+        final long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (pipeline.landedFileCount() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("fewer than " + count + " files landed in 3 minutes; NiFi log:\n" + nifi.logTail());
+            }
+            NiFiRest.sleep(250);
+        }
+    }
+
+    /** A generator that restarted its id sequence would insert a customer that is still live. */
+    private static void assertNoLiveIdInsertedAgain() throws SQLException {
+        try (DuckDbCustomerStore store = DuckDbCustomerStore.existing(pipeline.jdbcUrl())) {
+            final List<CustomerEvent> events = store.rawEvents().stream().sorted(Comparator.comparing(CustomerEvent::updatedAt)).toList();
+            final Set<Long> live = new HashSet<>();
+            for (final CustomerEvent event : events) {
+                if (event.op().equals("INSERT")) {
+                    assertTrue(live.add(event.customerId()), "customer " + event.customerId() + " inserted again while live: " + event);
+                } else if (event.isDelete()) {
+                    live.remove(event.customerId());
+                }
+            }
+        }
+    }
+
+    /** The records the generator reported in its CREATE provenance events ("Generated N customer events"). */
+    private static long generatedRecords(final String group) throws IOException {
+        final NiFiRest rest = pipeline.rest();
+        final String root = rest.get("/flow/process-groups/root").at("/processGroupFlow/id").asText();
+        grantRead(rest, "/provenance");
+        grantRead(rest, "/provenance-data/process-groups/" + root);
+        final String generator = pipeline.generatorId(group);
+        final Map<String, Object> searchTerms = new TreeMap<>(Map.of(
+                "ProcessorID", Map.of("value", generator, "inverse", false),
+                "EventType", Map.of("value", "CREATE", "inverse", false)));
+        final JsonNode submitted = rest.post("/provenance", Map.of("provenance", Map.of("request",
+                Map.of("maxResults", 10_000, "summarize", true, "incrementalResults", false, "searchTerms", searchTerms))));
+        final String id = submitted.at("/provenance/id").asText();
+        final JsonNode done = rest.await("/provenance/" + id, Duration.ofMinutes(1), answer -> answer.at("/provenance/finished").asBoolean());
+        rest.delete("/provenance/" + id);
+        long records = 0;
+        for (final JsonNode event : done.at("/provenance/results/provenanceEvents")) {
+            final String details = event.get("details").asText();
+            assertTrue(details.matches("Generated \\d+ customer events"), details);
+            records += Long.parseLong(details.replaceAll("\\D", ""));
+        }
+        assertTrue(records > 0, "no CREATE events found: " + done);
+        return records;
+    }
+
+    /** The tests read provenance; a deployment does not need it, so the test grants it to itself. */
+    private static void grantRead(final NiFiRest rest, final String resource) throws IOException {
+        final String identity = rest.get("/flow/current-user").get("identity").asText();
+        String userId = null;
+        for (final JsonNode user : rest.get("/tenants/users").get("users")) {
+            if (user.at("/component/identity").asText().equals(identity)) {
+                userId = user.get("id").asText();
+            }
+        }
+        rest.post("/policies", Map.of("revision", Map.of("version", 0), "component", Map.of("action", "read",
+                "resource", resource, "users", List.of(Map.of("id", userId)), "userGroups", List.of())));
+    }
+
+    private static String parameter(final JsonNode context, final String name) {
+        for (final JsonNode parameter : context.at("/component/parameters")) {
+            if (parameter.at("/parameter/name").asText().equals(name)) {
+                return parameter.at("/parameter/value").asText();
+            }
+        }
+        throw new IllegalStateException("no parameter " + name + " in " + context);
+    }
+}
