@@ -16,9 +16,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,14 +35,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 final class LocalPipeline {
 
-    private final SandboxNiFi nifi;
+    private SandboxNiFi nifi;
     private final Path directory;
     private final Path warehouse;
     private final Path landing;
     private final Path quarantine;
     private final Path flow;
     private final Path parameters;
-    private final NiFiRest rest;
+    private NiFiRest rest;
 
     LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
         this.nifi = nifi;
@@ -62,6 +65,12 @@ final class LocalPipeline {
             throw new IOException(e);
         }
         writeParameters(Map.of());
+    }
+
+    /** Talk to another node of the cluster from now on (the one that survived). */
+    void useNode(final SandboxNiFi node) {
+        nifi = node;
+        rest = node.rest();
     }
 
     String jdbcUrl() {
@@ -134,6 +143,16 @@ final class LocalPipeline {
                         && status.at("/processGroupStatus/aggregateSnapshot/activeThreadCount").asInt() == 0);
     }
 
+    void awaitLandedFiles(final long count) throws IOException {
+        final long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (landedFileCount() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("fewer than " + count + " files landed in 3 minutes; NiFi log:\n" + nifi.logTail());
+            }
+            NiFiRest.sleep(250);
+        }
+    }
+
     long landedFileCount() throws IOException {
         return dataFiles(landing).size();
     }
@@ -154,7 +173,8 @@ final class LocalPipeline {
 
     /**
      * The checks of a correct run: every landed record is in CUSTOMER_RAW exactly once (by file and row), nothing
-     * else is, every event time is unique (no batch generated twice), every quarantined record has its reason,
+     * else is, every event time is unique (no batch generated twice), no live customer is inserted again (no id
+     * reissued), every quarantined record has its reason,
      * CUSTOMER and CUSTOMER_HISTORY equal the Java model over CUSTOMER_RAW, and sql/05's invariant queries return no row.
      */
     Outcome verify() throws IOException, SQLException {
@@ -183,6 +203,7 @@ final class LocalPipeline {
                     "loaded files that were never merged");
 
             final List<CustomerEvent> events = store.rawEvents();
+            assertNoLiveIdInsertedAgain(events);
             final ScdModel.State state = store.state();
             assertEquals(ScdModel.expected(events), state, "CUSTOMER and CUSTOMER_HISTORY equal the model over CUSTOMER_RAW");
             ScdInvariants.check(state);
@@ -193,6 +214,17 @@ final class LocalPipeline {
             }
             final long rawRows = store.count("SELECT COUNT(*) FROM customer_raw");
             return new Outcome(validRecords, invalidRecords(), rawRows);
+        }
+    }
+
+    private static void assertNoLiveIdInsertedAgain(final List<CustomerEvent> events) {
+        final Set<Long> live = new HashSet<>();
+        for (final CustomerEvent event : events.stream().sorted(Comparator.comparing(CustomerEvent::updatedAt)).toList()) {
+            if (event.op().equals("INSERT")) {
+                assertTrue(live.add(event.customerId()), "customer " + event.customerId() + " inserted again while live: " + event);
+            } else if (event.isDelete()) {
+                live.remove(event.customerId());
+            }
         }
     }
 

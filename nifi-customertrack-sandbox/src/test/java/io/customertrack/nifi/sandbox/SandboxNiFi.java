@@ -45,12 +45,13 @@ final class SandboxNiFi implements AutoCloseable {
         return nifi;
     }
 
-    /** An unsecured cluster node (plain HTTP) using the given ZooKeeper. */
-    static SandboxNiFi startClusterNode(final Path home, final String zookeeper) throws IOException {
-        final SandboxNiFi nifi = new SandboxNiFi(home, freePort(), false, List.of("--zookeeper", zookeeper,
+    /**
+     * An unsecured cluster node (plain HTTP) using the given ZooKeeper, not started yet: the nodes of a cluster start
+     * together, since each waits for the other in the flow election.
+     */
+    static SandboxNiFi clusterNode(final Path home, final String zookeeper) {
+        return new SandboxNiFi(home, freePort(), false, List.of("--zookeeper", zookeeper,
                 "--protocol-port", Integer.toString(freePort()), "--load-balance-port", Integer.toString(freePort())));
-        nifi.start();
-        return nifi;
     }
 
     static int freePort() {
