@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -133,40 +132,14 @@ class PipelineE2EIT {
 
     /** The records the generator reported in its CREATE provenance events ("Generated N customer events"). */
     private static long generatedRecords(final String group) throws IOException {
-        final NiFiRest rest = pipeline.rest();
-        final String root = rest.get("/flow/process-groups/root").at("/processGroupFlow/id").asText();
-        grantRead(rest, "/provenance");
-        grantRead(rest, "/provenance-data/process-groups/" + root);
-        final String generator = pipeline.generatorId(group);
-        final Map<String, Object> searchTerms = new TreeMap<>(Map.of(
-                "ProcessorID", Map.of("value", generator, "inverse", false),
-                "EventType", Map.of("value", "CREATE", "inverse", false)));
-        final JsonNode submitted = rest.post("/provenance", Map.of("provenance", Map.of("request",
-                Map.of("maxResults", 10_000, "summarize", true, "incrementalResults", false, "searchTerms", searchTerms))));
-        final String id = submitted.at("/provenance/id").asText();
-        final JsonNode done = rest.await("/provenance/" + id, Duration.ofMinutes(1), answer -> answer.at("/provenance/finished").asBoolean());
-        rest.delete("/provenance/" + id);
         long records = 0;
-        for (final JsonNode event : done.at("/provenance/results/provenanceEvents")) {
+        for (final JsonNode event : ProvenanceQuery.events(pipeline.rest(), pipeline.generatorId(group), "CREATE")) {
             final String details = event.get("details").asText();
             assertTrue(details.matches("Generated \\d+ customer events"), details);
             records += Long.parseLong(details.replaceAll("\\D", ""));
         }
-        assertTrue(records > 0, "no CREATE events found: " + done);
+        assertTrue(records > 0, "no CREATE events found");
         return records;
-    }
-
-    /** The tests read provenance; a deployment does not need it, so the test grants it to itself. */
-    private static void grantRead(final NiFiRest rest, final String resource) throws IOException {
-        final String identity = rest.get("/flow/current-user").get("identity").asText();
-        String userId = null;
-        for (final JsonNode user : rest.get("/tenants/users").get("users")) {
-            if (user.at("/component/identity").asText().equals(identity)) {
-                userId = user.get("id").asText();
-            }
-        }
-        rest.post("/policies", Map.of("revision", Map.of("version", 0), "component", Map.of("action", "read",
-                "resource", resource, "users", List.of(Map.of("id", userId)), "userGroups", List.of())));
     }
 
     private static String parameter(final JsonNode context, final String name) {
