@@ -2,6 +2,7 @@ package io.customertrack.nifi.processors;
 
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
+import io.customertrack.nifi.merge.WarehouseDialect;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.ReadsAttribute;
 import org.apache.nifi.annotation.behavior.ReadsAttributes;
@@ -26,13 +27,7 @@ import org.apache.nifi.processor.exception.ProcessException;
 import org.apache.nifi.processor.util.StandardValidators;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -226,38 +221,34 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
 
         final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
-        final Map<String, MergedFile> merged;
+        final Map<String, Warehouse.MergedFile> merged;
         final Map<String, String> copyFailures = new LinkedHashMap<>();
         MergeRunner.Result mergeResult = null;
         Set<String> mergedThisRun = Set.of();
+        WarehouseDialect dialect = WarehouseDialect.OTHER;
         try (Connection connection = pool.getConnection()) {
-            final boolean tagged = setQueryTag(context, connection);
-            try {
-                final Set<String> files = byFile.keySet();
-                Set<String> loaded = loadedFiles(connection, files);
-                if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue()) && loaded.size() < files.size()) {
-                    final Set<String> missing = new LinkedHashSet<>(files);
-                    missing.removeAll(loaded);
-                    copyFailures.putAll(copy(connection, context.getProperty(COPY_STATEMENT).getValue(), missing));
-                    loaded = loadedFiles(connection, files);
-                }
-                final Map<String, MergedFile> alreadyMerged = mergedFiles(connection, files);
-                if (!alreadyMerged.keySet().containsAll(loaded)) {
-                    mergeResult = MergeRunner.run(connection);
-                    merged = mergedFiles(connection, files);
-                    mergedThisRun = new LinkedHashSet<>(merged.keySet());
-                    mergedThisRun.removeAll(alreadyMerged.keySet());
-                    getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), mergeResult.durationMillis());
-                } else {
-                    merged = alreadyMerged;
-                }
-            } finally {
-                if (tagged) {
-                    unsetQueryTag(connection);
-                }
+            dialect = WarehouseDialect.of(connection);
+            final Warehouse warehouse = new Warehouse(connection, dialect, context.getProperty(QUERY_TAG).getValue());
+            final Set<String> files = byFile.keySet();
+            Set<String> loaded = warehouse.loadedFiles(files);
+            if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue()) && loaded.size() < files.size()) {
+                final Set<String> missing = new LinkedHashSet<>(files);
+                missing.removeAll(loaded);
+                copyFailures.putAll(copy(warehouse, context.getProperty(COPY_STATEMENT).getValue(), missing));
+                loaded = warehouse.loadedFiles(files);
+            }
+            final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files);
+            if (!alreadyMerged.keySet().containsAll(loaded)) {
+                mergeResult = MergeRunner.run(connection, warehouse.queryTag());
+                merged = warehouse.mergedFiles(files);
+                mergedThisRun = new LinkedHashSet<>(merged.keySet());
+                mergedThisRun.removeAll(alreadyMerged.keySet());
+                getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), mergeResult.durationMillis());
+            } else {
+                merged = alreadyMerged;
             }
         } catch (final SQLException e) {
-            routeAfterSqlError(context, session, byFile, e);
+            routeAfterSqlError(context, session, byFile, dialect, e);
             return;
         } catch (final ProcessException e) {
             // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
@@ -274,7 +265,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         final long timeoutMillis = context.getProperty(LOAD_WAIT_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS);
         final Map<String, String> runAttributes = mergeResult == null ? Map.of() : runAttributes(mergeResult, mergedThisRun.size());
         for (final Map.Entry<String, List<FlowFile>> entry : byFile.entrySet()) {
-            final MergedFile file = merged.get(entry.getKey());
+            final Warehouse.MergedFile file = merged.get(entry.getKey());
             for (final FlowFile flowFile : entry.getValue()) {
                 if (file != null) {
                     final Map<String, String> attributes = new HashMap<>();
@@ -301,9 +292,6 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                 }
             }
         }
-    }
-
-    private record MergedFile(long rowCount, String mergedAt) {
     }
 
     private static Map<String, String> runAttributes(final MergeRunner.Result result, final int files) {
@@ -334,8 +322,8 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     }
 
     private void routeAfterSqlError(final ProcessContext context, final ProcessSession session,
-                                    final Map<String, List<FlowFile>> byFile, final SQLException e) {
-        if (isConnectionProblem(e)) {
+                                    final Map<String, List<FlowFile>> byFile, final WarehouseDialect dialect, final SQLException e) {
+        if (dialect.isConnectionFailure(e)) {
             getLogger().warn("Connection problem during the merge; rolled back, FlowFiles to retry", e);
             routeAll(session, byFile, REL_RETRY, ATTR_RETRY_REASON, "Connection problem, merge rolled back: " + e.getMessage(), true);
             context.yield();
@@ -356,130 +344,40 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
     }
 
-    /** Errors after which the same statements may well succeed: the connection, not the SQL, was the problem. */
-    static boolean isConnectionProblem(final SQLException e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLRecoverableException || cause instanceof SQLTransientException
-                    || cause instanceof SQLNonTransientConnectionException) {
-                return true;
-            }
-            if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Set<String> loadedFiles(final Connection connection, final Set<String> files) throws SQLException {
-        final Set<String> loaded = new LinkedHashSet<>();
-        try (PreparedStatement query = connection.prepareStatement(
-                "SELECT DISTINCT source_file FROM customer_raw WHERE source_file IN (" + placeholders(files.size()) + ")")) {
-            bind(query, files);
-            try (ResultSet rs = query.executeQuery()) {
-                while (rs.next()) {
-                    loaded.add(rs.getString(1));
-                }
-            }
-        }
-        return loaded;
-    }
-
-    private static Map<String, MergedFile> mergedFiles(final Connection connection, final Set<String> files) throws SQLException {
-        final Map<String, MergedFile> merged = new HashMap<>();
-        try (PreparedStatement query = connection.prepareStatement(
-                "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE source_file IN (" + placeholders(files.size()) + ")")) {
-            bind(query, files);
-            try (ResultSet rs = query.executeQuery()) {
-                while (rs.next()) {
-                    merged.put(rs.getString(1), new MergedFile(rs.getLong(2), String.valueOf(rs.getObject(3))));
-                }
-            }
-        }
-        return merged;
-    }
-
     /**
-     * Loads the files with the Copy Statement, all at once. If that fails for a reason other than the connection, each
-     * file is tried alone, so that one bad or missing file fails only its own FlowFiles.
+     * Loads the files with the Copy Statement, at most {@value Warehouse#MAX_COPY_FILES} per COPY (Snowflake's limit
+     * for FILES). If a COPY fails for a reason other than the connection, each of its files is tried alone, so that one
+     * bad or missing file fails only its own FlowFiles.
      *
      * @return the files that could not be loaded, with the database's message
      */
-    private Map<String, String> copy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
+    private Map<String, String> copy(final Warehouse warehouse, final String copyStatement, final Set<String> files) throws SQLException {
         final Map<String, String> failures = new LinkedHashMap<>();
-        try {
-            runCopy(connection, copyStatement, files);
-            getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", files.size());
-        } catch (final SQLException batchFailure) {
-            if (isConnectionProblem(batchFailure)) {
-                throw batchFailure;
-            }
-            if (files.size() == 1) {
-                failures.put(files.iterator().next(), batchFailure.getMessage());
-                return failures;
-            }
-            getLogger().warn("COPY of {} files failed ({}); loading them one by one", files.size(), batchFailure.getMessage());
-            for (final String file : files) {
-                try {
-                    runCopy(connection, copyStatement, Set.of(file));
-                } catch (final SQLException fileFailure) {
-                    if (isConnectionProblem(fileFailure)) {
-                        throw fileFailure;
+        for (final List<String> chunk : Warehouse.chunks(files)) {
+            try {
+                warehouse.copy(copyStatement, chunk);
+                getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", chunk.size());
+            } catch (final SQLException chunkFailure) {
+                if (warehouse.dialect().isConnectionFailure(chunkFailure)) {
+                    throw chunkFailure;
+                }
+                if (chunk.size() == 1) {
+                    failures.put(chunk.getFirst(), chunkFailure.getMessage());
+                    continue;
+                }
+                getLogger().warn("COPY of {} files failed ({}); loading them one by one", chunk.size(), chunkFailure.getMessage());
+                for (final String file : chunk) {
+                    try {
+                        warehouse.copy(copyStatement, List.of(file));
+                    } catch (final SQLException fileFailure) {
+                        if (warehouse.dialect().isConnectionFailure(fileFailure)) {
+                            throw fileFailure;
+                        }
+                        failures.put(file, fileFailure.getMessage());
                     }
-                    failures.put(file, fileFailure.getMessage());
                 }
             }
         }
         return failures;
-    }
-
-    private static void runCopy(final Connection connection, final String copyStatement, final Set<String> files) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(copyStatement.replace(FILES_PLACEHOLDER, quotedList(files)));
-        }
-        if (!connection.getAutoCommit()) {
-            connection.commit();
-        }
-    }
-
-    /** File names become SQL string literals: single quotes are doubled, so a name can never end the literal. */
-    static String quotedList(final Collection<String> files) {
-        final StringBuilder list = new StringBuilder();
-        for (final String file : files) {
-            if (!list.isEmpty()) {
-                list.append(", ");
-            }
-            list.append('\'').append(file.replace("'", "''")).append('\'');
-        }
-        return list.toString();
-    }
-
-    private boolean setQueryTag(final ProcessContext context, final Connection connection) throws SQLException {
-        final String tag = context.getProperty(QUERY_TAG).getValue();
-        if (tag == null || tag.isBlank() || !"Snowflake".equalsIgnoreCase(connection.getMetaData().getDatabaseProductName())) {
-            return false;
-        }
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("ALTER SESSION SET QUERY_TAG = '" + tag.replace("'", "''") + "'");
-        }
-        return true;
-    }
-
-    private void unsetQueryTag(final Connection connection) {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("ALTER SESSION UNSET QUERY_TAG");
-        } catch (final SQLException e) {
-            getLogger().debug("Could not unset QUERY_TAG on a pooled connection", e);
-        }
-    }
-
-    private static String placeholders(final int count) {
-        return String.join(", ", java.util.Collections.nCopies(count, "?"));
-    }
-
-    private static void bind(final PreparedStatement statement, final Set<String> values) throws SQLException {
-        int index = 1;
-        for (final String value : values) {
-            statement.setString(index++, value);
-        }
     }
 }

@@ -1,6 +1,6 @@
 package io.customertrack.nifi.bench;
 
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
 
@@ -55,19 +55,19 @@ final class MergeBenchmark {
      * Snowflake does not enforce them, and the tutorial tables have none either.
      */
     private static final class SeededDatabases implements AutoCloseable {
-        final DuckDbCustomerStore candidate;
-        final DuckDbCustomerStore baseline;
+        final CustomerStore candidate;
+        final CustomerStore baseline;
 
         SeededDatabases(final int size) throws SQLException {
-            candidate = new DuckDbCustomerStore("jdbc:duckdb:", false);
-            baseline = new DuckDbCustomerStore("jdbc:duckdb:", false);
+            candidate = new CustomerStore("jdbc:duckdb:", false);
+            baseline = new CustomerStore("jdbc:duckdb:", false);
             seed(candidate.connection(), size);
             seed(baseline.connection(), size);
         }
 
         @Override
         public void close() throws SQLException {
-            try (DuckDbCustomerStore first = candidate; DuckDbCustomerStore second = baseline) {
+            try (CustomerStore first = candidate; CustomerStore second = baseline) {
                 // both closed, the second even if closing the first fails
             }
         }

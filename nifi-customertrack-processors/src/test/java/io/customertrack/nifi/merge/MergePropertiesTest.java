@@ -50,7 +50,7 @@ class MergePropertiesTest {
         files.forEach(file -> Collections.shuffle(file, random));
         Collections.shuffle(files, random);
 
-        try (DuckDbCustomerStore store = new DuckDbCustomerStore()) {
+        try (CustomerStore store = new CustomerStore()) {
             for (int i = 0; i < files.size(); i++) {
                 store.load("file-" + i + ".csv", files.get(i));
                 if (random.nextInt(3) > 0) {

@@ -26,13 +26,13 @@ class MergeSemanticsTest {
     private static final LocalDateTime T4 = T1.plusMinutes(3);
     private static final LocalDateTime T5 = T1.plusMinutes(4);
 
-    private DuckDbCustomerStore store;
+    private CustomerStore store;
     private final List<CustomerEvent> allEvents = new ArrayList<>();
     private int fileNumber;
 
     @BeforeEach
     void createStore() throws SQLException {
-        store = new DuckDbCustomerStore();
+        store = new CustomerStore();
     }
 
     @AfterEach
@@ -200,7 +200,7 @@ class MergeSemanticsTest {
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
                     start.await();
-                    DuckDbCustomerStore.runMerge(connection);
+                    CustomerStore.runMerge(connection);
                 } catch (final Exception e) {
                     errors.add(e); // a write-write conflict rolls one merge back whole; that is allowed
                 }

@@ -32,11 +32,20 @@ public final class SnowflakeDdl {
      */
     static List<String> createTables(final boolean enforceKeys) {
         final List<String> statements = new ArrayList<>();
+        for (final String table : snowflakeCreateTables()) {
+            final String ddl = toDuckDb(table);
+            statements.add(enforceKeys ? ddl : withoutKeys(ddl));
+        }
+        return statements;
+    }
+
+    /** The CREATE TABLE statements of sql/02 and sql/03 as written there, in Snowflake's dialect (for fakesnow). */
+    public static List<String> snowflakeCreateTables() {
+        final List<String> statements = new ArrayList<>();
         for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql")) {
             final Matcher table = CREATE_TABLE.matcher(read(file));
             while (table.find()) {
-                final String ddl = toDuckDb(table.group());
-                statements.add(enforceKeys ? ddl : withoutKeys(ddl));
+                statements.add(table.group());
             }
         }
         return statements;

@@ -31,7 +31,7 @@ class SqlContractTest {
 
     @Test
     void packedMergeScriptIsSql04Unchanged() throws IOException {
-        assertEquals(read("04_merge.sql"), DuckDbCustomerStore.resource(MergeScript.RESOURCE));
+        assertEquals(read("04_merge.sql"), CustomerStore.resource(MergeScript.RESOURCE));
         assertEquals(List.of(MergeScript.Step.values()).size(), MergeScript.statements().size());
         assertTrue(MergeScript.statements().get(0).startsWith("MERGE INTO customer_history"));
         assertTrue(MergeScript.statements().get(1).startsWith("MERGE INTO customer "));

@@ -1,6 +1,6 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import org.apache.nifi.annotation.lifecycle.OnDisabled;
 import org.apache.nifi.annotation.lifecycle.OnEnabled;
 import org.apache.nifi.components.PropertyDescriptor;
@@ -43,7 +43,7 @@ public class DuckDbConnectionPool extends AbstractControllerService implements D
 
     @OnEnabled
     public void open(final ConfigurationContext context) throws SQLException {
-        database = (DuckDBConnection) DuckDbCustomerStore.open(context.getProperty(DATABASE_URL).getValue());
+        database = (DuckDBConnection) CustomerStore.open(context.getProperty(DATABASE_URL).getValue());
     }
 
     @OnDisabled

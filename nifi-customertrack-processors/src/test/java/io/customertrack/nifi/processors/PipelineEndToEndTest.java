@@ -1,6 +1,6 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
@@ -55,7 +55,7 @@ class PipelineEndToEndTest {
         assertTrue(invalid > 50 && invalid < 150, "about 5% invalid: " + invalid);
 
         final String url = "jdbc:duckdb:" + lake.resolve("warehouse.duckdb");
-        try (DuckDbCustomerStore store = new DuckDbCustomerStore(url)) {
+        try (CustomerStore store = new CustomerStore(url)) {
             final DuckDbConnectionPool pool = new DuckDbConnectionPool();
             merger.addControllerService("duckdb", pool);
             merger.setProperty(pool, DuckDbConnectionPool.DATABASE_URL, url);

@@ -1,7 +1,7 @@
 package io.customertrack.nifi.processors;
 
 import io.customertrack.nifi.merge.CustomerEvent;
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdModel;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
@@ -45,7 +45,7 @@ class TriggerSnowflakeMergeTest {
     @TempDir
     Path tempDir;
 
-    private DuckDbCustomerStore store;
+    private CustomerStore store;
     private DuckDbConnectionPool pool;
     private TestRunner runner;
     private final List<CustomerEvent> allEvents = new ArrayList<>();
@@ -53,7 +53,7 @@ class TriggerSnowflakeMergeTest {
     @BeforeEach
     void setUp() throws Exception {
         final String url = "jdbc:duckdb:" + tempDir.resolve("customertrack.duckdb");
-        store = new DuckDbCustomerStore(url);
+        store = new CustomerStore(url);
         runner = TestRunners.newTestRunner(TriggerSnowflakeMerge.class);
         pool = new DuckDbConnectionPool();
         runner.addControllerService("duckdb", pool);
@@ -279,18 +279,5 @@ class TriggerSnowflakeMergeTest {
         runner.assertNotValid();
         runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, DUCKDB_COPY);
         runner.assertValid();
-    }
-
-    @Test
-    void fileNamesAreQuotedAsLiterals() {
-        assertEquals("'a.csv', 'it''s.csv', ''');DROP TABLE customer;--'",
-                TriggerSnowflakeMerge.quotedList(List.of("a.csv", "it's.csv", "');DROP TABLE customer;--")));
-    }
-
-    @Test
-    void connectionProblemsAreToldApartFromSqlErrors() {
-        assertTrue(TriggerSnowflakeMerge.isConnectionProblem(new java.sql.SQLRecoverableException("reset")));
-        assertTrue(TriggerSnowflakeMerge.isConnectionProblem(new SQLException("JDBC driver encountered communication error", "08001")));
-        assertFalse(TriggerSnowflakeMerge.isConnectionProblem(new SQLException("SQL compilation error", "42S02")));
     }
 }

@@ -9,8 +9,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -19,32 +20,41 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
-/** An embedded DuckDB holding the CustomerTrack tables, for running the real merge script in tests. */
-public final class DuckDbCustomerStore implements AutoCloseable {
+/**
+ * The CustomerTrack tables on a JDBC connection, for running the real merge script in tests and reading the result: an
+ * embedded DuckDB it creates, or any existing warehouse ({@link #on(Connection)}, e.g. fakesnow through snowflake-jdbc).
+ * Timestamps are read with getTimestamp: snowflake-jdbc 4.0.0 does not support getObject(.., LocalDateTime.class).
+ */
+public final class CustomerStore implements AutoCloseable {
 
     private final Connection connection;
 
-    public DuckDbCustomerStore() throws SQLException {
+    public CustomerStore() throws SQLException {
         this("jdbc:duckdb:");
     }
 
-    public DuckDbCustomerStore(final String url) throws SQLException {
+    public CustomerStore(final String url) throws SQLException {
         this(url, true);
     }
 
     /** @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys */
-    public DuckDbCustomerStore(final String url, final boolean enforceKeys) throws SQLException {
+    public CustomerStore(final String url, final boolean enforceKeys) throws SQLException {
         connection = open(url);
         createSchema(enforceKeys);
     }
 
-    private DuckDbCustomerStore(final Connection connection) {
+    private CustomerStore(final Connection connection) {
         this.connection = connection;
     }
 
     /** A store whose tables exist already, e.g. a warehouse file a sandbox NiFi merged into. */
-    public static DuckDbCustomerStore existing(final String url) throws SQLException {
-        return new DuckDbCustomerStore(open(url));
+    public static CustomerStore existing(final String url) throws SQLException {
+        return new CustomerStore(open(url));
+    }
+
+    /** The tables on a connection the caller opened (and closes with this store). */
+    public static CustomerStore on(final Connection connection) {
+        return new CustomerStore(connection);
     }
 
     private void createSchema(final boolean enforceKeys) throws SQLException {
@@ -81,10 +91,10 @@ public final class DuckDbCustomerStore implements AutoCloseable {
                     insert.setString(2 + i, event.attributes().get(i));
                 }
                 insert.setString(9, event.op());
-                insert.setObject(10, event.updatedAt());
+                insert.setTimestamp(10, Timestamp.valueOf(event.updatedAt()));
                 insert.setString(11, sourceFile);
                 insert.setLong(12, row++);
-                insert.setObject(13, OffsetDateTime.now());
+                insert.setTimestamp(13, Timestamp.from(Instant.now()));
                 insert.addBatch();
             }
             insert.executeBatch();
@@ -111,9 +121,9 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT * FROM customer_history ORDER BY customer_id, valid_from")) {
             while (rs.next()) {
-                rows.add(new ScdModel.Version(rs.getLong("customer_id"), attributes(rs), rs.getString("row_hash"),
-                        rs.getObject("valid_from", LocalDateTime.class), rs.getObject("valid_to", LocalDateTime.class),
-                        rs.getBoolean("is_current")));
+                rows.add(new ScdModel.Version(rs.getLong("CUSTOMER_ID"), attributes(rs), rs.getString("ROW_HASH"),
+                        time(rs, "VALID_FROM"), time(rs, "VALID_TO"),
+                        rs.getBoolean("IS_CURRENT")));
             }
         }
         return rows;
@@ -124,9 +134,9 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT * FROM customer ORDER BY customer_id")) {
             while (rs.next()) {
-                rows.add(new ScdModel.Current(rs.getLong("customer_id"), attributes(rs), rs.getString("row_hash"),
-                        rs.getObject("updated_at", LocalDateTime.class), rs.getBoolean("is_deleted"),
-                        rs.getObject("deleted_at", LocalDateTime.class)));
+                rows.add(new ScdModel.Current(rs.getLong("CUSTOMER_ID"), attributes(rs), rs.getString("ROW_HASH"),
+                        time(rs, "UPDATED_AT"), rs.getBoolean("IS_DELETED"),
+                        time(rs, "DELETED_AT")));
             }
         }
         return rows;
@@ -138,8 +148,8 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT * FROM customer_raw ORDER BY source_file, source_row_number")) {
             while (rs.next()) {
-                events.add(new CustomerEvent(rs.getLong("customer_id"), attributes(rs), rs.getString("op"),
-                        rs.getObject("updated_at", LocalDateTime.class)));
+                events.add(new CustomerEvent(rs.getLong("CUSTOMER_ID"), attributes(rs), rs.getString("OP"),
+                        time(rs, "UPDATED_AT")));
             }
         }
         return events;
@@ -155,7 +165,7 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT customer_id, last_event_at FROM customer_merge_watermark")) {
             while (rs.next()) {
-                watermarks.put(rs.getLong(1), rs.getObject(2, LocalDateTime.class));
+                watermarks.put(rs.getLong(1), time(rs, "LAST_EVENT_AT"));
             }
         }
         return watermarks;
@@ -174,13 +184,18 @@ public final class DuckDbCustomerStore implements AutoCloseable {
         }
     }
 
+    private static LocalDateTime time(final ResultSet rs, final String column) throws SQLException {
+        final Timestamp value = rs.getTimestamp(column);
+        return value == null ? null : value.toLocalDateTime();
+    }
+
     private static List<String> attributes(final ResultSet rs) throws SQLException {
-        return Arrays.asList(rs.getString("first_name"), rs.getString("last_name"), rs.getString("email"),
-                rs.getString("street"), rs.getString("city"), rs.getString("state"), rs.getString("country"));
+        return Arrays.asList(rs.getString("FIRST_NAME"), rs.getString("LAST_NAME"), rs.getString("EMAIL"),
+                rs.getString("STREET"), rs.getString("CITY"), rs.getString("STATE"), rs.getString("COUNTRY"));
     }
 
     static String resource(final String name) {
-        try (InputStream in = DuckDbCustomerStore.class.getResourceAsStream(name)) {
+        try (InputStream in = CustomerStore.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException(name + " not on the test classpath");
             }
