@@ -84,6 +84,10 @@ public final class SnowflakeDdl {
                 .replaceAll(";\\s*$", "");
     }
 
+    public static Path sqlFolder() {
+        return SQL;
+    }
+
     /** sql/ of this repository, from the module folder (tests) or the repository root (benchmarks via exec:java). */
     private static Path findSqlFolder() {
         for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {

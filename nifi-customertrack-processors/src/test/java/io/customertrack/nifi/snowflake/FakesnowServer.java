@@ -21,14 +21,12 @@ import java.util.concurrent.TimeUnit;
  * fakesnow (PyPI, pinned in scripts/python-requirements.txt) as an HTTP server on 127.0.0.1 that the unmodified
  * snowflake-jdbc driver talks to. Its databases live in a folder (the session parameter FAKESNOW_DB_PATH: the server's
  * --db_path option does not apply to its HTTP sessions), so a killed server restarts with what was committed.
- * The Python environment comes from scripts/python-tools.sh, which creates it when missing: this never skips.
+ * The Python environment comes from {@link PythonTools}, which creates it when missing: this never skips.
  */
 public final class FakesnowServer implements AutoCloseable {
 
     public static final String DATABASE = "CUSTOMERTRACK";
     public static final String SCHEMA = "CORE";
-
-    private static final Path ROOT = findRoot();
 
     private final Path databases;
     private final Path log;
@@ -47,7 +45,7 @@ public final class FakesnowServer implements AutoCloseable {
     }
 
     public void start() throws IOException {
-        final Path fakesnow = pythonTools().resolve("bin/fakesnow");
+        final Path fakesnow = PythonTools.environment().resolve("bin/fakesnow");
         process = new ProcessBuilder(fakesnow.toString(), "--server", "--host", "127.0.0.1", "--port", Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -123,36 +121,12 @@ public final class FakesnowServer implements AutoCloseable {
         }
     }
 
-    private static Path pythonTools() throws IOException {
-        final Process tools = new ProcessBuilder("bash", ROOT.resolve("scripts/python-tools.sh").toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        final String venv = new String(tools.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        try {
-            if (tools.waitFor() != 0 || venv.isEmpty()) {
-                throw new IOException("scripts/python-tools.sh failed (exit " + tools.exitValue() + "); fakesnow needs Python 3 with venv and pip");
-            }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-        return Path.of(venv);
-    }
-
     private static String readResource(final String name) {
         try (var in = FakesnowServer.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (final IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Path findRoot() {
-        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
-            if (Files.exists(folder.resolve("scripts/python-tools.sh"))) {
-                return folder;
-            }
-        }
-        throw new IllegalStateException("scripts/python-tools.sh not found above " + Path.of("").toAbsolutePath());
     }
 
     private static void sleep(final long millis) {

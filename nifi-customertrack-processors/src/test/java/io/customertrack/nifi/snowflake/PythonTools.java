@@ -1,0 +1,44 @@
+package io.customertrack.nifi.snowflake;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The Python tools of scripts/python-requirements.txt (fakesnow, sqlglot, sqlfluff), in the venv python-tools.sh keeps. */
+public final class PythonTools {
+
+    static final Path ROOT = findRoot();
+    private static Path environment;
+
+    private PythonTools() {
+    }
+
+    /** The virtual environment, created on first use (needs Python 3 with venv and pip, and PyPI). */
+    public static synchronized Path environment() throws IOException {
+        if (environment == null) {
+            final Process tools = new ProcessBuilder("bash", ROOT.resolve("scripts/python-tools.sh").toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            final String venv = new String(tools.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            try {
+                if (tools.waitFor() != 0 || venv.isEmpty()) {
+                    throw new IOException("scripts/python-tools.sh failed (exit " + tools.exitValue() + "); the tests need Python 3 with venv and pip");
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+            environment = Path.of(venv);
+        }
+        return environment;
+    }
+
+    private static Path findRoot() {
+        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
+            if (Files.exists(folder.resolve("scripts/python-tools.sh"))) {
+                return folder;
+            }
+        }
+        throw new IllegalStateException("scripts/python-tools.sh not found above " + Path.of("").toAbsolutePath());
+    }
+}
