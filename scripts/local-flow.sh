@@ -27,16 +27,11 @@ done
 command -v jq >/dev/null || { echo "local-flow: jq is required" >&2; exit 2; }
 [[ -f "${flow}" ]] || { echo "local-flow: flow definition '${flow}' not found" >&2; exit 2; }
 
-# The COPY of TriggerSnowflakeMerge's COPY mode for DuckDB: source_file is the path, rows numbered per file.
-duckdb_copy="INSERT INTO customer_raw
-SELECT customer_id, first_name, last_name, email, street, city, state, country, op,
-       CAST(updated_at AS TIMESTAMP), filename, ROW_NUMBER() OVER (PARTITION BY filename), CURRENT_TIMESTAMP
-FROM read_csv([{files}], header = true, filename = true, auto_detect = false,
-              columns = {'customer_id': 'BIGINT', 'first_name': 'VARCHAR', 'last_name': 'VARCHAR',
-                         'email': 'VARCHAR', 'street': 'VARCHAR', 'city': 'VARCHAR', 'state': 'VARCHAR',
-                         'country': 'VARCHAR', 'op': 'VARCHAR', 'updated_at': 'VARCHAR'})"
+# TriggerSnowflakeMerge's COPY for DuckDB, of the same shape as the pipe's: source_file is the path, rows numbered
+# per file, the CSV dialect of the flow's writer (double quotes, quotes inside doubled, no escape character).
+duckdb_copy="$(dirname "$0")/../flows/local/duckdb-copy.sql"
 
-jq --arg warehouse "${warehouse}" --arg duckdb_copy "${duckdb_copy}" '
+jq --arg warehouse "${warehouse}" --rawfile duckdb_copy "${duckdb_copy}" '
     def standard_bundle: {group: "org.apache.nifi", artifact: "nifi-standard-nar",
                           version: ([.. | objects | select(.group? == "org.apache.nifi") | .version] | first)};
     def parameter($name; $value; $description):

@@ -32,15 +32,19 @@ GRANT USAGE ON INTEGRATION CUSTOMERTRACK_S3 TO ROLE CUSTOMERTRACK_ADMIN;
 USE ROLE CUSTOMERTRACK_ADMIN;
 USE SCHEMA CUSTOMERTRACK.CORE;
 
--- The CSV that ValidateCustomerRecord writes: header line, RFC 4180 quoting, UTF-8 (the default ENCODING), empty
--- field = NULL. No ERROR_ON_COLUMN_COUNT_MISMATCH: Snowflake ignores it when a COPY or pipe selects $1..$10 from the
--- staged file, as both loads here do, so a file with extra columns would load its first ten silently. Nothing relies
--- on it: ValidateCustomerRecord writes valid records through the customer schema, exactly these ten columns.
+-- The CSV that ValidateCustomerRecord writes (the flow's CSV Writer): header line, values in double quotes where
+-- needed, a quote inside a value doubled, no escape character: a backslash is data, quoted or not (ESCAPE and
+-- ESCAPE_UNENCLOSED_FIELD say so; the latter defaults to a backslash). UTF-8 (the default ENCODING); empty field = NULL.
+-- No ERROR_ON_COLUMN_COUNT_MISMATCH: Snowflake ignores it when a COPY or pipe selects $1..$10 from the staged file, as
+-- both loads here do, so a file with extra columns would load its first ten silently. Nothing relies on it:
+-- ValidateCustomerRecord writes valid records through the customer schema, exactly these ten columns.
 CREATE FILE FORMAT IF NOT EXISTS CUSTOMER_CSV
     TYPE = CSV
     SKIP_HEADER = 1
     FIELD_DELIMITER = ','
     FIELD_OPTIONALLY_ENCLOSED_BY = '"'
+    ESCAPE = NONE
+    ESCAPE_UNENCLOSED_FIELD = NONE
     EMPTY_FIELD_AS_NULL = TRUE
     NULL_IF = ('')
     TIMESTAMP_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.FF6"Z"';

@@ -1,11 +1,25 @@
 package io.customertrack.nifi.processors;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.nifi.controller.ControllerService;
 import org.apache.nifi.csv.CSVReader;
 import org.apache.nifi.csv.CSVRecordSetWriter;
 import org.apache.nifi.reporting.InitializationException;
 import org.apache.nifi.util.TestRunner;
 
-/** Adds NiFi's real CSV reader and writer services to a TestRunner, configured the way the CustomerTrack flow uses them. */
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adds NiFi's real CSV reader and writer services to a TestRunner with exactly the properties the CustomerTrack flow
+ * (flows/customertrack/customertrack-pipeline.json) gives its "CSV Reader" and "CSV Writer": the CSV dialect is
+ * declared there once.
+ */
 final class CsvServices {
 
     static final String READER_ID = "csv-reader";
@@ -14,20 +28,46 @@ final class CsvServices {
     private CsvServices() {
     }
 
-    /** A CSVReader that takes string fields from the header line. */
     static CSVReader addReader(final TestRunner runner) throws InitializationException {
-        final CSVReader reader = new CSVReader();
-        runner.addControllerService(READER_ID, reader);
-        runner.setProperty(reader, org.apache.nifi.schema.access.SchemaAccessUtils.SCHEMA_ACCESS_STRATEGY, "csv-header-derived");
-        runner.enableControllerService(reader);
-        return reader;
+        return add(runner, READER_ID, new CSVReader(), "CSV Reader");
     }
 
-    /** A CSVRecordSetWriter that writes the record schema it is given, with a header line. */
     static CSVRecordSetWriter addWriter(final TestRunner runner, final String id) throws InitializationException {
-        final CSVRecordSetWriter writer = new CSVRecordSetWriter();
-        runner.addControllerService(id, writer);
-        runner.enableControllerService(writer);
-        return writer;
+        return add(runner, id, new CSVRecordSetWriter(), "CSV Writer");
+    }
+
+    private static <S extends ControllerService> S add(final TestRunner runner, final String id, final S service,
+                                                       final String flowServiceName) throws InitializationException {
+        runner.addControllerService(id, service);
+        flowProperties(flowServiceName).forEach((name, value) -> runner.setProperty(service, name, value));
+        runner.assertValid(service);
+        runner.enableControllerService(service);
+        return service;
+    }
+
+    /** The properties the flow definition sets on the named controller service. */
+    static Map<String, String> flowProperties(final String serviceName) {
+        for (final JsonNode service : flow().at("/flowContents/controllerServices")) {
+            if (service.get("name").asText().equals(serviceName)) {
+                final Map<String, String> properties = new LinkedHashMap<>();
+                service.get("properties").fields().forEachRemaining(entry -> properties.put(entry.getKey(), entry.getValue().asText()));
+                return properties;
+            }
+        }
+        throw new IllegalStateException("the flow has no controller service named " + serviceName);
+    }
+
+    private static JsonNode flow() {
+        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
+            final Path flow = folder.resolve("flows/customertrack/customertrack-pipeline.json");
+            if (Files.isRegularFile(flow)) {
+                try {
+                    return new ObjectMapper().readTree(flow.toFile());
+                } catch (final IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("flows/customertrack/customertrack-pipeline.json not found");
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -31,16 +32,22 @@ class TriggerSnowflakeMergeTest {
 
     private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
 
-    /** A COPY for DuckDB: reads the listed CSV files the way the Snowflake pipe does, recording file name and row number. */
-    static final String DUCKDB_COPY = """
-            INSERT INTO customer_raw
-            SELECT customer_id, first_name, last_name, email, street, city, state, country, op,
-                   CAST(updated_at AS TIMESTAMP), filename,
-                   ROW_NUMBER() OVER (PARTITION BY filename), CURRENT_TIMESTAMP
-            FROM read_csv([{files}], header = true, filename = true, auto_detect = false,
-                          columns = {'customer_id': 'BIGINT', 'first_name': 'VARCHAR', 'last_name': 'VARCHAR',
-                                     'email': 'VARCHAR', 'street': 'VARCHAR', 'city': 'VARCHAR', 'state': 'VARCHAR',
-                                     'country': 'VARCHAR', 'op': 'VARCHAR', 'updated_at': 'VARCHAR'})""";
+    /** The local flow's COPY for DuckDB (flows/local/duckdb-copy.sql): reads the files as the pipe does. */
+    static final String DUCKDB_COPY = duckDbCopy();
+
+    static String duckDbCopy() {
+        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
+            final Path copy = folder.resolve("flows/local/duckdb-copy.sql");
+            if (Files.isRegularFile(copy)) {
+                try {
+                    return Files.readString(copy).strip();
+                } catch (final IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("flows/local/duckdb-copy.sql not found");
+    }
 
     @TempDir
     Path tempDir;
