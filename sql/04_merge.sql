@@ -66,8 +66,8 @@ USING (
         -- latest version, and no event merged after that version began can change anything.
         SELECT k.customer_id, MAX(h.valid_from) AS anchor_at,
                MAX_BY(h.row_hash, h.valid_from) AS anchor_hash,
-               NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
-                      TIMESTAMP '9999-12-31 00:00:00') AS anchor_closed_at,
+               NULLIF(MAX_BY(COALESCE(h.valid_to, '9999-12-31 00:00:00'::TIMESTAMP_NTZ), h.valid_from),
+                      '9999-12-31 00:00:00'::TIMESTAMP_NTZ) AS anchor_closed_at,
                COALESCE(k.first_new_at <= w.last_event_at, FALSE) AS reads_raw
         FROM changed_keys AS k
         LEFT JOIN customer_merge_watermark AS w ON w.customer_id = k.customer_id
@@ -186,8 +186,8 @@ USING (
     FROM (SELECT DISTINCT customer_id FROM customer_raw_stream) AS k
     LEFT JOIN (
         SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
-               NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
-                      TIMESTAMP '9999-12-31 00:00:00') AS valid_to,
+               NULLIF(MAX_BY(COALESCE(h.valid_to, '9999-12-31 00:00:00'::TIMESTAMP_NTZ), h.valid_from),
+                      '9999-12-31 00:00:00'::TIMESTAMP_NTZ) AS valid_to,
                MAX_BY(h.row_hash, h.valid_from) AS row_hash
         FROM customer_history AS h
         WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
@@ -214,8 +214,8 @@ FROM (
         SELECT v.*
         FROM (
             SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
-                   NULLIF(MAX_BY(COALESCE(h.valid_to, TIMESTAMP '9999-12-31 00:00:00'), h.valid_from),
-                          TIMESTAMP '9999-12-31 00:00:00') AS valid_to,
+                   NULLIF(MAX_BY(COALESCE(h.valid_to, '9999-12-31 00:00:00'::TIMESTAMP_NTZ), h.valid_from),
+                          '9999-12-31 00:00:00'::TIMESTAMP_NTZ) AS valid_to,
                    MAX_BY(h.row_hash, h.valid_from) AS row_hash
             FROM customer_history AS h
             WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)

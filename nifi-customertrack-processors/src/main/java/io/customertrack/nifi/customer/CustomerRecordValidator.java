@@ -20,8 +20,12 @@ public final class CustomerRecordValidator {
     static final Instant EARLIEST_EVENT_TIME = Instant.parse("1900-01-01T00:00:00Z");
     private static final long EARLIEST_EVENT_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, EARLIEST_EVENT_TIME);
     private static final char[] EARLIEST_EVENT_TEXT = EventTimes.formatMicros(EARLIEST_EVENT_MICROS).toCharArray();
-    /** The last instant with a four-digit year, 9999-12-31T23:59:59.999999Z. */
-    private static final long LATEST_CANONICAL_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse("9999-12-31T23:59:59.999999Z"));
+    /**
+     * The merge (sql/04) reads a version whose valid_to is 9999-12-31 00:00:00 as still open: an event at or after it
+     * would lose its meaning (a DELETE there would be taken for no DELETE). The latest accepted time is just before.
+     */
+    static final Instant MERGE_OPEN_VERSION_SENTINEL = Instant.parse("9999-12-31T00:00:00Z");
+    private static final long LATEST_EVENT_MICROS = ChronoUnit.MICROS.between(Instant.EPOCH, MERGE_OPEN_VERSION_SENTINEL) - 1;
     private static final char[] NO_EVENT_TIME = new char[0];
     private static final int MAX_COLUMN_LENGTH = Arrays.stream(CustomerField.values()).mapToInt(CustomerField::maxLength).max().orElseThrow();
 
@@ -44,6 +48,7 @@ public final class CustomerRecordValidator {
     private static final String UNPARSEABLE = "unparseable";
     private static final String IN_FUTURE = "in_future";
     private static final String TOO_OLD = "too_old";
+    private static final String AT_MERGE_SENTINEL = "at_merge_sentinel";
 
     /** One broken rule on one field. {@code code} is stable (for counting); {@code message} is for people. */
     public record Violation(String field, String code, String message) {
@@ -227,14 +232,15 @@ public final class CustomerRecordValidator {
 
     /**
      * The latest event time accepted now, in canonical form, recomputed only when the clock has moved (a FlowFile's
-     * validator has a fixed clock). Null when no canonical time can be accepted; beyond year 9999, the last one.
+     * validator has a fixed clock). Null when no canonical time can be accepted; never later than the last time before
+     * the merge's open-version sentinel.
      */
     private char[] latestAcceptedEventTime() {
         final long nowMillis = clock.millis();
         if (latestAcceptedText == null || nowMillis != latestAcceptedAtMillis) {
             final long limitMicros = (nowMillis + maxFutureSkewMillis) * 1000L; // the bound eventTimeProblem applies
             latestAcceptedText = limitMicros < EARLIEST_EVENT_MICROS ? NO_EVENT_TIME
-                    : limitMicros >= LATEST_CANONICAL_MICROS ? EventTimes.formatMicros(LATEST_CANONICAL_MICROS).toCharArray()
+                    : limitMicros >= LATEST_EVENT_MICROS ? EventTimes.formatMicros(LATEST_EVENT_MICROS).toCharArray()
                     : EventTimes.formatMicros(limitMicros).toCharArray();
             latestAcceptedAtMillis = nowMillis;
         }
@@ -334,6 +340,8 @@ public final class CustomerRecordValidator {
             case UNPARSEABLE -> "is not an ISO-8601 timestamp such as 2026-01-31T12:00:00.000000Z: '" + abbreviate(value) + "'";
             case IN_FUTURE -> "is " + value + ", later than now plus the allowed clock skew of " + maxFutureSkew;
             case TOO_OLD -> "is " + value + ", before " + EARLIEST_EVENT_TIME;
+            case AT_MERGE_SENTINEL -> "is " + value + ", at or after " + MERGE_OPEN_VERSION_SENTINEL
+                    + ", which the merge reserves for versions still open";
             default -> throw new IllegalArgumentException("no message for " + problem);
         };
     }
@@ -455,6 +463,9 @@ public final class CustomerRecordValidator {
     private String eventTimeProblem(final long eventMicros) {
         if (eventMicros == Long.MIN_VALUE) {
             return UNPARSEABLE;
+        }
+        if (eventMicros > LATEST_EVENT_MICROS) {
+            return AT_MERGE_SENTINEL;
         }
         if (eventMicros > (clock.millis() + maxFutureSkewMillis) * 1000L) {
             return IN_FUTURE;

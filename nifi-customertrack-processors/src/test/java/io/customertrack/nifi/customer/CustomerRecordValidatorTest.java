@@ -105,14 +105,26 @@ class CustomerRecordValidatorTest {
         assertEquals(Long.MIN_VALUE, EventTimes.tryParseMicros(text), text);
     }
 
-    /** A skew that reaches past year 9999 accepts every canonical time up to the last one, as validate() does. */
+    /**
+     * Whatever the skew, no event time reaches the merge's open-version sentinel (9999-12-31 00:00:00): both checks
+     * accept the microsecond before it and reject it and everything later, saying why.
+     */
     @Test
-    void aSkewBeyondYear9999AcceptsTheLastCanonicalTime() {
+    void noSkewLetsAnEventTimeReachTheMergesOpenVersionSentinel() {
         final CustomerRecordValidator validator = new CustomerRecordValidator(Duration.ofDays(3_000_000), false,
                 Clock.fixed(Instant.parse("2026-06-01T00:00:00Z"), ZoneOffset.UTC));
-        final String[] values = {"1", "Ada", "Lovelace", "ada@example.com", "s", "c", "st", "co", "INSERT", "9999-12-31T23:59:59.999999Z"};
-        assertTrue(validator.validate(values, List.of()).isValid());
-        assertTrue(validator.acceptsUnchanged(values, List.of()));
+        final String[] lastAccepted = {"1", "Ada", "Lovelace", "ada@example.com", "s", "c", "st", "co", "INSERT", "9999-12-30T23:59:59.999999Z"};
+        assertTrue(validator.validate(lastAccepted, List.of()).isValid());
+        assertTrue(validator.acceptsUnchanged(lastAccepted, List.of()));
+        for (final String time : List.of("9999-12-31T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z")) {
+            final String[] atSentinel = lastAccepted.clone();
+            atSentinel[9] = time;
+            atSentinel[8] = "DELETE";
+            assertFalse(validator.acceptsUnchanged(atSentinel, List.of()), time);
+            final CustomerRecordValidator.Result result = validator.validate(atSentinel, List.of());
+            assertFalse(result.isValid(), time);
+            assertTrue(result.describeViolations().contains("which the merge reserves for versions still open"), result.describeViolations());
+        }
     }
 
     /**

@@ -59,6 +59,9 @@ public final class CustomerStore implements AutoCloseable {
 
     private void createSchema(final boolean enforceKeys) throws SQLException {
         try (Statement statement = connection.createStatement()) {
+            for (final String ddl : MergeScript.split(resource("/duckdb/snowflake-types.sql"))) {
+                statement.execute(ddl);
+            }
             for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
                 statement.execute(ddl);
             }

@@ -1,7 +1,7 @@
 package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -240,7 +240,7 @@ class DeployE2EIT {
         final Path warehouse = work.resolve("warehouse");
         if (!Files.isDirectory(warehouse)) {
             Files.createDirectories(warehouse);
-            new DuckDbCustomerStore("jdbc:duckdb:" + warehouse.resolve("customertrack.duckdb")).close();
+            new CustomerStore("jdbc:duckdb:" + warehouse.resolve("customertrack.duckdb")).close();
         }
         return Files.writeString(work.resolve("deploy.parameters"), String.join("\n",
                 "snowflake.jdbc.url=jdbc:duckdb:" + warehouse.resolve("customertrack.duckdb"),

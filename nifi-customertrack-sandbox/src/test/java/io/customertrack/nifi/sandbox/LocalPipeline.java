@@ -2,7 +2,7 @@ package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.customertrack.nifi.merge.CustomerEvent;
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
@@ -53,7 +53,7 @@ final class LocalPipeline {
         quarantine = directory.resolve("quarantine");
         flow = directory.resolve("customertrack-local.json");
         parameters = directory.resolve("local.parameters");
-        try (DuckDbCustomerStore store = new DuckDbCustomerStore(jdbcUrl())) {
+        try (CustomerStore store = new CustomerStore(jdbcUrl())) {
             store.execute("CHECKPOINT");
         }
         final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
@@ -179,7 +179,7 @@ final class LocalPipeline {
      */
     Outcome verify() throws IOException, SQLException {
         long validRecords = 0;
-        try (DuckDbCustomerStore store = DuckDbCustomerStore.existing(jdbcUrl())) {
+        try (CustomerStore store = CustomerStore.existing(jdbcUrl())) {
             final Map<String, List<String[]>> rawByFile = rawKeysByFile(store);
             for (final Path file : dataFiles(landing)) {
                 final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -228,7 +228,7 @@ final class LocalPipeline {
         }
     }
 
-    private static Map<String, List<String[]>> rawKeysByFile(final DuckDbCustomerStore store) throws SQLException {
+    private static Map<String, List<String[]>> rawKeysByFile(final CustomerStore store) throws SQLException {
         final Map<String, List<String[]>> byFile = new HashMap<>();
         try (Statement statement = store.connection().createStatement();
              ResultSet rs = statement.executeQuery("SELECT source_file, source_row_number, customer_id, "

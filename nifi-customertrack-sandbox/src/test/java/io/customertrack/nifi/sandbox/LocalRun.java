@@ -1,7 +1,7 @@
 package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.customertrack.nifi.merge.DuckDbCustomerStore;
+import io.customertrack.nifi.merge.CustomerStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,7 +124,7 @@ public final class LocalRun {
     }
 
     private static void report(final LocalPipeline pipeline, final Map<String, Long> freshness) throws Exception {
-        try (DuckDbCustomerStore store = DuckDbCustomerStore.existing(pipeline.jdbcUrl())) {
+        try (CustomerStore store = CustomerStore.existing(pipeline.jdbcUrl())) {
             System.out.println("CUSTOMER_RAW rows:     " + store.count("SELECT COUNT(*) FROM customer_raw"));
             System.out.println("CUSTOMER (SCD1) rows:  " + store.count("SELECT COUNT(*) FROM customer")
                     + " (" + store.count("SELECT COUNT(*) FROM customer WHERE is_deleted") + " deleted)");
