@@ -25,7 +25,7 @@
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
 -- Cost: a customer whose new events are all newer than every event of it merged before (CUSTOMER_MERGE_WATERMARK
 --   says) is rebuilt from its latest version in CUSTOMER_HISTORY and the stream alone. Only customers with a late,
---   replayed or tied event re-read CUSTOMER_RAW (clustered by customer_id), and of those only the events from the
+--   replayed or tied event re-read CUSTOMER_RAW, and of those only the events from the
 --   anchor on. A run whose events are all in order does not read CUSTOMER_RAW at all.
 --   CUSTOMER is never rewritten column by column: rows with new content are removed and written again (attributes
 --   from the stream where this batch opened the version), and a delete only flips the flag columns in place.
@@ -276,8 +276,10 @@ EXCEPTION
 END;
 $$;
 
--- Keeps SCD1 and SCD2 converging while NiFi is stopped. The WHEN clause is evaluated without a warehouse, so an
--- idle pipeline costs nothing; OVERLAP_POLICY defaults to NO_OVERLAP, so runs never overlap.
+-- Keeps SCD1 and SCD2 converging while NiFi is stopped. The WHEN clause is evaluated in cloud services, without
+-- resuming the warehouse: an idle pipeline costs no warehouse credits, only the small cloud-services charge of one
+-- SYSTEM$STREAM_HAS_DATA check a minute (billed where cloud services exceed 10% of the day's compute).
+-- OVERLAP_POLICY defaults to NO_OVERLAP, so runs never overlap.
 CREATE TASK IF NOT EXISTS MERGE_CUSTOMER_CHANGES_TASK
     WAREHOUSE = CUSTOMERTRACK_WH
     SCHEDULE = '1 MINUTE'

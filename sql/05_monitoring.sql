@@ -7,8 +7,8 @@ USE SCHEMA CUSTOMERTRACK.CORE;
 -- Snowpipe: executionState should be RUNNING; pendingFileCount should drain; lastIngestedTimestamp should move.
 SELECT PARSE_JSON(SYSTEM$PIPE_STATUS('CUSTOMERTRACK.CORE.CUSTOMER_RAW_PIPE')) AS pipe_status;
 
--- Files loaded or skipped in the last 24 hours (COPY_HISTORY keeps 14 days). status = 'Load skipped' or
--- 'Partially loaded' needs attention: first_error_message says why.
+-- Files loaded or not in the last 24 hours (COPY_HISTORY keeps 14 days). A file Snowpipe skipped (ON_ERROR =
+-- SKIP_FILE) shows status 'Load failed'; that and 'Partially loaded' need attention: first_error_message says why.
 SELECT file_name, status, row_count, row_parsed, first_error_message, last_load_time
 FROM TABLE(INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => 'CUSTOMER_RAW',
                                            START_TIME => DATEADD(HOUR, -24, CURRENT_TIMESTAMP())))
@@ -17,8 +17,10 @@ ORDER BY last_load_time DESC;
 -- Merge task runs of the last 24 hours: state FAILED or a growing gap between runs needs attention.
 -- After SUSPEND_TASK_AFTER_NUM_FAILURES consecutive failures the task suspends itself.
 SELECT name, state, scheduled_time, completed_time, error_code, error_message
+-- RESULT_LIMIT defaults to 100 rows, about 1.5 hours of a 1-minute task: ask for the day (10,000 is the maximum).
 FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'MERGE_CUSTOMER_CHANGES_TASK',
-                                           SCHEDULED_TIME_RANGE_START => DATEADD(HOUR, -24, CURRENT_TIMESTAMP())))
+                                           SCHEDULED_TIME_RANGE_START => DATEADD(HOUR, -24, CURRENT_TIMESTAMP()),
+                                           RESULT_LIMIT => 10000))
 ORDER BY scheduled_time DESC;
 
 -- Events loaded but not yet merged, and how old the oldest is.

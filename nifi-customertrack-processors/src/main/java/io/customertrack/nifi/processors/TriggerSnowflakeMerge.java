@@ -110,8 +110,9 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
 
     public static final PropertyDescriptor STAGED_FILE_NAME = new PropertyDescriptor.Builder()
             .name("Staged File Name")
-            .description("The name CUSTOMER_RAW.source_file holds for the FlowFile's file: METADATA$FILENAME, the path relative "
-                    + "to the stage URL. When the stage URL ends in a prefix, strip it, e.g. ${s3.key:substringAfter('customers/valid/')}.")
+            .description("The FlowFile's file as the stage names it: the path relative to the stage URL, which COPY's FILES "
+                    + "list takes. When the stage URL ends in a prefix, strip it, e.g. ${s3.key:substringAfter('customers/valid/')}. "
+                    + "CUSTOMER_RAW.source_file (METADATA$FILENAME) matches it whether it holds that relative path or the full path.")
             .required(true)
             .defaultValue("${s3.key}")
             .expressionLanguageSupported(ExpressionLanguageScope.FLOWFILE_ATTRIBUTES)

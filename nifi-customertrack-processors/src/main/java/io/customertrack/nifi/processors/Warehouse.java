@@ -11,10 +11,12 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** TriggerSnowflakeMerge's statements on one connection, each tagged with the Query Tag on Snowflake. */
@@ -45,42 +47,72 @@ final class Warehouse {
     }
 
     /**
-     * The files whose rows are in CUSTOMER_RAW: merged already (CUSTOMER_MERGE_LOG) or waiting in the stream. Both stay
-     * small where CUSTOMER_RAW grows forever; a SELECT outside a DML transaction does not move the stream's offset.
+     * The staged files whose rows are in CUSTOMER_RAW: merged already (CUSTOMER_MERGE_LOG) or waiting in the stream. Both
+     * stay small where CUSTOMER_RAW grows forever; a SELECT outside a DML transaction does not move the stream's offset.
      */
-    Set<String> loadedFiles(final Set<String> files) throws SQLException {
-        final String in = placeholders(files.size());
+    Set<String> loadedFiles(final Set<String> stagedFiles) throws SQLException {
+        final String matches = matchAny(stagedFiles);
         final Set<String> loaded = new LinkedHashSet<>();
         try (PreparedStatement query = connection.prepareStatement(
-                "SELECT source_file FROM customer_merge_log WHERE source_file IN (" + in + ")"
-                        + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE source_file IN (" + in + ")")) {
+                "SELECT source_file FROM customer_merge_log WHERE " + matches
+                        + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE " + matches)) {
             dialect.tag(query, queryTag);
-            bind(query, files, 1);
-            bind(query, files, files.size() + 1);
+            bindNames(query, stagedFiles, bindNames(query, stagedFiles, 1));
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
-                    loaded.add(rs.getString(1));
+                    stagedName(rs.getString(1), stagedFiles).ifPresent(loaded::add);
                 }
             }
         }
         return loaded;
     }
 
-    /** The files in CUSTOMER_MERGE_LOG, with their row count and merge time as an ISO-8601 instant. */
-    Map<String, MergedFile> mergedFiles(final Set<String> files) throws SQLException {
+    /** The staged files in CUSTOMER_MERGE_LOG, with their row count and merge time as an ISO-8601 instant. */
+    Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles) throws SQLException {
         final Map<String, MergedFile> merged = new HashMap<>();
         try (PreparedStatement query = connection.prepareStatement(
-                "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE source_file IN (" + placeholders(files.size()) + ")")) {
+                "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE " + matchAny(stagedFiles))) {
             dialect.tag(query, queryTag);
-            bind(query, files, 1);
+            bindNames(query, stagedFiles, 1);
             try (ResultSet rs = query.executeQuery()) {
                 while (rs.next()) {
                     final Timestamp mergedAt = rs.getTimestamp(3);
-                    merged.put(rs.getString(1), new MergedFile(rs.getLong(2), mergedAt.toInstant().toString()));
+                    final MergedFile file = new MergedFile(rs.getLong(2), mergedAt.toInstant().toString());
+                    stagedName(rs.getString(1), stagedFiles).ifPresent(name -> merged.put(name, file));
                 }
             }
         }
         return merged;
+    }
+
+    /**
+     * Snowflake documents METADATA$FILENAME as "the full path to the data file", where the Staged File Name is the path
+     * relative to the stage URL (what COPY's FILES list takes): source_file matches a staged name when it is that name,
+     * or ends in "/" and that name. RIGHT, not LIKE: a file name may hold LIKE's wildcards. The names are bound; each
+     * length is an integer literal (fakesnow 0.12.1 repeats a bound RIGHT length when it translates the call).
+     */
+    private static String matchAny(final Set<String> names) {
+        final List<String> conditions = new ArrayList<>();
+        for (final String name : names) {
+            conditions.add("source_file = ? OR RIGHT(source_file, " + (name.length() + 1) + ") = ?");
+        }
+        return "(" + String.join(" OR ", conditions) + ")";
+    }
+
+    private static int bindNames(final PreparedStatement statement, final Set<String> names, final int first) throws SQLException {
+        int index = first;
+        for (final String name : names) {
+            statement.setString(index++, name);
+            statement.setString(index++, "/" + name);
+        }
+        return index;
+    }
+
+    /** The staged name a source_file stands for; the longest when several would match. */
+    static Optional<String> stagedName(final String sourceFile, final Set<String> stagedFiles) {
+        return stagedFiles.stream()
+                .filter(name -> sourceFile.equals(name) || sourceFile.endsWith("/" + name))
+                .max(Comparator.comparingInt(String::length));
     }
 
     /** Runs the Copy Statement for these files (at most {@value #MAX_COPY_FILES}), committing where not auto-commit. */
@@ -102,16 +134,5 @@ final class Warehouse {
             chunks.add(all.subList(from, Math.min(all.size(), from + MAX_COPY_FILES)));
         }
         return chunks;
-    }
-
-    private static String placeholders(final int count) {
-        return String.join(", ", Collections.nCopies(count, "?"));
-    }
-
-    private static void bind(final PreparedStatement statement, final Set<String> values, final int first) throws SQLException {
-        int index = first;
-        for (final String value : values) {
-            statement.setString(index++, value);
-        }
     }
 }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * The CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql, translated for DuckDB so tests run
  * against the very tables Snowflake gets. The translation is minimal and documented: NUMBER(19,0) becomes BIGINT,
- * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT and CLUSTER BY clauses are dropped.
+ * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT clauses are dropped.
  */
 public final class SnowflakeDdl {
 
@@ -80,7 +80,6 @@ public final class SnowflakeDdl {
                 .replaceAll("TIMESTAMP_NTZ\\(\\d\\)", "TIMESTAMP")
                 .replaceAll("TIMESTAMP_LTZ\\(\\d\\)", "TIMESTAMPTZ")
                 .replaceAll("\\s+COMMENT\\s*=?\\s*'(?:[^']|'')*'", "")
-                .replaceAll("\\s+CLUSTER BY \\([^)]*\\)", "")
                 .replaceAll(";\\s*$", "");
     }
 

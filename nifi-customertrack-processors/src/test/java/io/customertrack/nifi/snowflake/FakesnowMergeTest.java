@@ -131,6 +131,8 @@ class FakesnowMergeTest {
         pipeLoads("customers/valid/2026/01/01/10/a.csv", event(1, 0, "London"), event(2, 0, "Rome"));
         pipeLoads("customers/valid/2026/01/01/10/b.csv", event(1, 5, "Paris"), CustomerEvent.delete(2, T1.plusMinutes(7)));
         final TestRunner runner = runnerWith(pool);
+        // The flow's stage-relative name, matched against source_file holding the full path (as METADATA$FILENAME may).
+        runner.setProperty(TriggerSnowflakeMerge.STAGED_FILE_NAME, "${s3.key:substringAfter('customers/valid/')}");
         runner.enqueue(new byte[0], Map.of("s3.key", "customers/valid/2026/01/01/10/a.csv"));
         runner.enqueue(new byte[0], Map.of("s3.key", "customers/valid/2026/01/01/10/b.csv"));
         runner.enqueue(new byte[0], Map.of("s3.key", "customers/valid/2026/01/01/10/not-loaded-yet.csv"));
