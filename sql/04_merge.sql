@@ -76,11 +76,16 @@ USING (
         GROUP BY k.customer_id, k.first_new_at, w.last_event_at
     ),
     pending AS (
-        -- Customers with late events: their events from the anchor on, from CUSTOMER_RAW ...
+        -- Customers with late events: their events from the anchor on, from CUSTOMER_RAW, as far as this run
+        -- covers them: files merged before or in this run's stream. Inside the transaction the stream is fixed at
+        -- BEGIN while CUSTOMER_RAW is read as committed at each statement; a file Snowpipe commits meanwhile waits
+        -- for the next run, as its rows in the stream do.
         SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
+          AND (r.source_file IN (SELECT source_file FROM customer_merge_log)
+               OR r.source_file IN (SELECT source_file FROM customer_raw_stream))
         UNION ALL
         -- ... the others: their new events, from the stream.
         SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at

@@ -95,6 +95,31 @@ class MergeSemanticsTest {
         assertEquals(T3, store.customers().getFirst().updatedAt());
     }
 
+    /**
+     * Inside the merge transaction a Snowflake stream is fixed at BEGIN, CUSTOMER_RAW is read as committed at each
+     * statement. A file Snowpipe commits after BEGIN (here: a stream view fixed before it arrived) must not reach
+     * CUSTOMER_HISTORY through the late-event re-read of CUSTOMER_RAW: it waits for the next run, as its stream rows do.
+     */
+    @Test
+    void aFileCommittedAfterTheMergeBeganWaitsForTheNextRun() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T4, "Rome"));
+        final CustomerEvent late = ada("UPDATE", T2, "Paris");
+        final CustomerEvent committedDuringTheMerge = ada("UPDATE", T3, "Oslo");
+        store.load("late.csv", List.of(late));
+        store.execute("CREATE OR REPLACE VIEW customer_raw_stream AS SELECT * FROM customer_raw WHERE source_file = 'late.csv'");
+        store.load("during.csv", List.of(committedDuringTheMerge));
+        store.merge();
+        allEvents.add(late);
+        assertEquals(ScdModel.expected(allEvents), store.state(), "history holds the merged files' events only");
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log WHERE source_file = 'during.csv'"));
+
+        store.execute("CREATE OR REPLACE VIEW customer_raw_stream AS SELECT * FROM customer_raw WHERE source_file = 'during.csv'");
+        store.merge();
+        allEvents.add(committedDuringTheMerge);
+        assertEquals(ScdModel.expected(allEvents), store.state(), "the next run applies it");
+        ScdInvariants.check(store.state());
+    }
+
     @Test
     void lateEventCanSplitAnUnchangedRun() throws SQLException {
         // London at T1, a no-op London at T3, then Paris arrives late at T2: London must come back at T3.
