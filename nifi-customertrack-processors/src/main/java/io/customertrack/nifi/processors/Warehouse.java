@@ -22,7 +22,7 @@ import java.util.Set;
 /** TriggerSnowflakeMerge's statements on one connection, each tagged with the Query Tag on Snowflake. */
 final class Warehouse {
 
-    /** Snowflake's limit for the FILES list of one COPY. */
+    /** Snowflake's limit for the FILES list of one COPY; the look-ups go in chunks of the same size too. */
     static final int MAX_COPY_FILES = 1_000;
 
     record MergedFile(long rowCount, String mergedAt) {
@@ -51,16 +51,19 @@ final class Warehouse {
      * stay small where CUSTOMER_RAW grows forever; a SELECT outside a DML transaction does not move the stream's offset.
      */
     Set<String> loadedFiles(final Set<String> stagedFiles) throws SQLException {
-        final String matches = matchAny(stagedFiles);
         final Set<String> loaded = new LinkedHashSet<>();
-        try (PreparedStatement query = connection.prepareStatement(
-                "SELECT source_file FROM customer_merge_log WHERE " + matches
-                        + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE " + matches)) {
-            dialect.tag(query, queryTag);
-            bindNames(query, stagedFiles, bindNames(query, stagedFiles, 1));
-            try (ResultSet rs = query.executeQuery()) {
-                while (rs.next()) {
-                    stagedName(rs.getString(1), stagedFiles).ifPresent(loaded::add);
+        for (final List<String> chunk : chunks(stagedFiles)) {
+            final Set<String> names = new LinkedHashSet<>(chunk);
+            final String matches = matchAny(names);
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT source_file FROM customer_merge_log WHERE " + matches
+                            + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE " + matches)) {
+                dialect.tag(query, queryTag);
+                bindNames(query, names, bindNames(query, names, 1));
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        stagedName(rs.getString(1), names).ifPresent(loaded::add);
+                    }
                 }
             }
         }
@@ -70,15 +73,18 @@ final class Warehouse {
     /** The staged files in CUSTOMER_MERGE_LOG, with their row count and merge time as an ISO-8601 instant. */
     Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles) throws SQLException {
         final Map<String, MergedFile> merged = new HashMap<>();
-        try (PreparedStatement query = connection.prepareStatement(
-                "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE " + matchAny(stagedFiles))) {
-            dialect.tag(query, queryTag);
-            bindNames(query, stagedFiles, 1);
-            try (ResultSet rs = query.executeQuery()) {
-                while (rs.next()) {
-                    final Timestamp mergedAt = rs.getTimestamp(3);
-                    final MergedFile file = new MergedFile(rs.getLong(2), mergedAt.toInstant().toString());
-                    stagedName(rs.getString(1), stagedFiles).ifPresent(name -> merged.put(name, file));
+        for (final List<String> chunk : chunks(stagedFiles)) {
+            final Set<String> names = new LinkedHashSet<>(chunk);
+            try (PreparedStatement query = connection.prepareStatement(
+                    "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE " + matchAny(names))) {
+                dialect.tag(query, queryTag);
+                bindNames(query, names, 1);
+                try (ResultSet rs = query.executeQuery()) {
+                    while (rs.next()) {
+                        final Timestamp mergedAt = rs.getTimestamp(3);
+                        final MergedFile file = new MergedFile(rs.getLong(2), mergedAt.toInstant().toString());
+                        stagedName(rs.getString(1), names).ifPresent(name -> merged.put(name, file));
+                    }
                 }
             }
         }

@@ -40,7 +40,7 @@ public record CustomerEvent(long customerId, List<String> attributes, String op,
                 text.append(',');
             }
             final String value = attributes.get(i);
-            text.append(value == null ? "~" : value.length() + ":" + value);
+            text.append(value == null ? "~" : value.codePointCount(0, value.length()) + ":" + value); // characters, as SQL LENGTH counts
         }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8)));

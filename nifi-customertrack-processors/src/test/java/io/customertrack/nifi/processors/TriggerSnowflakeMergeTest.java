@@ -303,6 +303,25 @@ class TriggerSnowflakeMergeTest {
         assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
     }
 
+    /** Snowflake's COPY takes at most 1,000 names in FILES: a batch of 2,500 missing files becomes three COPYs. */
+    @Test
+    void copyModeSendsAtMostAThousandFilesPerCopy() throws Exception {
+        store.execute("CREATE TABLE copy_calls (files INTEGER)");
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
+        runner.setProperty(TriggerSnowflakeMerge.BATCH_SIZE, "2500");
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, "INSERT INTO copy_calls SELECT len([{files}])");
+        for (int i = 0; i < 2_500; i++) {
+            enqueueS3Object("2026/01/01/file-" + i + ".csv");
+        }
+        runner.run();
+        assertEquals(List.of(1_000L, 1_000L, 500L), List.of(
+                store.count("SELECT files FROM copy_calls ORDER BY files DESC LIMIT 1"),
+                store.count("SELECT files FROM copy_calls ORDER BY files DESC LIMIT 1 OFFSET 1"),
+                store.count("SELECT files FROM copy_calls ORDER BY files LIMIT 1")));
+        assertEquals(3, store.count("SELECT COUNT(*) FROM copy_calls"));
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 2_500); // nothing was really loaded
+    }
+
     @Test
     void copyStatementMustHaveTheFilesPlaceholder() {
         runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
