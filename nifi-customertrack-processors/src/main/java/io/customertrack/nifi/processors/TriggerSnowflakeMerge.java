@@ -156,8 +156,8 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
 
     public static final PropertyDescriptor QUERY_TAG = new PropertyDescriptor.Builder()
             .name("Query Tag")
-            .description("Snowflake QUERY_TAG set on the session for this processor's statements (and unset afterwards), so "
-                    + "they can be found in QUERY_HISTORY. Ignored on other databases. Empty: no tag.")
+            .description("Snowflake QUERY_TAG of this processor's statements, sent with each statement (nothing is left on "
+                    + "the pooled session), so they can be found in QUERY_HISTORY. Ignored on other databases. Empty: no tag.")
             .required(false)
             .defaultValue("customertrack:TriggerSnowflakeMerge")
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
