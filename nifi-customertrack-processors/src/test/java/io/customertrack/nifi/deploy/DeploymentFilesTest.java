@@ -31,6 +31,22 @@ class DeploymentFilesTest {
         assertFalse(Pattern.compile("image: \\S+:latest").matcher(compose).find(), "no unpinned images");
     }
 
+    /**
+     * apache/nifi's start.sh (rel/nifi-2.6.0, nifi-docker/dockerhub/sh/start.sh) applies KEYSTORE_*, TRUSTSTORE_* and the
+     * authorizer settings only through secure.sh, which it runs for AUTH tls, ldap or oidc; and it writes
+     * NIFI_WEB_PROXY_HOST to nifi.web.proxy.host, without which a request to a published port other than 8443 fails
+     * NiFi's Host header check.
+     */
+    @Test
+    void nifiNodesRunTheImagesSecureScriptAndAcceptThePublishedPort() throws IOException {
+        final String compose = Files.readString(ROOT.resolve("docker/docker-compose.yml"));
+        final String nodeEnvironment = compose.substring(compose.indexOf("environment: &nifi-env"), compose.indexOf("healthcheck:"));
+        assertTrue(Pattern.compile("(?m)^\\s+AUTH: (tls|ldap|oidc)$").matcher(nodeEnvironment).find(), "AUTH set for every node");
+        final Matcher proxy = Pattern.compile("NIFI_WEB_PROXY_HOST: (\\S+)").matcher(compose);
+        assertTrue(proxy.find(), "nifi-1 names its proxy hosts");
+        assertTrue(proxy.group(1).contains("localhost:${NIFI_HTTPS_PORT:-8443}"), "the published port is accepted: " + proxy.group(1));
+    }
+
     @Test
     void committedEnvironmentHoldsPlaceholdersOnly() throws IOException {
         final List<String> lines = Files.readAllLines(ROOT.resolve("docker/.env.example"));

@@ -227,7 +227,11 @@ class DeployE2EIT {
     @Order(11)
     void skipNarUsesTheLoadedBundleAndLeavesTheNarManagerAlone() throws IOException, SQLException {
         final int nars = nifi.rest().get("/controller/nar-manager/nars").get("narSummaries").size();
-        final DeployScript.Run run = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(), "--skip-nar", "--replace",
+        // The admin's certificate as PKCS12 this time, its password in the environment.
+        final List<String> pkcs12 = List.of("--cacert", nifi.tls().resolve("ca.pem").toString(),
+                "--cert", nifi.tls().resolve("admin.p12").toString(), "--cert-type", "P12");
+        final DeployScript.Run run = deploy(pkcs12, SandboxNiFi.CUSTOMERTRACK_NAR,
+                Map.of("NIFI_CLIENT_CERT_PASSWORD", Files.readString(nifi.tls().resolve("admin.p12.password"))), "--skip-nar", "--replace",
                 "--drain-timeout", "120", "--parameters", writeParameters().toString());
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("using the loaded bundle " + System.getProperty("project.version")), run.output());
