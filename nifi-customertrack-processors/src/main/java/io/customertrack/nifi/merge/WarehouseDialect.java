@@ -5,6 +5,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
 import java.sql.Statement;
 import java.util.Locale;
 
@@ -114,8 +117,8 @@ public enum WarehouseDialect {
     /** Whether an error means the connection failed, so the same statements may well succeed on another. */
     public boolean isConnectionFailure(final SQLException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof java.sql.SQLRecoverableException || cause instanceof java.sql.SQLTransientException
-                    || cause instanceof java.sql.SQLNonTransientConnectionException) {
+            if (cause instanceof SQLRecoverableException || cause instanceof SQLTransientException
+                    || cause instanceof SQLNonTransientConnectionException) {
                 return true;
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null && isConnectionFailureState(sql.getSQLState())) {
