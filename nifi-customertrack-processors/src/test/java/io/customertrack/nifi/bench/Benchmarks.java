@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
  * side by side in this run. Arguments: {@code all} (default), {@code processors}, {@code merge}, or
- * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}); the system property
+ * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}), or {@code csv-parsers}
+ * (ValidateCustomerRecord with Jackson CSV against Apache Commons CSV; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
  * percentage of late events in each merge batch.
  */
@@ -32,6 +33,9 @@ public final class Benchmarks {
         if (which.equals("all") || which.equals("merge")) {
             // Totals over 25 rounds: DuckDB checkpoints inside a commit now and then, a real cost of that transaction.
             MergeBenchmark.run(mergeSizes(), 2, 25);
+        }
+        if (which.equals("csv-parsers")) {
+            ProcessorBenchmarks.csvParsers(20, 120);
         }
         if (which.equals("merge-statements")) {
             MergeBenchmark.statements(mergeSizes(), 2, 9);

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.bench;
 
+import io.customertrack.nifi.processors.CsvServices;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.ValidateCustomerRecord;
 import org.apache.nifi.csv.CSVReader;
@@ -75,6 +76,35 @@ final class ProcessorBenchmarks {
 
         return Harness.compare("ValidateCustomerRecord vs ValidateRecord (records, CSV)",
                 () -> validateOnce(candidate, input), () -> validateOnce(baseline, input), warmup, rounds);
+    }
+
+    /**
+     * NiFi's CSV parsers under ValidateCustomerRecord, with the flow's CSV services and the same input: Jackson CSV
+     * against Apache Commons CSV, CSVReader's default. FastCSV is not measured: it does not keep the flow's dialect
+     * (CsvDialectTest). The faster of the two that pass goes into the flow.
+     */
+    static Harness.Outcome csvParsers(final int warmup, final int rounds) throws Exception {
+        final TestRunner generator = TestRunners.newTestRunner(GenerateFakeCustomer.class);
+        CsvServices.addWriter(generator, CsvServices.WRITER_ID);
+        generator.setProperty(GenerateFakeCustomer.RECORD_WRITER, CsvServices.WRITER_ID);
+        generator.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, Integer.toString(RECORDS_PER_FLOWFILE));
+        generator.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, System.getProperty("bench.invalid", "5"));
+        generator.setProperty(GenerateFakeCustomer.RANDOM_SEED, "7");
+        generator.run();
+        final byte[] input = generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst().toByteArray();
+        final TestRunner jackson = validatorWithParser("jackson-csv");
+        final TestRunner commons = validatorWithParser("commons-csv");
+        return Harness.compare("ValidateCustomerRecord reading with Jackson CSV vs Apache Commons CSV (records, flow's CSV dialect)",
+                () -> validateOnce(jackson, input), () -> validateOnce(commons, input), warmup, rounds);
+    }
+
+    private static TestRunner validatorWithParser(final String parser) throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        CsvServices.addReader(runner, Map.of(CsvServices.CSV_PARSER, parser));
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, CsvServices.READER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        return runner;
     }
 
     /** The customer schema as ValidateRecord needs it: customer_id a long, every other field a non-null string. */

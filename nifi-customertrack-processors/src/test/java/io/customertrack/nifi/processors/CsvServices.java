@@ -20,26 +20,36 @@ import java.util.Map;
  * (flows/customertrack/customertrack-pipeline.json) gives its "CSV Reader" and "CSV Writer": the CSV dialect is
  * declared there once.
  */
-final class CsvServices {
+public final class CsvServices {
 
-    static final String READER_ID = "csv-reader";
-    static final String WRITER_ID = "csv-writer";
+    public static final String READER_ID = "csv-reader";
+    public static final String WRITER_ID = "csv-writer";
+    /** CSVReader's parser choice (Apache Commons CSV, Jackson CSV, FastCSV). */
+    public static final String CSV_PARSER = "csv-reader-csv-parser";
 
     private CsvServices() {
     }
 
-    static CSVReader addReader(final TestRunner runner) throws InitializationException {
-        return add(runner, READER_ID, new CSVReader(), "CSV Reader");
+    public static CSVReader addReader(final TestRunner runner) throws InitializationException {
+        return addReader(runner, Map.of());
     }
 
-    static CSVRecordSetWriter addWriter(final TestRunner runner, final String id) throws InitializationException {
-        return add(runner, id, new CSVRecordSetWriter(), "CSV Writer");
+    /** The flow's reader with some properties set otherwise, e.g. another {@link #CSV_PARSER}. */
+    public static CSVReader addReader(final TestRunner runner, final Map<String, String> overrides) throws InitializationException {
+        return add(runner, READER_ID, new CSVReader(), "CSV Reader", overrides);
+    }
+
+    public static CSVRecordSetWriter addWriter(final TestRunner runner, final String id) throws InitializationException {
+        return add(runner, id, new CSVRecordSetWriter(), "CSV Writer", Map.of());
     }
 
     private static <S extends ControllerService> S add(final TestRunner runner, final String id, final S service,
-                                                       final String flowServiceName) throws InitializationException {
+                                                       final String flowServiceName, final Map<String, String> overrides)
+            throws InitializationException {
         runner.addControllerService(id, service);
-        flowProperties(flowServiceName).forEach((name, value) -> runner.setProperty(service, name, value));
+        final Map<String, String> properties = new LinkedHashMap<>(flowProperties(flowServiceName));
+        properties.putAll(overrides);
+        properties.forEach((name, value) -> runner.setProperty(service, name, value));
         runner.assertValid(service);
         runner.enableControllerService(service);
         return service;
