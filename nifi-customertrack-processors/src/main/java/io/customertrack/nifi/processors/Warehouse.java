@@ -100,7 +100,8 @@ final class Warehouse {
     private static String matchAny(final Set<String> names) {
         final List<String> conditions = new ArrayList<>();
         for (final String name : names) {
-            conditions.add("source_file = ? OR RIGHT(source_file, " + (name.length() + 1) + ") = ?");
+            // RIGHT counts characters, not UTF-16 units.
+            conditions.add("source_file = ? OR RIGHT(source_file, " + (name.codePointCount(0, name.length()) + 1) + ") = ?");
         }
         return "(" + String.join(" OR ", conditions) + ")";
     }

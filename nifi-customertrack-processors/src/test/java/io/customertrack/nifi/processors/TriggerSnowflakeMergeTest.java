@@ -124,18 +124,19 @@ class TriggerSnowflakeMergeTest {
      * for it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"2026/01/01/a.csv", "customers/valid/2026/01/01/a.csv"})
+    @ValueSource(strings = {"2026/01/01/a.csv", "customers/valid/2026/01/01/a.csv", "customers/valid/2026/01/01/🏔a.csv"})
     void aFileIsConfirmedWhetherSourceFileIsStageRelativeOrTheFullPath(final String sourceFile) throws Exception {
+        final String stagedName = sourceFile.substring(sourceFile.indexOf("2026/"));
         snowpipeLoads(sourceFile, event(1, 0, "London"), event(2, 0, "Paris"));
         snowpipeLoads("customers/valid/2026/01/01/xa.csv", event(3, 0, "Oslo"));
         runner.setProperty(TriggerSnowflakeMerge.STAGED_FILE_NAME, "${s3.key:substringAfter('customers/valid/')}");
-        enqueueS3Object("customers/valid/2026/01/01/a.csv");
+        enqueueS3Object("customers/valid/" + stagedName);
         enqueueS3Object("customers/valid/2026/01/01/ghost-a.csv");
         runner.run();
 
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         final MockFlowFile merged = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        merged.assertAttributeEquals("snowflake.staged.file", "2026/01/01/a.csv");
+        merged.assertAttributeEquals("snowflake.staged.file", stagedName);
         merged.assertAttributeEquals("merge.file.row.count", "2");
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_RETRY, 1);
         runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst()
