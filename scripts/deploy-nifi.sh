@@ -118,11 +118,13 @@ request() {
     cat "${response_file}"
 }
 
-# fail_http CODE MESSAGE, called as `x="$(request ...)" || fail_http ...`: request inside $(...) can only exit its
-# subshell, so a transport failure (already reported) is passed on here rather than re-labelled.
+# request usually runs inside $(...), where it can only exit its subshell: a transport failure, already reported,
+# comes back as its exit code (3, 4 or 8), an HTTP error as 1. http_error_only STATUS exits with the former.
+http_error_only() { (( $1 == 1 )) || exit "$1"; }
+
+# fail_http CODE MESSAGE, called as `x="$(request ...)" || fail_http ...`: an HTTP error becomes CODE with the message.
 fail_http() {
-    local status=$?
-    (( status == 3 || status == 4 || status == 8 )) && exit "${status}"
+    http_error_only $?
     die "$1" "$2 (HTTP $(http_status)): $(head -c 500 "${response_file}")"
 }
 
@@ -152,8 +154,7 @@ authenticate() {
     fi
     local user
     user="$(request GET /flow/current-user)" || {
-        local status=$?
-        (( status == 3 || status == 4 || status == 8 )) && exit "${status}"
+        http_error_only $?
         case "$(http_status)" in
             401|403) die 4 "NiFi at ${url} did not accept these credentials (HTTP $(http_status)): $(head -c 300 "${response_file}")" ;;
             *) die 7 "cannot read the current user (HTTP $(http_status)): $(head -c 300 "${response_file}")" ;;
@@ -179,8 +180,7 @@ ensure_policy() {
         json_request PUT "/policies/$(jq -r '.id' <<<"${policy}")" "${body}" >/dev/null \
             || fail_http 4 "${identity} may not change the ${action} policy on ${resource}; an administrator must grant it"
     else
-        local status=$?
-        (( status == 1 )) || exit "${status}"
+        http_error_only $?
         body="$(jq -n --arg a "${action}" --arg r "${resource}" --arg id "${user_id}" \
             '{revision: {version: 0}, component: {action: $a, resource: $r, users: [{id: $id}], userGroups: []}}')"
         json_request POST /policies "${body}" >/dev/null \
@@ -228,8 +228,7 @@ upload_nar() {
     local summary
     summary="$(request POST /controller/nar-manager/nars/content -H 'Content-Type: application/octet-stream' \
         -H "Filename: $(basename "${nar}")" --data-binary "@${nar}")" || {
-        local status=$?
-        (( status == 1 )) || exit "${status}"
+        http_error_only $?
         [[ "$(http_status)" == 409 ]] && die 5 "NiFi refused the NAR (HTTP 409): $(head -c 300 "${response_file}"). If this NiFi already loads it from its autoload directory, deploy with --skip-nar"
         die 5 "NAR rejected on upload (HTTP $(http_status)): $(head -c 500 "${response_file}")"
     }

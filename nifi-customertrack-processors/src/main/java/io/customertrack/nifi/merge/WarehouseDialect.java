@@ -1,6 +1,5 @@
 package io.customertrack.nifi.merge;
 
-import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -50,7 +49,7 @@ public enum WarehouseDialect {
 
         @Override
         public String queryId(final Statement statement) throws SQLException {
-            final Object id = invokeOnDriverStatement(statement, "getQueryID");
+            final Object id = invokeOnDriverStatement(statement, "getQueryID", new Class<?>[0]);
             return id == null ? null : id.toString();
         }
 
@@ -58,7 +57,7 @@ public enum WarehouseDialect {
         @Override
         public void tag(final Statement statement, final String tag) throws SQLException {
             if (tag != null && !tag.isBlank()) {
-                invokeOnDriverStatement(statement, "setParameter", "QUERY_TAG", tag);
+                invokeOnDriverStatement(statement, "setParameter", new Class<?>[] {String.class, Object.class}, "QUERY_TAG", tag);
             }
         }
 
@@ -134,18 +133,15 @@ public enum WarehouseDialect {
     }
 
     /** Calls a method of Snowflake's statement interface on the driver's own statement, under any pool wrappers. */
-    private static Object invokeOnDriverStatement(final Statement statement, final String method, final Object... arguments)
-            throws SQLException {
+    private static Object invokeOnDriverStatement(final Statement statement, final String method, final Class<?>[] parameterTypes,
+                                                  final Object... arguments) throws SQLException {
         final Object driverStatement = innermost(statement);
         for (Class<?> type = driverStatement.getClass(); type != null; type = type.getSuperclass()) {
             for (final Class<?> contract : type.getInterfaces()) {
                 final Class<?> snowflakeStatement = find(contract);
                 if (snowflakeStatement != null) {
                     try {
-                        final Method target = method.equals("setParameter")
-                                ? snowflakeStatement.getMethod(method, String.class, Object.class)
-                                : snowflakeStatement.getMethod(method);
-                        return target.invoke(driverStatement, arguments);
+                        return snowflakeStatement.getMethod(method, parameterTypes).invoke(driverStatement, arguments);
                     } catch (final ReflectiveOperationException e) {
                         throw new SQLException("Cannot call " + method + " on " + driverStatement.getClass().getName(), e);
                     }

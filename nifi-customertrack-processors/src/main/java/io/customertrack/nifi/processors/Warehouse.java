@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -52,8 +51,7 @@ final class Warehouse {
      */
     Set<String> loadedFiles(final Set<String> stagedFiles) throws SQLException {
         final Set<String> loaded = new LinkedHashSet<>();
-        for (final List<String> chunk : chunks(stagedFiles)) {
-            final Set<String> names = new LinkedHashSet<>(chunk);
+        for (final List<String> names : chunks(stagedFiles)) {
             final String matches = matchAny(names);
             try (PreparedStatement query = connection.prepareStatement(
                     "SELECT source_file FROM customer_merge_log WHERE " + matches
@@ -73,8 +71,7 @@ final class Warehouse {
     /** The staged files in CUSTOMER_MERGE_LOG, with their row count and merge time as an ISO-8601 instant. */
     Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles) throws SQLException {
         final Map<String, MergedFile> merged = new HashMap<>();
-        for (final List<String> chunk : chunks(stagedFiles)) {
-            final Set<String> names = new LinkedHashSet<>(chunk);
+        for (final List<String> names : chunks(stagedFiles)) {
             try (PreparedStatement query = connection.prepareStatement(
                     "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE " + matchAny(names))) {
                 dialect.tag(query, queryTag);
@@ -97,7 +94,7 @@ final class Warehouse {
      * or ends in "/" and that name. RIGHT, not LIKE: a file name may hold LIKE's wildcards. The names are bound; each
      * length is an integer literal (fakesnow 0.12.1 repeats a bound RIGHT length when it translates the call).
      */
-    private static String matchAny(final Set<String> names) {
+    private static String matchAny(final List<String> names) {
         final List<String> conditions = new ArrayList<>();
         for (final String name : names) {
             // RIGHT counts characters, not UTF-16 units.
@@ -106,7 +103,7 @@ final class Warehouse {
         return "(" + String.join(" OR ", conditions) + ")";
     }
 
-    private static int bindNames(final PreparedStatement statement, final Set<String> names, final int first) throws SQLException {
+    private static int bindNames(final PreparedStatement statement, final List<String> names, final int first) throws SQLException {
         int index = first;
         for (final String name : names) {
             statement.setString(index++, name);
@@ -116,7 +113,7 @@ final class Warehouse {
     }
 
     /** The staged name a source_file stands for; the longest when several would match. */
-    static Optional<String> stagedName(final String sourceFile, final Set<String> stagedFiles) {
+    static Optional<String> stagedName(final String sourceFile, final List<String> stagedFiles) {
         return stagedFiles.stream()
                 .filter(name -> sourceFile.equals(name) || sourceFile.endsWith("/" + name))
                 .max(Comparator.comparingInt(String::length));
