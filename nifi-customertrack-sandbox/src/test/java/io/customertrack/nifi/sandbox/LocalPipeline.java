@@ -36,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class LocalPipeline {
 
     private SandboxNiFi nifi;
-    private final Path directory;
     private final Path warehouse;
     private final Path landing;
     private final Path quarantine;
@@ -46,7 +45,6 @@ final class LocalPipeline {
 
     LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
         this.nifi = nifi;
-        this.directory = directory;
         this.rest = nifi.rest();
         warehouse = directory.resolve("warehouse.duckdb");
         landing = directory.resolve("landing");
@@ -75,10 +73,6 @@ final class LocalPipeline {
 
     String jdbcUrl() {
         return "jdbc:duckdb:" + warehouse;
-    }
-
-    Path landing() {
-        return landing;
     }
 
     NiFiRest rest() {
@@ -253,9 +247,5 @@ final class LocalPipeline {
             records += lines.size() - 1;
         }
         return records;
-    }
-
-    Path directory() {
-        return directory;
     }
 }

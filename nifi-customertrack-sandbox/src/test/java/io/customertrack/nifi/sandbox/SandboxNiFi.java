@@ -105,10 +105,6 @@ final class SandboxNiFi implements AutoCloseable {
         return (secured ? "https" : "http") + "://127.0.0.1:" + port;
     }
 
-    Path home() {
-        return home;
-    }
-
     Path tls() {
         return home.resolve("tls");
     }
