@@ -4,10 +4,10 @@
 #   - the two PutS3Object processors become PutFile into #{local.landing.directory} and #{local.quarantine.directory},
 #     and the AWS credentials service goes (PutFile replaces an existing file: after a crash NiFi replays the
 #     FlowFile that wrote it, with the same content, and "fail" would strand that file unloaded);
-#   - TriggerSnowflakeMerge finds a file by its path (PutFile writes no s3.key) and, with --warehouse duckdb, loads it
-#     with a DuckDB COPY of the same shape as the pipe's;
-#   - with --warehouse duckdb the connection service uses DuckDB's driver and no Snowflake key; with fakesnow it keeps
-#     snowflake-jdbc and the parameters choose the server.
+#   - TriggerSnowflakeMerge finds a file by its path (PutFile writes no s3.key) and loads it with a statement of the
+#     same shape as the pipe's COPY that the warehouse can run on a local file (flows/local/<warehouse>-copy.sql);
+#   - with --warehouse duckdb the connection service uses DuckDB's driver; with fakesnow (the Docker local profile) it
+#     keeps snowflake-jdbc and logs in with a password, which fakesnow accepts whatever it is, instead of a key.
 # Everything else (processors, services, schedules, connections, parameters) is the production flow unchanged.
 #
 #   scripts/local-flow.sh [--flow flows/customertrack/customertrack-pipeline.json] [--warehouse duckdb|fakesnow]
@@ -29,9 +29,9 @@ command -v jq >/dev/null || { echo "local-flow: jq is required" >&2; exit 2; }
 
 # TriggerSnowflakeMerge's COPY for DuckDB, of the same shape as the pipe's: source_file is the path, rows numbered
 # per file, the CSV dialect of the flow's writer (double quotes, quotes inside doubled, no escape character).
-duckdb_copy="$(dirname "$0")/../flows/local/duckdb-copy.sql"
+copy_statement="$(dirname "$0")/../flows/local/${warehouse}-copy.sql"
 
-jq --arg warehouse "${warehouse}" --rawfile duckdb_copy "${duckdb_copy}" '
+jq --arg warehouse "${warehouse}" --rawfile copy_statement "${copy_statement}" '
     def standard_bundle: {group: "org.apache.nifi", artifact: "nifi-standard-nar",
                           version: ([.. | objects | select(.group? == "org.apache.nifi") | .version] | first)};
     def parameter($name; $value; $description):
@@ -52,7 +52,7 @@ jq --arg warehouse "${warehouse}" --rawfile duckdb_copy "${duckdb_copy}" '
             | .propertyDescriptors = {}
         elif .type == "io.customertrack.nifi.processors.TriggerSnowflakeMerge" then
             .properties["Staged File Name"] = "#{local.landing.directory}/${filename}"
-            | if $warehouse == "duckdb" then .properties["Copy Statement"] = $duckdb_copy else . end
+            | .properties["Copy Statement"] = $copy_statement
         else . end)
     | if $warehouse == "duckdb" then
         .flowContents.controllerServices |= map(
@@ -67,7 +67,13 @@ jq --arg warehouse "${warehouse}" --rawfile duckdb_copy "${duckdb_copy}" '
                     "autoload_known_extensions": "false"}
                 | .propertyDescriptors = {}
             else . end)
-      else . end
+      else
+        .flowContents.controllerServices |= map(
+            if .type == "org.apache.nifi.dbcp.DBCPConnectionPool" then
+                .properties |= (del(.private_key_file) + {"password": "fakesnow", "Max Total Connections": "1"})
+                | .propertyDescriptors |= del(.private_key_file)
+            else . end)
+      end
     | .parameterContexts[.flowContents.parameterContextName].parameters += [
         parameter("local.landing.directory"; "/tmp/customertrack/landing"; "Folder PutFile lands valid files in; the warehouse loads them from there"),
         parameter("local.quarantine.directory"; "/tmp/customertrack/quarantine"; "Folder for invalid records, with their validation_errors")]

@@ -65,7 +65,7 @@ public final class CustomerStore implements AutoCloseable {
             for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
                 statement.execute(ddl);
             }
-            for (final String ddl : MergeScript.split(resource("/duckdb/customertrack-schema.sql"))) {
+            for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
                 statement.execute(ddl);
             }
         }

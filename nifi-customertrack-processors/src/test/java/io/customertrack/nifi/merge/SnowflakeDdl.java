@@ -70,6 +70,15 @@ public final class SnowflakeDdl {
         return MergeScript.split(monitoring.substring(marker));
     }
 
+    /** flows/local/stream-view.sql: the stream as a view, for DuckDB and fakesnow, which have no streams. */
+    public static String streamView() {
+        try {
+            return Files.readString(SQL.resolveSibling("flows").resolve("local").resolve("stream-view.sql"));
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot read flows/local/stream-view.sql", e);
+        }
+    }
+
     static String withoutKeys(final String ddl) {
         return ddl.replaceAll("\\s+PRIMARY KEY(?=,|\\s*\\n)", "").replaceAll(",\\s*\\n\\s*PRIMARY KEY \\([^)]*\\)", "");
     }

@@ -1,8 +1,5 @@
 package io.customertrack.nifi.snowflake;
 
-import io.customertrack.nifi.merge.MergeScript;
-import io.customertrack.nifi.merge.SnowflakeDdl;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,14 +10,16 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
  * fakesnow (PyPI, pinned in scripts/python-requirements.txt) as an HTTP server on 127.0.0.1 that the unmodified
- * snowflake-jdbc driver talks to. Its databases live in a folder (the session parameter FAKESNOW_DB_PATH: the server's
- * --db_path option does not apply to its HTTP sessions), so a killed server restarts with what was committed.
+ * snowflake-jdbc driver talks to. With a folder its databases live there (the session parameter FAKESNOW_DB_PATH: the
+ * server's --db_path option does not apply to its HTTP sessions), so a killed server restarts with what was committed,
+ * but one session at a time; without one, all sessions share one in-memory database, as in the Docker local profile.
  * The Python environment comes from {@link PythonTools}, which creates it when missing: this never skips.
  */
 public final class FakesnowServer implements AutoCloseable {
@@ -33,9 +32,12 @@ public final class FakesnowServer implements AutoCloseable {
     private final int port;
     private Process process;
 
+    /** @param databases the folder of its database files, or null for the shared in-memory database */
     public FakesnowServer(final Path databases) throws IOException {
         this.databases = databases;
-        Files.createDirectories(databases);
+        if (databases != null) {
+            Files.createDirectories(databases);
+        }
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
@@ -69,6 +71,10 @@ public final class FakesnowServer implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    public int port() {
+        return port;
+    }
+
     /** JDBC URL for snowflake-jdbc: no TLS, and no probing of cloud metadata addresses (disablePlatformDetection). */
     public String url() {
         return "jdbc:snowflake://127.0.0.1:" + port + "/?ssl=off&account=fakesnow&db=" + DATABASE + "&schema=" + SCHEMA
@@ -81,7 +87,9 @@ public final class FakesnowServer implements AutoCloseable {
      */
     public Properties properties() {
         final Properties properties = new Properties();
-        properties.setProperty("FAKESNOW_DB_PATH", databases.toString());
+        if (databases != null) {
+            properties.setProperty("FAKESNOW_DB_PATH", databases.toString());
+        }
         properties.setProperty("user", "customertrack");
         properties.setProperty("password", "fakesnow");
         properties.setProperty("networkTimeout", "20000");
@@ -94,20 +102,25 @@ public final class FakesnowServer implements AutoCloseable {
     }
 
     /**
-     * The CustomerTrack tables as sql/02 and sql/03 define them, run verbatim, and the stream as a view (fakesnow has no
-     * streams): the same stand-in the DuckDB tests use.
+     * The CustomerTrack tables and the stream view, created by scripts/init-local-warehouse.py: the script the Docker
+     * local profile's init service runs.
      */
-    public void createSchema() throws SQLException {
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute("CREATE DATABASE IF NOT EXISTS " + DATABASE);
-            statement.execute("CREATE SCHEMA IF NOT EXISTS " + DATABASE + "." + SCHEMA);
-            statement.execute("USE SCHEMA " + DATABASE + "." + SCHEMA);
-            for (final String ddl : SnowflakeDdl.snowflakeCreateTables()) {
-                statement.execute(ddl.substring(0, ddl.lastIndexOf(';')));
+    public void createSchema() throws IOException {
+        final List<String> command = new ArrayList<>(List.of(PythonTools.environment().resolve("bin/python").toString(),
+                PythonTools.ROOT.resolve("scripts/init-local-warehouse.py").toString(),
+                "--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10"));
+        if (databases != null) {
+            command.addAll(List.of("--db-path", databases.toString()));
+        }
+        final Process init = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (init.waitFor() != 0) {
+                throw new IOException("scripts/init-local-warehouse.py failed (exit " + init.exitValue() + "):\n" + output);
             }
-            for (final String ddl : MergeScript.split(readResource("/duckdb/customertrack-schema.sql"))) {
-                statement.execute(ddl);
-            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 
@@ -118,14 +131,6 @@ public final class FakesnowServer implements AutoCloseable {
             if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
-        }
-    }
-
-    private static String readResource(final String name) {
-        try (var in = FakesnowServer.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (final IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -8,9 +8,13 @@ import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.customertrack.nifi.snowflake.FakesnowServer;
+
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,6 +25,7 @@ import java.util.HashSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -30,13 +35,73 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The local pipeline in a sandbox NiFi: the flow generated from flows/ by scripts/local-flow.sh, deployed by
- * scripts/deploy-nifi.sh, landing files with PutFile and merging into a DuckDB file through NiFi's
- * DBCPConnectionPool. {@link #verify()} holds the run to what a correct pipeline guarantees.
+ * scripts/deploy-nifi.sh, landing files with PutFile and merging through NiFi's DBCPConnectionPool into a DuckDB file
+ * or into fakesnow through snowflake-jdbc (the Docker local profile's warehouse). {@link #verify()} holds the run to
+ * what a correct pipeline guarantees.
  */
 final class LocalPipeline {
 
+    /** Where the flow merges: the name scripts/local-flow.sh takes, the flow's parameters for it, a connection to check it. */
+    interface Warehouse {
+        String name();
+
+        Map<String, String> parameters();
+
+        Connection connect() throws SQLException;
+    }
+
+    /** A DuckDB file (one process at a time: read it after NiFi has stopped). */
+    static Warehouse duckDb(final Path file) throws SQLException {
+        try (CustomerStore store = new CustomerStore("jdbc:duckdb:" + file)) {
+            store.execute("CHECKPOINT");
+        }
+        return new Warehouse() {
+            public String name() {
+                return "duckdb";
+            }
+
+            public Map<String, String> parameters() {
+                return Map.of("snowflake.jdbc.url", "jdbc:duckdb:" + file,
+                        "snowflake.jdbc.driver.location", SandboxNiFi.DIST.resolve("drivers/duckdb_jdbc.jar").toString());
+            }
+
+            public Connection connect() throws SQLException {
+                return CustomerStore.open("jdbc:duckdb:" + file);
+            }
+        };
+    }
+
+    /**
+     * fakesnow with its objects created by scripts/init-local-warehouse.py and the parameters of docker/local.parameters,
+     * as the Docker local profile runs them; only the server's address and the driver's folder differ.
+     */
+    static Warehouse fakesnow(final FakesnowServer server) throws IOException {
+        server.createSchema();
+        final Properties docker = new Properties();
+        try (Reader reader = Files.newBufferedReader(SandboxNiFi.ROOT.resolve("docker/local.parameters"))) {
+            docker.load(reader);
+        }
+        final Map<String, String> parameters = new HashMap<>();
+        docker.stringPropertyNames().forEach(name -> parameters.put(name, docker.getProperty(name)));
+        parameters.put("snowflake.jdbc.url", parameters.get("snowflake.jdbc.url").replace("//fakesnow:8000/", "//127.0.0.1:" + server.port() + "/"));
+        parameters.put("snowflake.jdbc.driver.location", SandboxNiFi.DIST.resolve("drivers/snowflake-jdbc.jar").toString());
+        return new Warehouse() {
+            public String name() {
+                return "fakesnow";
+            }
+
+            public Map<String, String> parameters() {
+                return parameters;
+            }
+
+            public Connection connect() throws SQLException {
+                return server.connect();
+            }
+        };
+    }
+
     private SandboxNiFi nifi;
-    private final Path warehouse;
+    private final Warehouse warehouse;
     private final Path landing;
     private final Path quarantine;
     private final Path flow;
@@ -44,18 +109,19 @@ final class LocalPipeline {
     private NiFiRest rest;
 
     LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
+        this(nifi, directory, duckDb(directory.resolve("warehouse.duckdb")));
+    }
+
+    LocalPipeline(final SandboxNiFi nifi, final Path directory, final Warehouse warehouse) throws IOException {
         this.nifi = nifi;
         this.rest = nifi.rest();
-        warehouse = directory.resolve("warehouse.duckdb");
+        this.warehouse = warehouse;
         landing = directory.resolve("landing");
         quarantine = directory.resolve("quarantine");
         flow = directory.resolve("customertrack-local.json");
         parameters = directory.resolve("local.parameters");
-        try (CustomerStore store = new CustomerStore(jdbcUrl())) {
-            store.execute("CHECKPOINT");
-        }
         final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
-                "--warehouse", "duckdb").redirectOutput(flow.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "--warehouse", warehouse.name()).redirectOutput(flow.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertEquals(0, generate.waitFor(), "scripts/local-flow.sh failed");
         } catch (final InterruptedException e) {
@@ -71,8 +137,9 @@ final class LocalPipeline {
         rest = node.rest();
     }
 
-    String jdbcUrl() {
-        return "jdbc:duckdb:" + warehouse;
+    /** A connection to the warehouse the flow merges into (a DuckDB file only once NiFi has stopped). */
+    Connection connectWarehouse() throws SQLException {
+        return warehouse.connect();
     }
 
     NiFiRest rest() {
@@ -80,9 +147,8 @@ final class LocalPipeline {
     }
 
     void writeParameters(final Map<String, String> overrides) throws IOException {
-        final Map<String, String> values = new HashMap<>(Map.of(
-                "snowflake.jdbc.url", jdbcUrl(),
-                "snowflake.jdbc.driver.location", SandboxNiFi.DIST.resolve("drivers/duckdb_jdbc.jar").toString(),
+        final Map<String, String> values = new HashMap<>(warehouse.parameters());
+        values.putAll(Map.of(
                 "snowflake.load.mode", "copy",
                 "local.landing.directory", landing.toString(),
                 "local.quarantine.directory", quarantine.toString(),
@@ -173,7 +239,7 @@ final class LocalPipeline {
      */
     Outcome verify() throws IOException, SQLException {
         long validRecords = 0;
-        try (CustomerStore store = CustomerStore.existing(jdbcUrl())) {
+        try (CustomerStore store = CustomerStore.on(warehouse.connect())) {
             final Map<String, List<String[]>> rawByFile = rawKeysByFile(store);
             for (final Path file : dataFiles(landing)) {
                 final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);

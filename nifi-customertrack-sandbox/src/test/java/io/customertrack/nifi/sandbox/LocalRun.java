@@ -124,7 +124,7 @@ public final class LocalRun {
     }
 
     private static void report(final LocalPipeline pipeline, final Map<String, Long> freshness) throws Exception {
-        try (CustomerStore store = CustomerStore.existing(pipeline.jdbcUrl())) {
+        try (CustomerStore store = CustomerStore.on(pipeline.connectWarehouse())) {
             System.out.println("CUSTOMER_RAW rows:     " + store.count("SELECT COUNT(*) FROM customer_raw"));
             System.out.println("CUSTOMER (SCD1) rows:  " + store.count("SELECT COUNT(*) FROM customer")
                     + " (" + store.count("SELECT COUNT(*) FROM customer WHERE is_deleted") + " deleted)");
