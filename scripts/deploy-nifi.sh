@@ -4,7 +4,7 @@
 #   scripts/deploy-nifi.sh --url https://nifi-1:8443 --nar nifi-customertrack-nar/target/nifi-customertrack-nar-<v>.nar \
 #       [--flow flows/customertrack/customertrack-pipeline.json] [--parameters params.properties] [--replace]
 #       [--cacert ca.pem | --insecure] [--cert client.pem --key client.key | --cert client.p12 --cert-type P12]
-#       [--timeout 300] [--drain-timeout 900] [--skip-nar [--bundle-version V]]
+#       [--timeout 300] [--drain-timeout 900] [--skip-nar [--bundle-version V]] [--if-absent]
 #
 # Authentication: a client certificate (--cert/--key as PEM, or --cert-type P12 with the password in
 # NIFI_CLIENT_CERT_PASSWORD), or username/password login with NIFI_USERNAME / NIFI_PASSWORD. Plain-HTTP NiFi needs
@@ -22,14 +22,15 @@
 # Exit codes: 2 usage, 3 NiFi unreachable, 4 credentials or certificate rejected, 5 NAR rejected, 6 unknown
 # parameter, 7 other NiFi error or time-out, 8 TLS failure (server certificate not trusted, client certificate
 # or CA file unusable). --skip-nar leaves the NAR alone, for NiFi instances that already load it from their
-# autoload directory (the docker/ stack mounts it there).
+# autoload directory (the docker/ stack mounts it there). --if-absent exits 0 and changes nothing when a CustomerTrack
+# group exists already (the Docker local profile's deploy service runs on every `up`).
 set -euo pipefail
 
 GROUP_NAME="CustomerTrack"
 BUNDLE_GROUP="io.customertrack"
 BUNDLE_ARTIFACT="nifi-customertrack-nar"
 GENERATOR_TYPE="io.customertrack.nifi.processors.GenerateFakeCustomer"
-url="" nar="" flow="flows/customertrack/customertrack-pipeline.json" parameters_file="" replace=false skip_nar=false
+url="" nar="" flow="flows/customertrack/customertrack-pipeline.json" parameters_file="" replace=false skip_nar=false if_absent=false
 bundle_version="" timeout=300 drain_timeout=900 poll_interval="${CUSTOMERTRACK_POLL_INTERVAL:-2}"
 cacert="" insecure=false cert="" key="" cert_type=PEM
 curl_tls=()
@@ -45,6 +46,7 @@ while (( $# > 0 )); do
         --parameters) parameters_file="$2"; shift 2 ;;
         --replace) replace=true; shift ;;
         --skip-nar) skip_nar=true; shift ;;
+        --if-absent) if_absent=true; shift ;;
         --bundle-version) bundle_version="$2"; shift 2 ;;
         --cacert) cacert="$2"; shift 2 ;;
         --insecure) insecure=true; shift ;;
@@ -53,7 +55,7 @@ while (( $# > 0 )); do
         --cert-type) cert_type="${2^^}"; shift 2 ;;
         --timeout) timeout="$2"; shift 2 ;;
         --drain-timeout) drain_timeout="$2"; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) die 2 "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -61,6 +63,7 @@ for tool in curl jq; do
     command -v "${tool}" >/dev/null || die 2 "${tool} is required (e.g. apt-get install ${tool})"
 done
 [[ -n "${url}" ]] || die 2 "--url is required"
+[[ "${if_absent}" == true && "${replace}" == true ]] && die 2 "--if-absent and --replace exclude each other"
 [[ "${skip_nar}" == true || ( -n "${nar}" && -f "${nar}" ) ]] || die 2 "--nar must name an existing NAR file (build it with ./mvnw package)"
 [[ -f "${flow}" ]] || die 2 "flow definition '${flow}' not found"
 [[ -z "${parameters_file}" || -f "${parameters_file}" ]] || die 2 "parameters file '${parameters_file}' not found"
@@ -472,6 +475,10 @@ root_id="$(jq -r '.processGroupFlow.id' <<<"${root}")"
 ensure_policies "${root_id}"
 root="$(root_flow)"
 existing="$(jq -r --arg n "${GROUP_NAME}" '.processGroupFlow.flow.processGroups[] | select(.component.name == $n) | .id' <<<"${root}")"
+if [[ -n "${existing}" && "${if_absent}" == true ]]; then
+    log "a '${GROUP_NAME}' process group (${existing}) is already deployed; leaving it as it is (--if-absent)"
+    exit 0
+fi
 if [[ -n "${existing}" && "${replace}" != true ]]; then
     die 7 "a '${GROUP_NAME}' process group (${existing}) is already deployed; run with --replace to replace it"
 fi

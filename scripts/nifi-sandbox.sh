@@ -19,6 +19,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/lib/authorizers.sh
+source "${ROOT}/scripts/lib/authorizers.sh"
 ADMIN_IDENTITY="CN=customertrack-admin"
 
 die() { echo "nifi-sandbox: $*" >&2; exit 1; }
@@ -269,30 +271,8 @@ PROPERTIES
     </cluster-provider>
 </stateManagement>
 XML
-    # Managed authorizer over file providers (nifi-file-authorizer, inside nifi-framework-nar). No single-user
-    # authorizer: its classes are not served. users.xml and authorizations.xml are written by NiFi on first start.
-    cat > "${conf}/authorizers.xml" <<XML
-<authorizers>
-    <userGroupProvider>
-        <identifier>file-user-group-provider</identifier>
-        <class>org.apache.nifi.authorization.FileUserGroupProvider</class>
-        <property name="Users File">${conf}/users.xml</property>
-        <property name="Initial User Identity 1">${ADMIN_IDENTITY}</property>
-    </userGroupProvider>
-    <accessPolicyProvider>
-        <identifier>file-access-policy-provider</identifier>
-        <class>org.apache.nifi.authorization.FileAccessPolicyProvider</class>
-        <property name="User Group Provider">file-user-group-provider</property>
-        <property name="Authorizations File">${conf}/authorizations.xml</property>
-        <property name="Initial Admin Identity">${ADMIN_IDENTITY}</property>
-    </accessPolicyProvider>
-    <authorizer>
-        <identifier>managed-authorizer</identifier>
-        <class>org.apache.nifi.authorization.StandardManagedAuthorizer</class>
-        <property name="Access Policy Provider">file-access-policy-provider</property>
-    </authorizer>
-</authorizers>
-XML
+    # No single-user authorizer: its classes are not served.
+    write_authorizers_xml "${conf}/authorizers.xml" "${conf}" "${ADMIN_IDENTITY}"
     cat > "${conf}/login-identity-providers.xml" <<XML
 <loginIdentityProviders>
 </loginIdentityProviders>

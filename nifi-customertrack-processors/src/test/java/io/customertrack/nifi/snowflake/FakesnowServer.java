@@ -118,6 +118,12 @@ public final class FakesnowServer implements AutoCloseable {
             if (init.waitFor() != 0) {
                 throw new IOException("scripts/init-local-warehouse.py failed (exit " + init.exitValue() + "):\n" + output);
             }
+            if (databases != null) {
+                // fakesnow drops a closed session but leaves its database file attached until Python collects it, and
+                // a file admits one attachment: restart so the next session can open it.
+                close();
+                start();
+            }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);

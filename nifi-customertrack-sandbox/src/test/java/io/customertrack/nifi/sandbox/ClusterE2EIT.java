@@ -36,6 +36,11 @@ class ClusterE2EIT {
             try (first; second) {
                 startTogether(first, second);
                 awaitConnectedNodes(first.rest(), 2);
+                for (final SandboxNiFi node : List.of(first, second)) {
+                    final DeployScript.Run health = DeployScript.healthCheck(node);
+                    assertEquals(0, health.exitCode(), "docker/nifi/healthcheck.sh on a connected node: " + health.output());
+                    assertTrue(health.output().contains("connected (2 / 2 nodes)"), health.output());
+                }
                 final LocalPipeline pipeline = new LocalPipeline(first, work);
                 final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
                 assertEquals(0, deployed.exitCode(), deployed.output());
@@ -59,6 +64,7 @@ class ClusterE2EIT {
                 final long nextIdBeforeFailover = nextCustomerId(survivor.rest(), generator);
 
                 primary.kill();
+                assertEquals(1, DeployScript.healthCheck(primary).exitCode(), "a killed node is unhealthy");
                 pipeline.useNode(survivor);
                 survivor.rest().await("/controller/cluster", Duration.ofMinutes(3), cluster -> {
                     for (final JsonNode node : cluster.at("/cluster/nodes")) {

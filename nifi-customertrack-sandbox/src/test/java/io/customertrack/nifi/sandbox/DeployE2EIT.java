@@ -97,6 +97,14 @@ class DeployE2EIT {
     }
 
     @Test
+    @Order(0)
+    void theStacksHealthcheckFailsOnANodeThatAnswersButIsNotInACluster() throws IOException {
+        final DeployScript.Run health = DeployScript.healthCheck(nifi);
+        assertEquals(1, health.exitCode(), health.output());
+        assertTrue(health.output().contains("not connected to a cluster"), health.output());
+    }
+
+    @Test
     @Order(1)
     void unreachableNiFiExits3() throws IOException {
         final int closedPort = SandboxNiFi.freePort();
@@ -221,6 +229,13 @@ class DeployE2EIT {
         final DeployScript.Run again = deploy(nifi.adminCredentials());
         assertEquals(7, again.exitCode(), again.output());
         assertTrue(again.output().contains("already deployed; run with --replace"), again.output());
+
+        final DeployScript.Run ifAbsent = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(), "--if-absent");
+        assertEquals(0, ifAbsent.exitCode(), ifAbsent.output());
+        assertTrue(ifAbsent.output().contains("leaving it as it is (--if-absent)"), ifAbsent.output());
+        final JsonNode after = rest.get("/flow/process-groups/root").at("/processGroupFlow/flow/processGroups");
+        assertEquals(1, after.size());
+        assertEquals(group, after.get(0).get("id").asText(), "--if-absent left the running group alone");
     }
 
     @Test

@@ -3,11 +3,12 @@ package io.customertrack.nifi.sandbox;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs scripts/deploy-nifi.sh as a user would. */
+/** Runs scripts/deploy-nifi.sh (and the stack's other scripts) as a user or the Docker stack would. */
 final class DeployScript {
 
     record Run(int exitCode, String output) {
@@ -17,7 +18,26 @@ final class DeployScript {
     }
 
     static Run run(final List<String> arguments, final Map<String, String> environment) throws IOException {
-        final List<String> command = new ArrayList<>(List.of("bash", SandboxNiFi.ROOT.resolve("scripts/deploy-nifi.sh").toString()));
+        return script("scripts/deploy-nifi.sh", arguments, environment);
+    }
+
+    /**
+     * docker/nifi/healthcheck.sh against a sandbox node, logged in as the stack's healthcheck is (client certificate
+     * here: the sandbox has no single-user login).
+     */
+    static Run healthCheck(final SandboxNiFi node) throws IOException {
+        final Map<String, String> environment = new HashMap<>(Map.of("NIFI_HEALTH_URL", node.url(),
+                "NIFI_HEALTH_CACERT", node.tls().resolve("ca.pem").toString()));
+        if (!node.adminCredentials().isEmpty()) {
+            environment.put("NIFI_HEALTH_CERT", node.tls().resolve("admin.pem").toString());
+            environment.put("NIFI_HEALTH_KEY", node.tls().resolve("admin.key").toString());
+        }
+        return script("docker/nifi/healthcheck.sh", List.of(), environment);
+    }
+
+    /** A bash script of this repository, run from its root without the caller's NIFI_* and CUSTOMERTRACK_PARAM_* variables. */
+    private static Run script(final String script, final List<String> arguments, final Map<String, String> environment) throws IOException {
+        final List<String> command = new ArrayList<>(List.of("bash", SandboxNiFi.ROOT.resolve(script).toString()));
         command.addAll(arguments);
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).directory(SandboxNiFi.ROOT.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("CUSTOMERTRACK_PARAM_") || name.startsWith("NIFI_"));
@@ -28,7 +48,7 @@ final class DeployScript {
             final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(600, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("deploy-nifi.sh did not finish:\n" + output);
+                throw new IllegalStateException(script + " did not finish:\n" + output);
             }
             return new Run(process.exitValue(), output);
         } catch (final InterruptedException e) {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Container healthcheck of a NiFi cluster node: healthy once the node is connected to the cluster, as NiFi's own
+# cluster summary (GET /nifi-api/flow/cluster/summary, ClusterSummaryDTO.connectedToCluster) reports it. The UI
+# answers long before that, while the node is still joining or after it was disconnected.
+#
+# Environment: NIFI_HEALTH_URL (default https://$HOSTNAME:8443), NIFI_HEALTH_CACERT (default /opt/nifi/tls/ca.pem
+# when it exists), and the login: SINGLE_USER_CREDENTIALS_USERNAME/PASSWORD (what the apache/nifi image is given)
+# or a client certificate in NIFI_HEALTH_CERT/NIFI_HEALTH_KEY; neither for plain HTTP.
+# Exit codes: 0 connected, 1 anything else, with the reason on standard error.
+set -uo pipefail
+
+url="${NIFI_HEALTH_URL:-https://${HOSTNAME}:8443}"
+url="${url%/}/nifi-api"
+cacert="${NIFI_HEALTH_CACERT:-/opt/nifi/tls/ca.pem}"
+curl_options=(--silent --show-error --max-time 8)
+[[ -f "${cacert}" ]] && curl_options+=(--cacert "${cacert}")
+if [[ -n "${NIFI_HEALTH_CERT:-}" ]]; then
+    curl_options+=(--cert "${NIFI_HEALTH_CERT}" --key "${NIFI_HEALTH_KEY:?NIFI_HEALTH_KEY must name the client key}")
+elif [[ -n "${SINGLE_USER_CREDENTIALS_USERNAME:-}" ]]; then
+    token="$(curl "${curl_options[@]}" --fail -X POST "${url}/access/token" \
+        --data-urlencode "username=${SINGLE_USER_CREDENTIALS_USERNAME}" \
+        --data-urlencode "password=${SINGLE_USER_CREDENTIALS_PASSWORD:-}")" \
+        || { echo "nifi-health: no access token from ${url}/access/token" >&2; exit 1; }
+    curl_options+=(--header "Authorization: Bearer ${token}")
+fi
+
+summary="$(curl "${curl_options[@]}" --fail "${url}/flow/cluster/summary")" \
+    || { echo "nifi-health: ${url}/flow/cluster/summary did not answer" >&2; exit 1; }
+if ! jq -e '.clusterSummary.connectedToCluster == true' <<<"${summary}" >/dev/null; then
+    echo "nifi-health: not connected to a cluster: $(jq -c '.clusterSummary' <<<"${summary}" 2>/dev/null || echo "${summary}")" >&2
+    exit 1
+fi
+echo "nifi-health: connected ($(jq -r '.clusterSummary.connectedNodes // "?"' <<<"${summary}") nodes)"
