@@ -1,5 +1,9 @@
 package io.customertrack.nifi.customer;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The fields of a customer change event, in the stable order every CustomerTrack file uses.
  * Maximum lengths equal the VARCHAR sizes of {@code customer_raw} in {@code sql/02_ingest.sql};
@@ -17,6 +21,9 @@ public enum CustomerField {
     OP("op", 6, true),
     UPDATED_AT("updated_at", 32, true);
 
+    /** first_name .. country: the descriptive values, whose row hash tells versions apart. */
+    public static final List<CustomerField> ATTRIBUTES = List.of(FIRST_NAME, LAST_NAME, EMAIL, STREET, CITY, STATE, COUNTRY);
+
     private final String columnName;
     private final int maxLength;
     private final boolean requiredForDelete;
@@ -25,6 +32,15 @@ public enum CustomerField {
         this.columnName = columnName;
         this.maxLength = maxLength;
         this.requiredForDelete = requiredForDelete;
+    }
+
+    /** The fields by {@link #columnName()}. */
+    public static Map<String, CustomerField> byColumnName() {
+        final Map<String, CustomerField> fields = new HashMap<>();
+        for (final CustomerField field : values()) {
+            fields.put(field.columnName, field);
+        }
+        return Map.copyOf(fields);
     }
 
     /** Column and record field name (lower snake case). */

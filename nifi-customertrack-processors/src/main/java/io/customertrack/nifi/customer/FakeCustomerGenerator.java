@@ -1,8 +1,13 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import net.datafaker.Faker;
+import org.apache.nifi.serialization.record.Record;
+import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.text.Normalizer;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -21,7 +26,7 @@ public final class FakeCustomerGenerator {
 
     private static final int POOL_SIZE = 1024;
     private static final int DOMAIN_POOL_SIZE = 64;
-    private static final long FUTURE_EVENT_MICROS = 32503680000_000000L; // 3000-01-01T00:00:00Z
+    private static final Instant FUTURE_EVENT_TIME = Instant.parse("3000-01-01T00:00:00Z");
 
     private final long seed;
     private final String[] firstNames;
@@ -45,10 +50,10 @@ public final class FakeCustomerGenerator {
         domains = pool(DOMAIN_POOL_SIZE, () -> faker.internet().domainName());
     }
 
-    /** Receives each generated event; values are in {@link CustomerField} order (customer_id as a Long). */
+    /** Receives each generated event as a record of the schema given to {@link #generate}. */
     @FunctionalInterface
     public interface EventSink {
-        void accept(Object[] values) throws Exception;
+        void accept(Record event) throws Exception;
     }
 
     /**
@@ -57,86 +62,82 @@ public final class FakeCustomerGenerator {
      */
     public void generate(final int count, final int updatePercent, final int deletePercent, final int invalidPercent,
                          final CustomerIdSpace ids, final SplittableRandom random, final long wallClockMicros,
-                         final EventSink sink) throws Exception {
+                         final RecordSchema schema, final EventSink sink) throws Exception {
         for (int i = 0; i < count; i++) {
-            final long eventMicros = ids.tick(wallClockMicros);
+            final Instant eventTime = Instant.EPOCH.plus(ids.tick(wallClockMicros), ChronoUnit.MICROS);
             final int roll = random.nextInt(100);
-            final Object[] values;
             if (roll < invalidPercent) {
-                values = invalidEvent(ids, random, eventMicros);
-            } else if (roll < invalidPercent + updatePercent + deletePercent && ids.hasKnownIds()) {
+                sink.accept(invalidEvent(ids, random, eventTime, schema));
+                continue;
+            }
+            final CustomerEvent event;
+            if (roll < invalidPercent + updatePercent + deletePercent && ids.hasKnownIds()) {
                 final long id = ids.pickKnownId(random);
                 if (ids.isDeleted(id)) {
                     // A deleted customer who comes back registers again: a later INSERT opens a new version.
                     ids.markDeleted(id, false);
-                    values = profile(id, "INSERT", eventMicros);
+                    event = profile(id, Operation.INSERT, eventTime);
                 } else if (roll < invalidPercent + updatePercent) {
-                    values = update(id, random, eventMicros);
+                    event = update(id, random, eventTime);
                 } else {
                     ids.markDeleted(id, true);
-                    values = delete(id, eventMicros);
+                    event = CustomerEvent.delete(id, eventTime);
                 }
             } else {
-                values = profile(ids.issue(), "INSERT", eventMicros);
+                event = profile(ids.issue(), Operation.INSERT, eventTime);
             }
-            sink.accept(values);
+            sink.accept(event.toRecord(schema));
         }
     }
 
     /** The base profile of a customer: the same for the same seed and id, whenever it is generated. */
-    Object[] profile(final long id, final String op, final long eventMicros) {
+    CustomerEvent profile(final long id, final Operation op, final Instant eventTime) {
         final long hash = mix(seed ^ mix(id));
         final String first = firstNames[index(hash, 0, firstNames.length)];
         final String last = lastNames[index(hash, 10, lastNames.length)];
-        return new Object[]{
-                id, first, last,
+        return new CustomerEvent(id, first, last,
                 email(first, last, (int) ((hash >>> 20) & 0x3FF), domains[index(hash, 30, domains.length)]),
                 streets[index(hash, 36, streets.length)],
                 cities[index(hash, 46, cities.length)],
                 states[index(hash, 54, states.length)],
                 countries[(int) Math.floorMod(hash, (long) countries.length)],
-                op, EventTimes.formatMicros(eventMicros)};
+                op, eventTime);
     }
 
-    private Object[] update(final long id, final SplittableRandom random, final long eventMicros) {
-        final Object[] values = profile(id, "UPDATE", eventMicros);
+    private CustomerEvent update(final long id, final SplittableRandom random, final Instant eventTime) {
+        final CustomerEvent base = profile(id, Operation.UPDATE, eventTime);
         final int change = random.nextInt(3);
-        if (change != 1) { // new email address
-            values[CustomerField.EMAIL.ordinal()] = email((String) values[1], (String) values[2], random.nextInt(10_000),
-                    domains[random.nextInt(domains.length)]);
+        final String email = change == 1 ? base.email()
+                : email(base.firstName(), base.lastName(), random.nextInt(10_000), domains[random.nextInt(domains.length)]);
+        if (change == 0) {
+            return new CustomerEvent(id, base.firstName(), base.lastName(), email, base.street(), base.city(), base.state(),
+                    base.country(), Operation.UPDATE, eventTime);
         }
-        if (change != 0) { // moved house
-            values[CustomerField.STREET.ordinal()] = streets[random.nextInt(streets.length)];
-            values[CustomerField.CITY.ordinal()] = cities[random.nextInt(cities.length)];
-            values[CustomerField.STATE.ordinal()] = states[random.nextInt(states.length)];
-        }
-        return values;
+        // Moved house (and with change 2 a new address too).
+        return new CustomerEvent(id, base.firstName(), base.lastName(), email, streets[random.nextInt(streets.length)],
+                cities[random.nextInt(cities.length)], states[random.nextInt(states.length)], base.country(),
+                Operation.UPDATE, eventTime);
     }
 
-    private static Object[] delete(final long id, final long eventMicros) {
-        final Object[] values = new Object[CustomerField.values().length];
-        values[CustomerField.CUSTOMER_ID.ordinal()] = id;
-        values[CustomerField.OP.ordinal()] = "DELETE";
-        values[CustomerField.UPDATED_AT.ordinal()] = EventTimes.formatMicros(eventMicros);
-        return values;
-    }
-
-    private Object[] invalidEvent(final CustomerIdSpace ids, final SplittableRandom random, final long eventMicros) {
+    private Record invalidEvent(final CustomerIdSpace ids, final SplittableRandom random, final Instant eventTime,
+                                final RecordSchema schema) {
         // Invalid events never change the id space: the validator rejects them, so no customer is created or deleted.
         final long id = ids.hasKnownIds() ? ids.pickKnownId(random) : ids.peekNextId();
-        final Object[] values = profile(id, "UPDATE", eventMicros);
+        final CustomerEvent base = profile(id, Operation.UPDATE, eventTime);
+        final Record record = base.toRecord(schema);
         final InvalidKind kind = InvalidKind.values()[random.nextInt(InvalidKind.values().length)];
         switch (kind) {
-            case BAD_EMAIL -> values[CustomerField.EMAIL.ordinal()] = ((String) values[CustomerField.EMAIL.ordinal()]).replace('@', ' ');
-            case BLANK_FIRST_NAME -> values[CustomerField.FIRST_NAME.ordinal()] = " ";
-            case UNKNOWN_OP -> values[CustomerField.OP.ordinal()] = "UPSERT";
-            case UNPARSEABLE_TIME -> values[CustomerField.UPDATED_AT.ordinal()] = "yesterday at noon";
-            case FUTURE_TIME -> values[CustomerField.UPDATED_AT.ordinal()] = EventTimes.formatMicros(FUTURE_EVENT_MICROS);
-            case NEGATIVE_ID -> values[CustomerField.CUSTOMER_ID.ordinal()] = -id;
-            case TOO_LONG -> values[CustomerField.LAST_NAME.ordinal()] = "X".repeat(CustomerField.LAST_NAME.maxLength() + 1);
-            case CONTROL_CHARACTER -> values[CustomerField.CITY.ordinal()] = "Spring\u0007field"; // inside the value: readers trim the ends
+            case BAD_EMAIL -> record.setValue(CustomerField.EMAIL.columnName(), base.email().replace('@', ' '));
+            case BLANK_FIRST_NAME -> record.setValue(CustomerField.FIRST_NAME.columnName(), " ");
+            case UNKNOWN_OP -> record.setValue(CustomerField.OP.columnName(), "UPSERT");
+            case UNPARSEABLE_TIME -> record.setValue(CustomerField.UPDATED_AT.columnName(), "yesterday at noon");
+            case FUTURE_TIME -> record.setValue(CustomerField.UPDATED_AT.columnName(), EventTimes.format(FUTURE_EVENT_TIME));
+            case NEGATIVE_ID -> record.setValue(CustomerField.CUSTOMER_ID.columnName(), -id);
+            case TOO_LONG -> record.setValue(CustomerField.LAST_NAME.columnName(), "X".repeat(CustomerField.LAST_NAME.maxLength() + 1));
+            // Inside the value: readers trim the ends.
+            case CONTROL_CHARACTER -> record.setValue(CustomerField.CITY.columnName(), "Spring\u0007field");
         }
-        return values;
+        return record;
     }
 
     private static String email(final String first, final String last, final int number, final String domain) {

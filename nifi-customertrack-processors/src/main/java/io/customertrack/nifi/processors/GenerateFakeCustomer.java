@@ -1,6 +1,5 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.customer.CustomerField;
 import io.customertrack.nifi.customer.CustomerIdSpace;
 import io.customertrack.nifi.customer.CustomerSchema;
 import io.customertrack.nifi.customer.FakeCustomerGenerator;
@@ -31,7 +30,6 @@ import org.apache.nifi.processor.util.StandardValidators;
 import org.apache.nifi.serialization.RecordSetWriter;
 import org.apache.nifi.serialization.RecordSetWriterFactory;
 import org.apache.nifi.serialization.WriteResult;
-import org.apache.nifi.serialization.record.MapRecord;
 import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.io.IOException;
@@ -137,7 +135,6 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
             DELETE_PERCENTAGE, INVALID_PERCENTAGE, LOCALE, RANDOM_SEED, CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
-    private static final String[] FIELD_NAMES = fieldNames();
 
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
@@ -222,7 +219,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
                  RecordSetWriter writer = writerFactory.createWriter(getLogger(), schema, out, flowFile)) {
                 writer.beginRecordSet();
                 generator.generate(count, updatePercent, deletePercent, invalidPercent, ids, random, wallClockMicros,
-                        values -> writer.write(new MapRecord(schema, toFieldMap(values))));
+                        schema, writer::write);
                 writeResult = writer.finishRecordSet();
                 mimeType = writer.getMimeType();
             }
@@ -252,23 +249,6 @@ public class GenerateFakeCustomer extends AbstractProcessor {
         flowFile = session.putAllAttributes(flowFile, attributes);
         session.getProvenanceReporter().create(flowFile, "Generated " + writeResult.getRecordCount() + " customer events");
         session.transfer(flowFile, REL_SUCCESS);
-    }
-
-    private static Map<String, Object> toFieldMap(final Object[] values) {
-        final Map<String, Object> fields = new HashMap<>(16);
-        for (int i = 0; i < values.length; i++) {
-            fields.put(FIELD_NAMES[i], values[i]);
-        }
-        return fields;
-    }
-
-    private static String[] fieldNames() {
-        final CustomerField[] fields = CustomerField.values();
-        final String[] names = new String[fields.length];
-        for (final CustomerField field : fields) {
-            names[field.ordinal()] = field.columnName();
-        }
-        return names;
     }
 
     /** Accepts IETF language tags that name at least a language, such as en-US or de. */

@@ -1,7 +1,5 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.customer.CustomerEventRecord;
-import io.customertrack.nifi.customer.CustomerField;
 import io.customertrack.nifi.customer.CustomerRecordValidator;
 import io.customertrack.nifi.customer.CustomerSchema;
 import org.apache.nifi.annotation.behavior.InputRequirement;
@@ -21,30 +19,24 @@ import org.apache.nifi.processor.ProcessContext;
 import org.apache.nifi.processor.ProcessSession;
 import org.apache.nifi.processor.Relationship;
 import org.apache.nifi.processor.util.StandardValidators;
-import org.apache.nifi.serialization.record.RawRecordWriter;
 import org.apache.nifi.serialization.RecordReader;
 import org.apache.nifi.serialization.RecordReaderFactory;
 import org.apache.nifi.serialization.RecordSetWriter;
 import org.apache.nifi.serialization.RecordSetWriterFactory;
 import org.apache.nifi.serialization.WriteResult;
+import org.apache.nifi.serialization.record.RawRecordWriter;
 import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.serialization.record.RecordSchema;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 @SupportsBatching
 @SideEffectFree
@@ -132,10 +124,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
     private static final List<PropertyDescriptor> PROPERTIES =
             List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
-    private static final Map<String, CustomerField> FIELDS_BY_NAME = fieldsByName();
-    private static final int FIELD_COUNT = CustomerField.values().length;
 
-    private final Clock clock = Clock.systemUTC();
     private volatile Duration maxClockSkew;
     private volatile boolean normalizeValues;
 
@@ -166,40 +155,37 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         final RecordSetWriterFactory invalidWriterFactory = context.getProperty(INVALID_RECORD_WRITER).isSet()
                 ? context.getProperty(INVALID_RECORD_WRITER).asControllerService(RecordSetWriterFactory.class)
                 : validWriterFactory;
+        // Nobody reads invalid records that are auto-terminated: count them, do not write them.
+        final boolean writeInvalid = !context.isAutoTerminated(REL_INVALID);
 
-        // One reading of the clock per FlowFile: every record of it is judged against the same "now" (the same verdict
-        // wherever a record sits in the FlowFile), and no record pays for reading the clock.
-        final CustomerRecordValidator validator =
-                new CustomerRecordValidator(maxClockSkew, normalizeValues, Clock.fixed(clock.instant(), ZoneOffset.UTC));
-        final Output valid = new Output(session, flowFile, validWriterFactory, false);
-        final Output invalid = new Output(session, flowFile, invalidWriterFactory, true);
+        // One "now" per FlowFile: every record of it gets the same verdict wherever it sits.
+        final CustomerRecordValidator validator = new CustomerRecordValidator(maxClockSkew, normalizeValues, Instant.now());
+        final Output valid = new Output(session, flowFile, validWriterFactory);
+        final Output invalid = new Output(session, flowFile, invalidWriterFactory);
         final Map<String, Integer> violationCounts = new TreeMap<>();
         long inputCount = 0;
+        long invalidCount = 0;
         try (InputStream in = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
+            final RecordSchema inputSchema = reader.getSchema();
             final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
-            RecordSchema invalidSchema = null;
-            final RecordValues recordValues = new RecordValues();
+            final RecordSchema invalidSchema = CustomerSchema.withValidationErrors(inputSchema);
             Record record;
-            // Keep unknown fields: a row with more values than the header must be reported, not silently trimmed.
-            // No type coercion: the rules read values as text.
+            // Keep fields beyond the schema (a row with more values than the header is reported, not trimmed);
+            // no type coercion (the rules read values as they came).
             while ((record = reader.nextRecord(false, false)) != null) {
                 inputCount++;
-                final Record input = record;
-                final String[] rawValues = recordValues.read(input); // this record's own array, kept by the valid record
-                if (validator.acceptsUnchanged(rawValues, recordValues.unexpectedFields())) {
-                    valid.write(validSchema, new CustomerEventRecord(rawValues)); // the common case: no result built
+                final CustomerRecordValidator.Result result = validator.validate(record);
+                if (result.isValid()) {
+                    valid.write(validSchema, result.event().toRecord(validSchema));
                     continue;
                 }
-                final CustomerRecordValidator.Result result = validator.validate(rawValues, recordValues.unexpectedFields());
-                if (result.isValid()) {
-                    valid.write(validSchema, new CustomerEventRecord(result.values())); // normalised and canonical values
-                } else {
-                    if (invalidSchema == null) {
-                        invalidSchema = CustomerSchema.withValidationErrors(reader.getSchema());
-                    }
-                    invalid.write(invalidSchema, withReasons(input, result));
-                    result.violations().forEach(v -> violationCounts.merge(v.summaryKey(), 1, Integer::sum));
+                invalidCount++;
+                result.violations().forEach(violation -> violationCounts.merge(violation.summaryKey(), 1, Integer::sum));
+                if (writeInvalid) {
+                    // The record as it was read, every value unchanged, plus its reasons.
+                    record.setValue(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
+                    invalid.writeRaw(invalidSchema, record);
                 }
             }
             valid.finish();
@@ -212,6 +198,11 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             return;
         }
 
+        session.adjustCounter("Records Validated", inputCount, false);
+        session.adjustCounter("Records Found Valid", inputCount - invalidCount, false);
+        session.adjustCounter("Records Found Invalid", invalidCount, false);
+        violationCounts.forEach((rule, count) -> session.adjustCounter("Violations of " + rule, count, false));
+
         if (inputCount == 0) {
             final Map<String, String> attributes = Map.of(
                     "record.count", "0",
@@ -220,73 +211,11 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             session.transfer(session.putAllAttributes(flowFile, attributes), REL_INVALID);
             return;
         }
-
         final String inputCountText = Long.toString(inputCount);
-        valid.transfer(REL_VALID, Map.of(ATTR_INPUT_COUNT, inputCountText));
-        invalid.transfer(REL_INVALID, Map.of(ATTR_INPUT_COUNT, inputCountText, ATTR_ERRORS, summarize(violationCounts)));
-        // The children carry FORK provenance events from their parent; the parent itself is done.
+        final String errors = summarize(violationCounts);
+        valid.transfer(REL_VALID, Map.of(ATTR_INPUT_COUNT, inputCountText), "Records found valid");
+        invalid.transfer(REL_INVALID, Map.of(ATTR_INPUT_COUNT, inputCountText, ATTR_ERRORS, errors), "Records found invalid: " + errors);
         session.remove(flowFile);
-    }
-
-    /**
-     * Copies each record's customer field values, as text, into a new array per record (in {@link CustomerField} order,
-     * null where absent) and collects the fields outside the customer schema that carry a value (e.g. extra CSV columns).
-     * One pass over the record's own map: readers build every record of a FlowFile with the same key instances in the
-     * same order, so a key is matched to its field by identity with the previous record's key at that position, and
-     * looked up by name only when that fails. Ten hash look-ups per record cost more than the rules themselves.
-     * One instance per FlowFile: processors run concurrently, and this holds per-record state.
-     */
-    static final class RecordValues implements BiConsumer<String, Object> {
-        private String[] values;
-        private String[] keys = new String[FIELD_COUNT];
-        private CustomerField[] fields = new CustomerField[FIELD_COUNT];
-        private int position;
-        private List<String> unexpected;
-
-        /** Reads {@code record} into a new array, which the caller may keep (a valid record is built on it). */
-        String[] read(final Record record) {
-            values = new String[FIELD_COUNT];
-            position = 0;
-            unexpected = List.of();
-            record.toMap().forEach(this);
-            return values;
-        }
-
-        /** Fields of the last record read that are not customer fields and carry a value. */
-        List<String> unexpectedFields() {
-            return unexpected;
-        }
-
-        @Override
-        public void accept(final String key, final Object value) {
-            if (position == keys.length) {
-                keys = Arrays.copyOf(keys, position * 2);
-                fields = Arrays.copyOf(fields, position * 2);
-            }
-            final CustomerField field;
-            if (keys[position] == key) {
-                field = fields[position];
-            } else {
-                field = FIELDS_BY_NAME.get(key);
-                keys[position] = key;
-                fields[position] = field;
-            }
-            position++;
-            if (field != null) {
-                values[field.ordinal()] = value == null ? null : value.toString();
-            } else if (value != null && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(key)) {
-                if (unexpected.isEmpty()) {
-                    unexpected = new ArrayList<>(1);
-                }
-                unexpected.add(key);
-            }
-        }
-    }
-
-    /** The input record itself, every value as it was read, plus its reasons: nothing is copied for a rejected record. */
-    private static Record withReasons(final Record input, final CustomerRecordValidator.Result result) {
-        input.setValue(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
-        return input;
     }
 
     private static String summarize(final Map<String, Integer> counts) {
@@ -313,108 +242,59 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         return message.isEmpty() ? error.getClass().getName() : message.toString();
     }
 
-    private static Map<String, CustomerField> fieldsByName() {
-        final Map<String, CustomerField> fields = new HashMap<>();
-        for (final CustomerField field : CustomerField.values()) {
-            fields.put(field.columnName(), field);
-        }
-        return Map.copyOf(fields);
-    }
-
     /**
-     * The session's stream for a child, closed at most once. Record writers close the stream they write to, and
-     * {@link Output#finish()} closes it again for writers that do not; some sessions (nifi-mock's) copy the whole
-     * content on every close.
-     */
-    private static final class CloseOnceOutputStream extends OutputStream {
-        private final OutputStream delegate;
-        private boolean closed;
-
-        CloseOnceOutputStream(final OutputStream delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void write(final int b) throws IOException {
-            delegate.write(b);
-        }
-
-        @Override
-        public void write(final byte[] bytes, final int offset, final int length) throws IOException {
-            delegate.write(bytes, offset, length);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            delegate.flush();
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!closed) {
-                closed = true;
-                delegate.close();
-            }
-        }
-    }
-
-    /**
-     * A child FlowFile and its record writer, created on the first record routed to it. Valid records are written
-     * through the writer's schema: exactly the customer fields in their canonical order and types, whatever else the
-     * input carried (a corrected reject's empty validation_errors column must not reach Snowpipe). Invalid records are
-     * written raw, every input value as it came, plus the reasons.
+     * A child FlowFile and its record writer, created on the first record routed to it. Valid records are written in
+     * the writer's schema (the customer fields in their order and types, nothing else: a corrected reject's empty
+     * validation_errors column must not reach Snowpipe); invalid records raw, every field they came with.
      */
     private final class Output {
         private final ProcessSession session;
         private final FlowFile parent;
         private final RecordSetWriterFactory writerFactory;
         private FlowFile child;
-        private OutputStream out;
         private RecordSetWriter writer;
-        private final boolean keepEveryField;
         private WriteResult writeResult;
 
-        /**
-         * @param keepEveryField write each record's own fields, also those outside the schema (raw writing, where the
-         *                       writer offers it), instead of exactly the schema's fields with the schema's types
-         */
-        Output(final ProcessSession session, final FlowFile parent, final RecordSetWriterFactory writerFactory,
-               final boolean keepEveryField) {
+        Output(final ProcessSession session, final FlowFile parent, final RecordSetWriterFactory writerFactory) {
             this.session = session;
             this.parent = parent;
             this.writerFactory = writerFactory;
-            this.keepEveryField = keepEveryField;
         }
 
         void write(final RecordSchema schema, final Record record) throws Exception {
-            if (writer == null) {
-                child = session.create(parent);
-                out = new CloseOnceOutputStream(session.write(child));
-                writer = writerFactory.createWriter(getLogger(), schema, out, child);
-                writer.beginRecordSet();
-            }
-            if (keepEveryField && writer instanceof RawRecordWriter rawWriter) {
+            writer(schema).write(record);
+        }
+
+        /** Each field of the record, also those outside the schema, where the writer can (RawRecordWriter). */
+        void writeRaw(final RecordSchema schema, final Record record) throws Exception {
+            if (writer(schema) instanceof RawRecordWriter rawWriter) {
                 rawWriter.writeRawRecord(record);
             } else {
                 writer.write(record);
             }
         }
 
+        private RecordSetWriter writer(final RecordSchema schema) throws Exception {
+            if (writer == null) {
+                child = session.create(parent);
+                writer = writerFactory.createWriter(getLogger(), schema, session.write(child), child);
+                writer.beginRecordSet();
+            }
+            return writer;
+        }
+
+        /** Ends the record set; closing the writer closes the FlowFile's stream. */
         void finish() throws Exception {
             if (writer != null) {
                 writeResult = writer.finishRecordSet();
                 writer.close();
-                out.close();
             }
         }
 
         void discard() {
             if (child != null) {
                 try {
-                    if (writer != null) {
-                        writer.close();
-                    }
-                    out.close();
+                    writer.close();
                 } catch (final Exception ignored) {
                     // The child is removed below; nothing written to it is kept.
                 }
@@ -423,7 +303,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             }
         }
 
-        void transfer(final Relationship relationship, final Map<String, String> extraAttributes) {
+        void transfer(final Relationship relationship, final Map<String, String> extraAttributes, final String details) {
             if (child == null) {
                 return;
             }
@@ -431,7 +311,9 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             attributes.putAll(extraAttributes);
             attributes.put("record.count", Long.toString(writeResult.getRecordCount()));
             attributes.put(CoreAttributes.MIME_TYPE.key(), writer.getMimeType());
-            session.transfer(session.putAllAttributes(child, attributes), relationship);
+            final FlowFile routed = session.putAllAttributes(child, attributes);
+            session.getProvenanceReporter().route(routed, relationship, writeResult.getRecordCount() + " " + details);
+            session.transfer(routed, relationship);
         }
     }
 }

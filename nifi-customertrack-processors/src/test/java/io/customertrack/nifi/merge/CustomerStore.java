@@ -1,5 +1,9 @@
 package io.customertrack.nifi.merge;
 
+import java.time.ZoneOffset;
+
+import io.customertrack.nifi.customer.CustomerEvent;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -93,8 +97,8 @@ public final class CustomerStore implements AutoCloseable {
                 for (int i = 0; i < 7; i++) {
                     insert.setString(2 + i, event.attributes().get(i));
                 }
-                insert.setString(9, event.op());
-                insert.setTimestamp(10, Timestamp.valueOf(event.updatedAt()));
+                insert.setString(9, event.op().name());
+                insert.setTimestamp(10, Timestamp.valueOf(Events.utc(event)));
                 insert.setString(11, sourceFile);
                 insert.setLong(12, row++);
                 insert.setTimestamp(13, Timestamp.from(Instant.now()));
@@ -151,8 +155,8 @@ public final class CustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT * FROM customer_raw ORDER BY source_file, source_row_number")) {
             while (rs.next()) {
-                events.add(new CustomerEvent(rs.getLong("CUSTOMER_ID"), attributes(rs), rs.getString("OP"),
-                        time(rs, "UPDATED_AT")));
+                events.add(CustomerEvent.of(rs.getLong("CUSTOMER_ID"), CustomerEvent.Operation.valueOf(rs.getString("OP")),
+                        time(rs, "UPDATED_AT").toInstant(ZoneOffset.UTC), attributes(rs)));
             }
         }
         return events;

@@ -1,5 +1,7 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.nifi.customer.CustomerEvent;
+
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -63,7 +65,7 @@ class MergePropertiesTest {
             ScdInvariants.check(state);
             assertEquals(ScdModel.expected(events), state);
             final Map<Long, LocalDateTime> newestEvents = new TreeMap<>();
-            events.forEach(event -> newestEvents.merge(event.customerId(), event.updatedAt(), (a, b) -> a.isAfter(b) ? a : b));
+            events.forEach(event -> newestEvents.merge(event.customerId(), Events.utc(event), (a, b) -> a.isAfter(b) ? a : b));
             assertEquals(newestEvents, store.watermarks(), "the watermark is each customer's newest event");
             for (final String invariant : SnowflakeDdl.invariantQueries()) {
                 assertEquals(0, store.count("SELECT COUNT(*) FROM (" + invariant + ")"), invariant);
@@ -85,9 +87,9 @@ class MergePropertiesTest {
         return Combinators.combine(ids, minutes, cities, emails, kind).as((id, minute, city, email, k) -> {
             final LocalDateTime at = ORIGIN.plusMinutes(minute);
             if (k < 2) {
-                return CustomerEvent.delete(id, at);
+                return Events.delete(id, at);
             }
-            return CustomerEvent.upsert(id, k < 5 ? "INSERT" : "UPDATE", at, "Name" + id, "Family", email, "1 Street", city, "State", "Country");
+            return Events.upsert(id, k < 5 ? "INSERT" : "UPDATE", at, "Name" + id, "Family", email, "1 Street", city, "State", "Country");
         }).list().ofMinSize(1).ofMaxSize(30);
     }
 }

@@ -1,5 +1,7 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.nifi.customer.CustomerEvent;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -9,8 +11,8 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.customertrack.nifi.merge.CustomerEvent.delete;
-import static io.customertrack.nifi.merge.CustomerEvent.upsert;
+import static io.customertrack.nifi.merge.Events.delete;
+import static io.customertrack.nifi.merge.Events.upsert;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

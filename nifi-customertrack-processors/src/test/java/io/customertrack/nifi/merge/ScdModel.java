@@ -1,9 +1,15 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.nifi.customer.CustomerEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,7 +42,7 @@ public final class ScdModel {
         for (final CustomerEvent event : events) {
             // One event per key and event time: a DELETE beats an upsert, then the larger row hash wins.
             byKey.computeIfAbsent(event.customerId(), id -> new TreeMap<>())
-                    .merge(event.updatedAt(), event, (a, b) -> TIE_BREAK.compare(a, b) >= 0 ? a : b);
+                    .merge(Events.utc(event), event, (a, b) -> TIE_BREAK.compare(a, b) >= 0 ? a : b);
         }
         final List<Version> history = new ArrayList<>();
         final List<Current> customers = new ArrayList<>();
@@ -47,13 +53,13 @@ public final class ScdModel {
             for (final CustomerEvent event : timeline.values()) {
                 if (event.isDelete()) {
                     if (open != null) {
-                        versions.add(version(open, event.updatedAt()));
-                        deletedAt = event.updatedAt();
+                        versions.add(version(open, Events.utc(event)));
+                        deletedAt = Events.utc(event);
                         open = null;
                     }
-                } else if (open == null || !open.rowHash().equals(event.rowHash())) {
+                } else if (open == null || !rowHash(open).equals(rowHash(event))) {
                     if (open != null) {
-                        versions.add(version(open, event.updatedAt()));
+                        versions.add(version(open, Events.utc(event)));
                     }
                     open = event;
                     deletedAt = null;
@@ -74,9 +80,28 @@ public final class ScdModel {
 
     private static final Comparator<CustomerEvent> TIE_BREAK = Comparator
             .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
-            .thenComparing(CustomerEvent::rowHash);
+            .thenComparing(ScdModel::rowHash);
 
     private static Version version(final CustomerEvent opened, final LocalDateTime closedAt) {
-        return new Version(opened.customerId(), opened.attributes(), opened.rowHash(), opened.updatedAt(), closedAt, closedAt == null);
+        return new Version(opened.customerId(), opened.attributes(), rowHash(opened), Events.utc(opened), closedAt, closedAt == null);
+    }
+
+    /**
+     * The row hash the merge computes: MD5 over length-prefixed attributes ('~' for NULL), lengths in characters as SQL's
+     * LENGTH counts them. Written out here independently of the SQL, so tests notice if either changes.
+     */
+    public static String rowHash(final CustomerEvent event) {
+        final StringBuilder text = new StringBuilder();
+        for (final String value : event.attributes()) {
+            if (!text.isEmpty()) {
+                text.append(',');
+            }
+            text.append(value == null ? "~" : value.codePointCount(0, value.length()) + ":" + value);
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.SnowflakeDdl;
 import org.apache.nifi.util.MockFlowFile;

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeScript;
 import io.customertrack.nifi.merge.ScdModel;
@@ -106,7 +107,7 @@ class SnowflakeIntegrationTest {
             csv.append(event.customerId());
             event.attributes().forEach(value -> csv.append(',').append(value == null ? "" : '"' + value.replace("\"", "\"\"") + '"'));
             csv.append(',').append(event.op()).append(',')
-                    .append(io.customertrack.nifi.customer.EventTimes.format(event.updatedAt().toInstant(java.time.ZoneOffset.UTC))).append('\n');
+                    .append(io.customertrack.nifi.customer.EventTimes.format(event.updatedAt())).append('\n');
         }
         return csv.toString();
     }
@@ -120,12 +121,12 @@ class SnowflakeIntegrationTest {
     }
 
     private static CustomerEvent event(final long id, final int minute, final String city) {
-        return CustomerEvent.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n@example.com", "s", city, "st", "co");
+        return Events.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n@example.com", "s", city, "st", "co");
     }
 
     @Test
     void loadsMergesAndKeepsTheScdInvariants() throws Exception {
-        final List<CustomerEvent> first = List.of(event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome"), CustomerEvent.delete(2, T1.plusMinutes(7)));
+        final List<CustomerEvent> first = List.of(event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome"), Events.delete(2, T1.plusMinutes(7)));
         final List<CustomerEvent> late = List.of(event(1, 2, "Oslo"), event(2, 9, "Lima"));
         stage("first.csv", first);
         stage("late.csv", late);

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.processors;
 
-import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdModel;
 import org.apache.nifi.util.MockFlowFile;
@@ -76,7 +77,7 @@ class TriggerSnowflakeMergeTest {
     }
 
     private static CustomerEvent event(final long id, final int minute, final String city) {
-        return CustomerEvent.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n" + id + "@example.com", "s", city, "st", "co");
+        return Events.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n" + id + "@example.com", "s", city, "st", "co");
     }
 
     private void snowpipeLoads(final String file, final CustomerEvent... events) throws SQLException {

@@ -16,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ValidateCustomerRecordTest {
@@ -290,5 +291,111 @@ class ValidateCustomerRecordTest {
         final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
         invalid.assertAttributeEquals("record.count", "2");
         invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "email.required=1, loyalty_tier.unexpected_field=1");
+    }
+
+    private static TestRunner jsonInput() throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        final org.apache.nifi.json.JsonTreeReader reader = new org.apache.nifi.json.JsonTreeReader();
+        runner.addControllerService("json-reader", reader);
+        runner.setProperty(reader, "schema-access-strategy", "infer-schema");
+        runner.enableControllerService(reader);
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, "json-reader");
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        return runner;
+    }
+
+    /** An array, an object or a nested record where a name belongs is invalid, and never written as a Java object's name. */
+    @Test
+    void valuesThatAreNotSingleValuesAreInvalid() throws Exception {
+        final TestRunner runner = jsonInput();
+        final String rest = "\"last_name\": \"Lovelace\", \"email\": \"ada@example.com\", \"street\": \"s\", \"city\": \"c\", "
+                + "\"state\": \"st\", \"country\": \"co\", \"op\": \"INSERT\", \"updated_at\": \"2026-01-31T12:00:00Z\"";
+        runner.enqueue("[{\"customer_id\": 7, \"first_name\": [\"Ada\", \"Augusta\"], " + rest + "}, "
+                + "{\"customer_id\": 8, \"first_name\": {\"given\": \"Ada\"}, " + rest + "}, "
+                + "{\"customer_id\": [9], \"first_name\": \"Ada\", " + rest + "}]");
+        runner.run();
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "customer_id.not_scalar=1, first_name.not_scalar=2");
+        final String content = invalid.getContent();
+        assertTrue(content.contains("first_name: is an array, not a single value"), content);
+        assertTrue(content.contains("first_name: is a record, not a single value"), content);
+        assertFalse(content.contains("[Ljava.lang.Object;") || content.contains("MapRecord"), content);
+    }
+
+    /**
+     * A header naming a column twice shifts values (Commons CSV) or drops one (Jackson CSV), so that every reason names the
+     * wrong value: the flow's CSV Reader does not allow duplicate header names, and the FlowFile fails whole, saying so.
+     */
+    @ParameterizedTest
+    @CsvSource({"jackson-csv", "commons-csv"})
+    void aHeaderWithARepeatedColumnIsRefused(final String parser) throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        CsvServices.addReader(runner, java.util.Map.of(CsvServices.CSV_PARSER, parser));
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, CsvServices.READER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        final String csv = HEADER.replace("last_name", "first_name") + "\n" + GOOD + "\n";
+        runner.enqueue(csv);
+        runner.run();
+        runner.assertTransferCount(ValidateCustomerRecord.REL_VALID, 0);
+        runner.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
+        final MockFlowFile failed = only(runner, ValidateCustomerRecord.REL_FAILURE);
+        failed.assertContentEquals(csv);
+        final String reason = failed.getAttribute(ValidateCustomerRecord.ATTR_FAILURE_REASON);
+        assertTrue(reason.contains("duplicate name: \"first_name\""), reason);
+    }
+
+    @Test
+    void routedFlowFilesGetRouteProvenanceWithTheReasonCountsAndCountersPerRule() throws Exception {
+        final TestRunner runner = validate(HEADER + "\n" + GOOD + "\n" + GOOD.replace("ada@", "ada(at)") + "\n" + GOOD.replace("INSERT", "MERGE") + "\n");
+        final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
+        final List<org.apache.nifi.provenance.ProvenanceEventRecord> routes = runner.getProvenanceEvents().stream()
+                .filter(event -> event.getEventType() == org.apache.nifi.provenance.ProvenanceEventType.ROUTE).toList();
+        assertEquals(2, routes.size(), routes.toString());
+        final org.apache.nifi.provenance.ProvenanceEventRecord invalidRoute = routes.stream()
+                .filter(event -> event.getRelationship().equals("invalid")).findFirst().orElseThrow();
+        assertEquals("2 Records found invalid: email.invalid_syntax=1, op.unknown=1", invalidRoute.getDetails());
+        assertEquals(invalid.getAttribute("uuid"), invalidRoute.getFlowFileUuid());
+        assertEquals(3, runner.getCounterValue("Records Validated"));
+        assertEquals(1, runner.getCounterValue("Records Found Valid"));
+        assertEquals(2, runner.getCounterValue("Records Found Invalid"));
+        assertEquals(1, runner.getCounterValue("Violations of email.invalid_syntax"));
+        assertEquals(1, runner.getCounterValue("Violations of op.unknown"));
+    }
+
+    /**
+     * As ValidateRecord: nobody reads auto-terminated invalid records, so none are written; they are still counted.
+     * nifi-mock's context never reports a relationship auto-terminated, so this one says so for 'invalid'.
+     */
+    @Test
+    void autoTerminatedInvalidRecordsAreCountedButNotWritten() throws Exception {
+        final TestRunner runner = newRunner();
+        final org.apache.nifi.processor.ProcessContext mockContext = runner.getProcessContext();
+        final org.apache.nifi.processor.ProcessContext context = (org.apache.nifi.processor.ProcessContext) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[]{org.apache.nifi.processor.ProcessContext.class},
+                (proxy, method, arguments) -> method.getName().equals("isAutoTerminated")
+                        ? ValidateCustomerRecord.REL_INVALID.equals(arguments[0])
+                        : method.invoke(mockContext, arguments));
+        runner.enqueue(HEADER + "\n" + GOOD + "\n" + GOOD.replace("INSERT", "MERGE") + "\n");
+        final ValidateCustomerRecord processor = (ValidateCustomerRecord) runner.getProcessor();
+        processor.onScheduled(context);
+        final org.apache.nifi.util.MockProcessSession session = (org.apache.nifi.util.MockProcessSession) runner.getProcessSessionFactory().createSession();
+        processor.onTrigger(context, session);
+        session.assertTransferCount(ValidateCustomerRecord.REL_VALID, 1);
+        session.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
+        session.getFlowFilesForRelationship(ValidateCustomerRecord.REL_VALID).getFirst().assertAttributeEquals("record.count", "1");
+        session.commitAsync();
+        assertEquals(1, runner.getCounterValue("Records Found Invalid"));
+        assertEquals(1, runner.getCounterValue("Violations of op.unknown"));
+    }
+
+    /** 60 emoji are 120 UTF-16 units but 60 characters: they fit first_name's VARCHAR(100) and arrive unchanged. */
+    @Test
+    void lengthsAreCountedInCharacters() throws Exception {
+        final String emoji = "\uD83D\uDE00".repeat(60);
+        final TestRunner runner = validate(HEADER + "\n" + GOOD.replace(",Ada,", "," + emoji + ",") + "\n");
+        assertTrue(only(runner, ValidateCustomerRecord.REL_VALID).getContent().contains("," + emoji + ","));
     }
 }

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.snowflake;
 
-import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
@@ -78,7 +79,7 @@ class FakesnowMergeTest {
     }
 
     private static CustomerEvent event(final long id, final int minute, final String city) {
-        return CustomerEvent.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n" + id + "@example.com", "s", city, "st", "co");
+        return Events.upsert(id, minute == 0 ? "INSERT" : "UPDATE", T1.plusMinutes(minute), "N" + id, "F", "n" + id + "@example.com", "s", city, "st", "co");
     }
 
     /** Rows in CUSTOMER_RAW as Snowpipe loads them from a file. */
@@ -129,7 +130,7 @@ class FakesnowMergeTest {
     @Test
     void triggerSnowflakeMergeConfirmsEachFileThePipeLoaded() throws Exception {
         pipeLoads("customers/valid/2026/01/01/10/a.csv", event(1, 0, "London"), event(2, 0, "Rome"));
-        pipeLoads("customers/valid/2026/01/01/10/b.csv", event(1, 5, "Paris"), CustomerEvent.delete(2, T1.plusMinutes(7)));
+        pipeLoads("customers/valid/2026/01/01/10/b.csv", event(1, 5, "Paris"), Events.delete(2, T1.plusMinutes(7)));
         final TestRunner runner = runnerWith(pool);
         // The flow's stage-relative name, matched against source_file holding the full path (as METADATA$FILENAME may).
         runner.setProperty(TriggerSnowflakeMerge.STAGED_FILE_NAME, "${s3.key:substringAfter('customers/valid/')}");

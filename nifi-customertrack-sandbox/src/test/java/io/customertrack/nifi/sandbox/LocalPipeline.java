@@ -1,7 +1,7 @@
 package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.customertrack.nifi.merge.CustomerEvent;
+import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
@@ -280,7 +280,7 @@ final class LocalPipeline {
     private static void assertNoLiveIdInsertedAgain(final List<CustomerEvent> events) {
         final Set<Long> live = new HashSet<>();
         for (final CustomerEvent event : events.stream().sorted(Comparator.comparing(CustomerEvent::updatedAt)).toList()) {
-            if (event.op().equals("INSERT")) {
+            if (event.op() == CustomerEvent.Operation.INSERT) {
                 assertTrue(live.add(event.customerId()), "customer " + event.customerId() + " inserted again while live: " + event);
             } else if (event.isDelete()) {
                 live.remove(event.customerId());

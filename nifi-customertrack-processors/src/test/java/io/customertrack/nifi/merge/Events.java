@@ -1,0 +1,27 @@
+package io.customertrack.nifi.merge;
+
+import io.customertrack.nifi.customer.CustomerEvent;
+
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+
+/** Shorthands for {@link CustomerEvent}s in tests, timed as customer_raw's TIMESTAMP_NTZ holds them (UTC). */
+public final class Events {
+
+    private Events() {
+    }
+
+    public static CustomerEvent upsert(final long id, final String op, final LocalDateTime at, final String... attributes) {
+        return CustomerEvent.of(id, CustomerEvent.Operation.valueOf(op), at.toInstant(ZoneOffset.UTC), Arrays.asList(attributes));
+    }
+
+    public static CustomerEvent delete(final long id, final LocalDateTime at) {
+        return CustomerEvent.delete(id, at.toInstant(ZoneOffset.UTC));
+    }
+
+    /** The event time as customer_raw.updated_at holds it. */
+    public static LocalDateTime utc(final CustomerEvent event) {
+        return LocalDateTime.ofInstant(event.updatedAt(), ZoneOffset.UTC);
+    }
+}
