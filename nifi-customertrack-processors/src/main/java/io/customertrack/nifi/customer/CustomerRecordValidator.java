@@ -106,24 +106,29 @@ public final class CustomerRecordValidator {
     /** Judges one record: its customer fields by name, and any other field that carries a value (such as an extra column). */
     public Result validate(final Record record) {
         final List<Violation> violations = new ArrayList<>(0);
-        for (final String name : record.getRawFieldNames()) {
-            if (!FIELDS_BY_NAME.containsKey(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name) && record.getValue(name) != null) {
-                violations.add(new Violation(name, Rule.UNEXPECTED_FIELD,
-                        "is not a customer field (the record has more values than the customer schema)"));
+        // The record's own values by name: one look-up each (Record.getValue would first find the field in the schema).
+        final Map<String, Object> values = record.toMap();
+        if (values.size() > FIELDS_BY_NAME.size() || !FIELDS_BY_NAME.keySet().containsAll(values.keySet())) {
+            for (final Map.Entry<String, Object> value : values.entrySet()) {
+                final String name = value.getKey();
+                if (value.getValue() != null && !FIELDS_BY_NAME.containsKey(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name)) {
+                    violations.add(new Violation(name, Rule.UNEXPECTED_FIELD,
+                            "is not a customer field (the record has more values than the customer schema)"));
+                }
             }
         }
         // Each value is read once; whether the event is a DELETE (which needs no descriptive values) comes first.
-        final Object opValue = record.getValue(CustomerField.OP.columnName());
+        final Object opValue = values.get(CustomerField.OP.columnName());
         final boolean isDelete = Operation.DELETE.name().equals(opValue instanceof String text ? normalized(CustomerField.OP, text) : null);
 
-        final Object id = judge(CustomerField.CUSTOMER_ID, record.getValue(CustomerField.CUSTOMER_ID.columnName()), false, violations);
+        final Object id = judge(CustomerField.CUSTOMER_ID, values.get(CustomerField.CUSTOMER_ID.columnName()), false, violations);
         final String[] attributes = new String[CustomerField.ATTRIBUTES.size()];
         for (int i = 0; i < attributes.length; i++) {
             final CustomerField field = CustomerField.ATTRIBUTES.get(i);
-            attributes[i] = (String) judge(field, record.getValue(field.columnName()), isDelete, violations);
+            attributes[i] = (String) judge(field, values.get(field.columnName()), isDelete, violations);
         }
         final Object op = judge(CustomerField.OP, opValue, false, violations);
-        final Object updatedAt = judge(CustomerField.UPDATED_AT, record.getValue(CustomerField.UPDATED_AT.columnName()), false, violations);
+        final Object updatedAt = judge(CustomerField.UPDATED_AT, values.get(CustomerField.UPDATED_AT.columnName()), false, violations);
         if (!violations.isEmpty()) {
             return new Result(null, violations);
         }
@@ -174,7 +179,8 @@ public final class CustomerRecordValidator {
                             "contains control character U+" + String.format("%04X", c) + " at position " + position));
             return null;
         }
-        final int characters = value.codePointCount(0, value.length());
+        // Code points, as Snowflake's VARCHAR(n) counts characters; never more than UTF-16 units, so count only if needed.
+        final int characters = value.length() > field.maxLength() ? value.codePointCount(0, value.length()) : value.length();
         if (characters > field.maxLength()) {
             violations.add(new Violation(field.columnName(), Rule.TOO_LONG,
                     "has " + characters + " characters, more than the " + field.maxLength() + " the column holds"));

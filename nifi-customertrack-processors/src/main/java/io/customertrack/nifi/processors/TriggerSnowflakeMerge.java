@@ -12,7 +12,7 @@ import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
-import org.apache.nifi.components.AllowableValue;
+import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
 import org.apache.nifi.components.ValidationResult;
@@ -59,37 +59,80 @@ import java.util.concurrent.TimeUnit;
 @WritesAttributes({
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_STAGED_FILE, description = "The file name looked up in CUSTOMER_RAW.source_file"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Epoch millis when this processor first saw the FlowFile"),
-        @WritesAttribute(attribute = "merge.file.row.count", description = "Rows of this file that were merged"),
-        @WritesAttribute(attribute = "merge.merged.at", description = "When the merge that applied this file committed"),
-        @WritesAttribute(attribute = "merge.performed.by", description = "'this-run' if this processor's merge applied the file, "
-                + "'earlier-run' if the scheduled task or an earlier run had"),
-        @WritesAttribute(attribute = "merge.history.rows", description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
-        @WritesAttribute(attribute = "merge.customer.rows", description = "Rows of CUSTOMER the merge removed, flagged or wrote; a row replaced by new content counts twice (this-run only)"),
-        @WritesAttribute(attribute = "merge.history.versions.opened", description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.history.versions.changed", description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.history.versions.removed", description = "Versions a late event made redundant (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.customer.rows.written", description = "Current rows written to CUSTOMER: new customers and customers with new content (this-run only)"),
-        @WritesAttribute(attribute = "merge.customer.rows.flagged", description = "CUSTOMER rows whose delete flag changed in place (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.customer.rows.removed", description = "CUSTOMER rows removed: replaced by new content, or of a customer left without any version (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = "merge.files", description = "Files the merge applied (this-run only)"),
-        @WritesAttribute(attribute = "merge.query.id", description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
-        @WritesAttribute(attribute = "merge.duration.millis", description = "Duration of the merge transaction (this-run only)"),
-        @WritesAttribute(attribute = "merge.retry.reason", description = "Why the FlowFile went to retry"),
-        @WritesAttribute(attribute = "merge.failure.reason", description = "Why the FlowFile went to failure")
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FILE_ROWS, description = "Rows of this file that were merged"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_MERGED_AT, description = "When the merge that applied this file committed"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_PERFORMED_BY, description = "'this-run' if this processor's merge "
+                + "applied the file, 'earlier-run' if the scheduled task or an earlier run had"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_HISTORY_ROWS, description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS, description = "Rows of CUSTOMER the merge removed, flagged or wrote; a row replaced by new content counts twice (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_OPENED, description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_CHANGED, description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_REMOVED, description = "Versions a late event made redundant (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_WRITTEN, description = "Current rows written to CUSTOMER: new customers and customers with new content (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_FLAGGED, description = "CUSTOMER rows whose delete flag changed in place (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_REMOVED, description = "CUSTOMER rows removed: replaced by new content, or of a customer left without any version (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FILES, description = "Files the merge applied (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_QUERY_IDS, description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_DURATION, description = "Duration of the merge transaction (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RETRY_REASON, description = "Why the FlowFile went to retry"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FAILURE_REASON, description = "Why the FlowFile went to failure")
 })
 public class TriggerSnowflakeMerge extends AbstractProcessor {
 
     static final String ATTR_STAGED_FILE = "snowflake.staged.file";
     static final String ATTR_WAIT_STARTED = "merge.wait.started";
+    static final String ATTR_FILE_ROWS = "merge.file.row.count";
+    static final String ATTR_MERGED_AT = "merge.merged.at";
+    static final String ATTR_PERFORMED_BY = "merge.performed.by";
+    static final String ATTR_HISTORY_ROWS = "merge.history.rows";
+    static final String ATTR_CUSTOMER_ROWS = "merge.customer.rows";
+    static final String ATTR_VERSIONS_OPENED = "merge.history.versions.opened";
+    static final String ATTR_VERSIONS_CHANGED = "merge.history.versions.changed";
+    static final String ATTR_VERSIONS_REMOVED = "merge.history.versions.removed";
+    static final String ATTR_CUSTOMER_ROWS_WRITTEN = "merge.customer.rows.written";
+    static final String ATTR_CUSTOMER_ROWS_FLAGGED = "merge.customer.rows.flagged";
+    static final String ATTR_CUSTOMER_ROWS_REMOVED = "merge.customer.rows.removed";
+    static final String ATTR_FILES = "merge.files";
+    static final String ATTR_QUERY_IDS = "merge.query.id";
+    static final String ATTR_DURATION = "merge.duration.millis";
     static final String ATTR_RETRY_REASON = "merge.retry.reason";
     static final String ATTR_FAILURE_REASON = "merge.failure.reason";
     static final String FILES_PLACEHOLDER = "{files}";
 
-    static final AllowableValue LOAD_SNOWPIPE = new AllowableValue("snowpipe", "Wait for Snowpipe",
-            "Snowpipe (AUTO_INGEST) loads the files; this processor waits until they appear in CUSTOMER_RAW.");
-    static final AllowableValue LOAD_COPY = new AllowableValue("copy", "COPY files",
-            "This processor loads files not yet in CUSTOMER_RAW with the Copy Statement, for accounts without S3 event "
-                    + "notifications (or emulators without pipes). COPY load metadata keeps a file from loading twice.");
+    /** Who loads the files into CUSTOMER_RAW. */
+    public enum LoadMode implements DescribedValue {
+        SNOWPIPE("snowpipe", "Wait for Snowpipe",
+                "Snowpipe (AUTO_INGEST) loads the files; this processor waits until they appear in CUSTOMER_RAW."),
+        COPY("copy", "COPY files",
+                "This processor loads files not yet in CUSTOMER_RAW with the Copy Statement, for accounts without S3 event "
+                        + "notifications (or emulators without pipes). Never while the AUTO_INGEST pipe runs: the pipe's and "
+                        + "COPY's load histories are separate, so a file would load twice.");
+
+        private final String value;
+        private final String displayName;
+        private final String description;
+
+        LoadMode(final String value, final String displayName, final String description) {
+            this.value = value;
+            this.displayName = displayName;
+            this.description = description;
+        }
+
+        @Override
+        public String getValue() {
+            return value;
+        }
+
+        @Override
+        public String getDisplayName() {
+            return displayName;
+        }
+
+        @Override
+        public String getDescription() {
+            return description;
+        }
+    }
 
     public static final PropertyDescriptor CONNECTION_POOL = new PropertyDescriptor.Builder()
             .name("Database Connection Pooling Service")
@@ -103,8 +146,8 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     public static final PropertyDescriptor LOAD_MODE = new PropertyDescriptor.Builder()
             .name("Load Mode")
             .description("Who loads the files into CUSTOMER_RAW.")
-            .allowableValues(LOAD_SNOWPIPE, LOAD_COPY)
-            .defaultValue(LOAD_SNOWPIPE.getValue())
+            .allowableValues(LoadMode.class)
+            .defaultValue(LoadMode.SNOWPIPE)
             .required(true)
             .build();
 
@@ -133,7 +176,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     FILES = ({files})
                     FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
                     ON_ERROR = ABORT_STATEMENT""")
-            .dependsOn(LOAD_MODE, LOAD_COPY)
+            .dependsOn(LOAD_MODE, LoadMode.COPY)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
 
@@ -157,9 +200,9 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     public static final PropertyDescriptor QUERY_TAG = new PropertyDescriptor.Builder()
             .name("Query Tag")
             .description("Snowflake QUERY_TAG of this processor's statements, sent with each statement (nothing is left on "
-                    + "the pooled session), so they can be found in QUERY_HISTORY. Ignored on other databases. Empty: no tag.")
+                    + "the pooled session), so they can be found in QUERY_HISTORY, e.g. customertrack:TriggerSnowflakeMerge. "
+                    + "Not set: no tag. Ignored on other databases.")
             .required(false)
-            .defaultValue("customertrack:TriggerSnowflakeMerge")
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
 
@@ -187,7 +230,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
-        if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue())) {
+        if (context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY) {
             final String copy = context.getProperty(COPY_STATEMENT).getValue();
             if (copy == null || !copy.contains(FILES_PLACEHOLDER)) {
                 results.add(new ValidationResult.Builder().subject(COPY_STATEMENT.getName()).valid(false)
@@ -197,6 +240,11 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         return results;
     }
 
+    /** What one batch found and did in the warehouse. */
+    private record BatchOutcome(Map<String, Warehouse.MergedFile> merged, Set<String> mergedThisRun,
+                                MergeRunner.Result mergeResult, Map<String, String> copyFailures) {
+    }
+
     @Override
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         final List<FlowFile> flowFiles = session.get(context.getProperty(BATCH_SIZE).asInteger());
@@ -204,50 +252,16 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             return;
         }
         final long now = System.currentTimeMillis();
-        final Map<String, List<FlowFile>> byFile = new LinkedHashMap<>();
-        for (FlowFile flowFile : flowFiles) {
-            if (flowFile.getAttribute(ATTR_WAIT_STARTED) == null) {
-                flowFile = session.putAttribute(flowFile, ATTR_WAIT_STARTED, Long.toString(now));
-            }
-            final String stagedFile = context.getProperty(STAGED_FILE_NAME).evaluateAttributeExpressions(flowFile).getValue();
-            if (stagedFile == null || stagedFile.isBlank()) {
-                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON,
-                        "Staged File Name evaluated to an empty value; is the s3.key attribute missing?"), REL_FAILURE);
-                continue;
-            }
-            byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>()).add(session.putAttribute(flowFile, ATTR_STAGED_FILE, stagedFile));
-        }
+        final Map<String, List<FlowFile>> byFile = groupByStagedFile(context, session, flowFiles, now);
         if (byFile.isEmpty()) {
             return;
         }
-
         final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
-        final Map<String, Warehouse.MergedFile> merged;
-        final Map<String, String> copyFailures = new LinkedHashMap<>();
-        MergeRunner.Result mergeResult = null;
-        Set<String> mergedThisRun = Set.of();
         WarehouseDialect dialect = WarehouseDialect.OTHER;
+        final BatchOutcome outcome;
         try (Connection connection = pool.getConnection()) {
             dialect = WarehouseDialect.of(connection);
-            final Warehouse warehouse = new Warehouse(connection, dialect, context.getProperty(QUERY_TAG).getValue());
-            final Set<String> files = byFile.keySet();
-            Set<String> loaded = warehouse.loadedFiles(files);
-            if (LOAD_COPY.getValue().equals(context.getProperty(LOAD_MODE).getValue()) && loaded.size() < files.size()) {
-                final Set<String> missing = new LinkedHashSet<>(files);
-                missing.removeAll(loaded);
-                copyFailures.putAll(copy(warehouse, context.getProperty(COPY_STATEMENT).getValue(), missing));
-                loaded = warehouse.loadedFiles(files);
-            }
-            final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files);
-            if (!alreadyMerged.keySet().containsAll(loaded)) {
-                mergeResult = MergeRunner.run(connection, warehouse.queryTag());
-                merged = warehouse.mergedFiles(files);
-                mergedThisRun = new LinkedHashSet<>(merged.keySet());
-                mergedThisRun.removeAll(alreadyMerged.keySet());
-                getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), mergeResult.durationMillis());
-            } else {
-                merged = alreadyMerged;
-            }
+            outcome = confirmLoadsAndMerge(context, connection, dialect, byFile.keySet());
         } catch (final SQLException e) {
             routeAfterSqlError(context, session, byFile, dialect, e);
             return;
@@ -257,39 +271,93 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
             return;
         }
+        route(context, session, byFile, outcome, now);
+    }
 
-        copyFailures.forEach((file, reason) -> {
+    /**
+     * The batch's FlowFiles by staged file name, each stamped with when it was first seen. A FlowFile whose name is empty
+     * or whose wait start is not a number goes to failure here: it would fail every later run the same way.
+     */
+    private Map<String, List<FlowFile>> groupByStagedFile(final ProcessContext context, final ProcessSession session,
+                                                          final List<FlowFile> flowFiles, final long now) {
+        final Map<String, List<FlowFile>> byFile = new LinkedHashMap<>();
+        for (FlowFile flowFile : flowFiles) {
+            final String waitStarted = flowFile.getAttribute(ATTR_WAIT_STARTED);
+            if (waitStarted == null) {
+                flowFile = session.putAttribute(flowFile, ATTR_WAIT_STARTED, Long.toString(now));
+            } else if (!waitStarted.matches("\\d{1,18}")) {
+                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "Attribute " + ATTR_WAIT_STARTED + " is '"
+                        + waitStarted + "', not the epoch milliseconds this processor writes; remove it to start waiting anew"), REL_FAILURE);
+                continue;
+            }
+            final String stagedFile = context.getProperty(STAGED_FILE_NAME).evaluateAttributeExpressions(flowFile).getValue();
+            if (stagedFile == null || stagedFile.isBlank()) {
+                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON,
+                        "Staged File Name evaluated to an empty value; is the s3.key attribute missing?"), REL_FAILURE);
+                continue;
+            }
+            byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>()).add(session.putAttribute(flowFile, ATTR_STAGED_FILE, stagedFile));
+        }
+        return byFile;
+    }
+
+    /** Confirms which files are loaded (COPYing the missing ones in COPY mode) and merges when a loaded file is unmerged. */
+    private BatchOutcome confirmLoadsAndMerge(final ProcessContext context, final Connection connection, final WarehouseDialect dialect,
+                                              final Set<String> files) throws SQLException {
+        final Warehouse warehouse = new Warehouse(connection, dialect, context.getProperty(QUERY_TAG).getValue());
+        final Map<String, String> copyFailures = new LinkedHashMap<>();
+        Set<String> loaded = warehouse.loadedFiles(files);
+        if (context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY && loaded.size() < files.size()) {
+            final Set<String> missing = new LinkedHashSet<>(files);
+            missing.removeAll(loaded);
+            copyFailures.putAll(copy(warehouse, context.getProperty(COPY_STATEMENT).getValue(), missing));
+            loaded = warehouse.loadedFiles(files);
+        }
+        final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files);
+        if (alreadyMerged.keySet().containsAll(loaded)) {
+            return new BatchOutcome(alreadyMerged, Set.of(), null, copyFailures);
+        }
+        final MergeRunner.Result result = MergeRunner.run(connection, warehouse.queryTag());
+        final Map<String, Warehouse.MergedFile> merged = warehouse.mergedFiles(files);
+        final Set<String> mergedThisRun = new LinkedHashSet<>(merged.keySet());
+        mergedThisRun.removeAll(alreadyMerged.keySet());
+        getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), result.durationMillis());
+        return new BatchOutcome(merged, mergedThisRun, result, copyFailures);
+    }
+
+    /** Each FlowFile by what became of its file: merged (success), COPY failed or waited too long (failure), else retry. */
+    private void route(final ProcessContext context, final ProcessSession session, final Map<String, List<FlowFile>> byFile,
+                       final BatchOutcome outcome, final long now) {
+        outcome.copyFailures().forEach((file, reason) -> {
             for (final FlowFile flowFile : byFile.remove(file)) {
                 session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "COPY of " + file + " failed: " + reason), REL_FAILURE);
             }
         });
         final long timeoutMillis = context.getProperty(LOAD_WAIT_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS);
-        final Map<String, String> runAttributes = mergeResult == null ? Map.of() : runAttributes(mergeResult, mergedThisRun.size());
+        final Map<String, String> runAttributes = outcome.mergeResult() == null ? Map.of()
+                : runAttributes(outcome.mergeResult(), outcome.mergedThisRun().size());
         for (final Map.Entry<String, List<FlowFile>> entry : byFile.entrySet()) {
-            final Warehouse.MergedFile file = merged.get(entry.getKey());
+            final Warehouse.MergedFile file = outcome.merged().get(entry.getKey());
+            final boolean byThisRun = outcome.mergedThisRun().contains(entry.getKey());
             for (final FlowFile flowFile : entry.getValue()) {
                 if (file != null) {
                     final Map<String, String> attributes = new HashMap<>();
-                    attributes.put("merge.file.row.count", Long.toString(file.rowCount()));
-                    attributes.put("merge.merged.at", file.mergedAt());
-                    final boolean byThisRun = mergedThisRun.contains(entry.getKey());
-                    attributes.put("merge.performed.by", byThisRun ? "this-run" : "earlier-run");
+                    attributes.put(ATTR_FILE_ROWS, Long.toString(file.rowCount()));
+                    attributes.put(ATTR_MERGED_AT, file.mergedAt());
+                    attributes.put(ATTR_PERFORMED_BY, byThisRun ? "this-run" : "earlier-run");
                     if (byThisRun) {
                         attributes.putAll(runAttributes);
                     }
                     final FlowFile done = session.putAllAttributes(flowFile, attributes);
                     session.getProvenanceReporter().modifyAttributes(done, "Rows of " + entry.getKey() + " merged into CUSTOMER and CUSTOMER_HISTORY");
                     session.transfer(done, REL_SUCCESS);
+                } else if (now - Long.parseLong(flowFile.getAttribute(ATTR_WAIT_STARTED)) >= timeoutMillis) {
+                    session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "File " + entry.getKey()
+                            + " was not loaded into CUSTOMER_RAW and merged within " + context.getProperty(LOAD_WAIT_TIMEOUT).getValue()
+                            + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)"), REL_FAILURE);
                 } else {
-                    final long waited = now - Long.parseLong(flowFile.getAttribute(ATTR_WAIT_STARTED));
-                    if (waited >= timeoutMillis) {
-                        session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "File " + entry.getKey()
-                                + " was not loaded into CUSTOMER_RAW and merged within " + context.getProperty(LOAD_WAIT_TIMEOUT).getValue()
-                                + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)"), REL_FAILURE);
-                    } else {
-                        session.transfer(session.penalize(session.putAttribute(flowFile, ATTR_RETRY_REASON,
-                                "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet")), REL_RETRY);
-                    }
+                    session.transfer(session.penalize(session.putAttribute(flowFile, ATTR_RETRY_REASON,
+                            "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet")), REL_RETRY);
                 }
             }
         }
@@ -300,18 +368,18 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         final MergeRunner.StepResult history = result.step(MergeScript.Step.HISTORY_MERGE);
         final MergeRunner.StepResult customer = result.step(MergeScript.Step.CUSTOMER_MERGE);
         final MergeRunner.StepResult written = result.step(MergeScript.Step.CUSTOMER_INSERT);
-        attributes.put("merge.history.rows", Long.toString(history.affected()));
-        attributes.put("merge.customer.rows", Long.toString(customer.affected() + written.affected()));
-        attributes.put("merge.customer.rows.written", Long.toString(written.affected()));
-        putIfKnown(attributes, "merge.history.versions.opened", history.inserted());
-        putIfKnown(attributes, "merge.history.versions.changed", history.updated());
-        putIfKnown(attributes, "merge.history.versions.removed", history.deleted());
-        putIfKnown(attributes, "merge.customer.rows.flagged", customer.updated());
-        putIfKnown(attributes, "merge.customer.rows.removed", customer.deleted());
-        attributes.put("merge.files", Integer.toString(files));
-        attributes.put("merge.duration.millis", Long.toString(result.durationMillis()));
+        attributes.put(ATTR_HISTORY_ROWS, Long.toString(history.affected()));
+        attributes.put(ATTR_CUSTOMER_ROWS, Long.toString(customer.affected() + written.affected()));
+        attributes.put(ATTR_CUSTOMER_ROWS_WRITTEN, Long.toString(written.affected()));
+        putIfKnown(attributes, ATTR_VERSIONS_OPENED, history.inserted());
+        putIfKnown(attributes, ATTR_VERSIONS_CHANGED, history.updated());
+        putIfKnown(attributes, ATTR_VERSIONS_REMOVED, history.deleted());
+        putIfKnown(attributes, ATTR_CUSTOMER_ROWS_FLAGGED, customer.updated());
+        putIfKnown(attributes, ATTR_CUSTOMER_ROWS_REMOVED, customer.deleted());
+        attributes.put(ATTR_FILES, Integer.toString(files));
+        attributes.put(ATTR_DURATION, Long.toString(result.durationMillis()));
         if (!result.queryIds().isEmpty()) {
-            attributes.put("merge.query.id", String.join(",", result.queryIds()));
+            attributes.put(ATTR_QUERY_IDS, String.join(",", result.queryIds()));
         }
         return attributes;
     }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
- * side by side in this run. Arguments: {@code all} (default), {@code processors}, {@code merge}, or
+ * side by side in this run. Arguments: {@code all} (default), {@code processors} (or one of them: {@code generate}, {@code validate}), {@code merge}, or
  * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}), or {@code csv-parsers}
  * (ValidateCustomerRecord with Jackson CSV against Apache Commons CSV; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
@@ -28,6 +28,12 @@ public final class Benchmarks {
             // A generate round takes GenerateRecord about a second; a validate round takes ~35 ms, and its median
             // needs more rounds to settle (over 15 it moved by +-0.04 between runs, over 40 by +-0.03).
             ProcessorBenchmarks.generate(5, 15);
+            ProcessorBenchmarks.validate(20, 120);
+        }
+        if (which.equals("generate")) {
+            ProcessorBenchmarks.generate(5, 15);
+        }
+        if (which.equals("validate")) {
             ProcessorBenchmarks.validate(20, 120);
         }
         if (which.equals("all") || which.equals("merge")) {

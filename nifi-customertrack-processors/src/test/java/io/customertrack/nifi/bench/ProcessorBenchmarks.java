@@ -1,5 +1,18 @@
 package io.customertrack.nifi.bench;
 
+import io.customertrack.nifi.customer.CustomerSchema;
+import org.apache.nifi.serialization.RecordReader;
+import org.apache.nifi.serialization.RecordSetWriter;
+import org.apache.nifi.serialization.RecordSetWriterFactory;
+import org.apache.nifi.serialization.record.ListRecordSet;
+import org.apache.nifi.serialization.record.MapRecord;
+import org.apache.nifi.serialization.record.Record;
+
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
 import io.customertrack.nifi.processors.CsvServices;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.ValidateCustomerRecord;
@@ -42,9 +55,43 @@ final class ProcessorBenchmarks {
                 "state", "Address.state", "country", "Address.country", "op", "Lorem.word");
         fields.forEach(baseline::setProperty);
 
-        return Harness.compare("GenerateFakeCustomer vs GenerateRecord (records, CSV)",
+        final Harness.Outcome outcome = Harness.compare("GenerateFakeCustomer vs GenerateRecord (records, CSV)",
                 () -> trigger(candidate, GenerateFakeCustomer.REL_SUCCESS.getName()),
                 () -> trigger(baseline, "success"), warmup, rounds);
+        writerCeiling(candidate, warmup, rounds);
+        return outcome;
+    }
+
+    /**
+     * How close generation comes to the limit its writer sets: GenerateFakeCustomer against the same CSV writer writing
+     * the same number of records built beforehand (read back from a generated FlowFile), nothing else.
+     */
+    private static void writerCeiling(final TestRunner generator, final int warmup, final int rounds) throws Exception {
+        generator.clearTransferState();
+        generator.run();
+        final byte[] generated = generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst().toByteArray();
+        final TestRunner services = TestRunners.newTestRunner(GenerateFakeCustomer.class);
+        final CSVReader reader = new CSVReader();
+        services.addControllerService("reader", reader);
+        services.setProperty(reader, SchemaAccessUtils.SCHEMA_ACCESS_STRATEGY, "csv-header-derived");
+        services.enableControllerService(reader);
+        csvWriter(services);
+        final List<Record> records = new ArrayList<>();
+        try (RecordReader in = reader.createRecordReader(Map.of(), new ByteArrayInputStream(generated), generated.length, services.getLogger())) {
+            for (Record record; (record = in.nextRecord(false, false)) != null; ) {
+                records.add(new MapRecord(CustomerSchema.CUSTOMER_EVENT, record.toMap()));
+            }
+        }
+        final RecordSetWriterFactory writer = (RecordSetWriterFactory) services.getControllerService("writer");
+        Harness.compare("GenerateFakeCustomer vs its CSV writer alone on pre-built records (the ceiling)",
+                () -> trigger(generator, GenerateFakeCustomer.REL_SUCCESS.getName()),
+                () -> {
+                    try (RecordSetWriter out = writer.createWriter(services.getLogger(), CustomerSchema.CUSTOMER_EVENT,
+                            OutputStream.nullOutputStream(), Map.of())) {
+                        out.write(new ListRecordSet(CustomerSchema.CUSTOMER_EVENT, records));
+                    }
+                    return records.size();
+                }, warmup, rounds);
     }
 
     static Harness.Outcome validate(final int warmup, final int rounds) throws Exception {

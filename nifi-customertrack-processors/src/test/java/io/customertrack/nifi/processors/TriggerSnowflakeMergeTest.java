@@ -254,6 +254,38 @@ class TriggerSnowflakeMergeTest {
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
     }
 
+    /** A wait start that is not a number would fail every run on the same FlowFile: it fails once, alone, saying why. */
+    @Test
+    void aWaitStartThatIsNotANumberFailsThatFlowFileAlone() throws Exception {
+        snowpipeLoads("good.csv", event(1, 0, "London"));
+        enqueueS3Object("good.csv");
+        runner.enqueue(new byte[0], Map.of("s3.key", "other.csv", "merge.wait.started", "yesterday"));
+        runner.run();
+        runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final MockFlowFile failed = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst();
+        failed.assertAttributeEquals("merge.failure.reason",
+                "Attribute merge.wait.started is 'yesterday', not the epoch milliseconds this processor writes; remove it to start waiting anew");
+        runner.assertTransferCount(TriggerSnowflakeMerge.REL_FAILURE, 1);
+    }
+
+    /** Query Tag has no default, so leaving it empty really means no tag (a default would come back when emptied). */
+    @Test
+    void queryTagCanBeLeftEmpty() {
+        assertEquals(null, TriggerSnowflakeMerge.QUERY_TAG.getDefaultValue());
+        runner.removeProperty(TriggerSnowflakeMerge.QUERY_TAG);
+        runner.assertValid();
+        assertEquals(null, runner.getProcessContext().getProperty(TriggerSnowflakeMerge.QUERY_TAG).getValue());
+    }
+
+    @Test
+    void loadModesKeepTheirValuesAndDescribeThemselves() {
+        assertEquals(List.of("snowpipe", "copy"), java.util.Arrays.stream(TriggerSnowflakeMerge.LoadMode.values())
+                .map(TriggerSnowflakeMerge.LoadMode::getValue).toList());
+        assertEquals(List.of("snowpipe", "copy"), TriggerSnowflakeMerge.LOAD_MODE.getAllowableValues().stream()
+                .map(org.apache.nifi.components.AllowableValue::getValue).toList());
+        assertEquals("snowpipe", TriggerSnowflakeMerge.LOAD_MODE.getDefaultValue());
+    }
+
     @Test
     void missingS3KeyIsAClearFailure() {
         runner.enqueue(new byte[0]);
