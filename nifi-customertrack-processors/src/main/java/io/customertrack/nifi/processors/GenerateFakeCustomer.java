@@ -12,6 +12,7 @@ import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
@@ -59,7 +60,15 @@ import java.util.concurrent.ThreadLocalRandom;
         + "the same settings and the same starting state produce byte-identical output, event times included.")
 @Stateful(scopes = Scope.CLUSTER, description = "The next customer id to issue, which of the most recent ids (see Known Customer "
         + "Window) are deleted, the batch sequence number and the event clock. Clearing state restarts ids at Customer ID Start.")
-@SeeAlso(ValidateCustomerRecord.class)
+@SeeAlso({ValidateCustomerRecord.class, TriggerSnowflakeMerge.class})
+@UseCase(
+        description = "Generate realistic customer change events with history (inserts, updates, deletes, re-inserts) to test a pipeline.",
+        keywords = {"generate", "fake", "test data", "customer", "scd", "datafaker"},
+        configuration = """
+                Set "Record Writer" to the format the pipeline expects (CSV for Snowpipe), "Records Per FlowFile" and the \
+                run schedule to the volume wanted, and "Invalid Record Percentage" above 0 to exercise the invalid path.
+                Set "Random Seed" for byte-identical output from the same settings and state.
+                """)
 @WritesAttributes({
         @WritesAttribute(attribute = "record.count", description = "Number of records in the FlowFile"),
         @WritesAttribute(attribute = "mime.type", description = "MIME type of the Record Writer's output")

@@ -10,6 +10,8 @@ import org.apache.nifi.annotation.behavior.TriggerSerially;
 import org.apache.nifi.annotation.behavior.WritesAttribute;
 import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
+import org.apache.nifi.annotation.documentation.MultiProcessorUseCase;
+import org.apache.nifi.annotation.documentation.ProcessorConfiguration;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.components.DescribedValue;
@@ -46,12 +48,44 @@ import java.util.concurrent.TimeUnit;
 @Tags({"customertrack", "snowflake", "snowpipe", "merge", "scd", "scd2", "cdc", "sql", "jdbc"})
 @CapabilityDescription("Makes the CustomerTrack SCD tables current as soon as files land. Takes the FlowFiles PutS3Object sent "
         + "to S3, checks which of their files are loaded into CUSTOMER_RAW (waiting for Snowpipe, or loading them itself with "
-        + "COPY), runs the SCD1 + SCD2 merge from sql/04_merge.sql in one transaction, and routes each FlowFile to 'success' "
+        + "COPY), runs the SCD1 + SCD2 merge (the statements of the MERGE_CUSTOMER_CHANGES procedure) in one transaction, and routes each FlowFile to 'success' "
         + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it. Files not yet "
         + "loaded go to 'retry' (penalized) until the Load Wait Timeout, then to 'failure'. Connection problems roll the merge "
         + "back and send the batch to 'retry'; SQL errors send it to 'failure' with the message. On Snowflake, every statement "
         + "carries the Query Tag. In a cluster, load-balance its incoming connection to a single node so one node runs the merges.")
-@SeeAlso(ValidateCustomerRecord.class)
+@SeeAlso({GenerateFakeCustomer.class, ValidateCustomerRecord.class})
+@MultiProcessorUseCase(
+        description = "Stream customer change events into Snowflake and keep an SCD Type 1 table (CUSTOMER) and an SCD Type 2 "
+                + "history table (CUSTOMER_HISTORY) correct, merging as soon as each file is loaded.",
+        notes = "The Snowflake objects (CUSTOMER_RAW, the CUSTOMER_CSV file format, the stage and pipe, the SCD tables, the "
+                + "stream, task and procedure) come with CustomerTrack's SQL scripts and must exist first. Replace "
+                + "GenerateFakeCustomer with any source of customer events in the customer field order.",
+        keywords = {"snowflake", "snowpipe", "scd", "scd2", "history", "customer", "cdc", "s3", "merge"},
+        configurations = {
+            @ProcessorConfiguration(processorClass = GenerateFakeCustomer.class, configuration = """
+                    Set "Record Writer" to a CSVRecordSetWriter with "Escape Character" empty and "Trim Fields" false: \
+                    the dialect of the CUSTOMER_CSV file format.
+                    Run it on the primary node only; connect 'success' to ValidateCustomerRecord.
+                    """),
+            @ProcessorConfiguration(processorClass = ValidateCustomerRecord.class, configuration = """
+                    Set "Record Reader" to a CSVReader with the schema from the header, "Escape Character" empty, \
+                    "Trim Fields" false and "Allow Duplicate Header Names" false; "Record Writer" to the CSVRecordSetWriter above.
+                    Connect 'valid' to the PutS3Object that writes under the prefix the pipe loads, and 'invalid' to a second \
+                    PutS3Object that writes to a quarantine prefix (each record carries its validation_errors).
+                    """),
+            @ProcessorConfiguration(processorClassName = "org.apache.nifi.processors.aws.s3.PutS3Object", configuration = """
+                    "Bucket" = "#{s3.bucket}" and "Object Key" = a unique name under the prefix the stage points at, \
+                    e.g. "customers/valid/${now():format('yyyy/MM/dd/HH')}/${uuid}.csv".
+                    Connect 'success' of the valid records' PutS3Object to TriggerSnowflakeMerge.
+                    """),
+            @ProcessorConfiguration(processorClass = TriggerSnowflakeMerge.class, configuration = """
+                    Set "Database Connection Pooling Service" to a DBCPConnectionPool with snowflake-jdbc and key-pair \
+                    authentication whose default database and schema hold the CustomerTrack tables, "Load Mode" to \
+                    "Wait for Snowpipe" and "Staged File Name" to the key relative to the stage URL, \
+                    e.g. ${s3.key:substringAfter('customers/valid/')}.
+                    Route 'retry' back to this processor. In a cluster, load-balance the incoming connection to a single node.
+                    """)
+        })
 @ReadsAttributes({
         @ReadsAttribute(attribute = "s3.key", description = "Object key written by PutS3Object (the default Staged File Name)"),
         @ReadsAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Set by this processor on first sight")
@@ -64,13 +98,15 @@ import java.util.concurrent.TimeUnit;
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_PERFORMED_BY, description = "'this-run' if this processor's merge "
                 + "applied the file, 'earlier-run' if the scheduled task or an earlier run had"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_HISTORY_ROWS, description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS, description = "Rows of CUSTOMER the merge removed, flagged or wrote; a row replaced by new content counts twice (this-run only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS, description = "Rows of CUSTOMER the merge removed, flagged or wrote; "
+                + "a row replaced by new content counts twice (this-run only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_OPENED, description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_CHANGED, description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_REMOVED, description = "Versions a late event made redundant (this-run, Snowflake only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_WRITTEN, description = "Current rows written to CUSTOMER: new customers and customers with new content (this-run only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_FLAGGED, description = "CUSTOMER rows whose delete flag changed in place (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_REMOVED, description = "CUSTOMER rows removed: replaced by new content, or of a customer left without any version (this-run, Snowflake only)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_REMOVED, description = "CUSTOMER rows removed: replaced by new content, "
+                + "or of a customer left without any version (this-run, Snowflake only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FILES, description = "Files the merge applied (this-run only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_QUERY_IDS, description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_DURATION, description = "Duration of the merge transaction (this-run only)"),

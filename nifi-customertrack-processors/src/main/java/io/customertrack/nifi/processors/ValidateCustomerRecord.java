@@ -10,6 +10,7 @@ import org.apache.nifi.annotation.behavior.WritesAttributes;
 import org.apache.nifi.annotation.documentation.CapabilityDescription;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.flowfile.FlowFile;
@@ -50,7 +51,16 @@ import java.util.concurrent.TimeUnit;
         + "ISO-8601 timestamp no later than now plus the allowed clock skew (rewritten to UTC with microseconds); every value "
         + "within its Snowflake column size; no control characters and no undecodable bytes; no values beyond the customer fields. "
         + "Input that cannot be parsed goes to 'failure' unchanged, with the parser's message.")
-@SeeAlso(GenerateFakeCustomer.class)
+@SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
+@UseCase(
+        description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",
+        keywords = {"validate", "quarantine", "customer", "snowpipe", "csv", "data quality"},
+        configuration = """
+                Set "Record Reader" to the reader of the incoming format (for CSV: the schema from the header and \
+                "Allow Duplicate Header Names" false) and "Record Writer" to the writer Snowpipe's file format expects.
+                Connect 'valid' to the load (e.g. PutS3Object under the stage's prefix) and 'invalid' to a quarantine \
+                destination, or auto-terminate 'invalid': its records are then only counted. Connect 'failure' (unreadable input).
+                """)
 @WritesAttributes({
         @WritesAttribute(attribute = "record.count", description = "Number of records in the outgoing FlowFile"),
         @WritesAttribute(attribute = "mime.type", description = "MIME type of the writer used for the outgoing FlowFile"),

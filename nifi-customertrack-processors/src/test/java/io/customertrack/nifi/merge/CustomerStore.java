@@ -41,7 +41,9 @@ public final class CustomerStore implements AutoCloseable {
         this(url, true);
     }
 
-    /** @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys */
+    /**
+     * @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys
+     */
     public CustomerStore(final String url, final boolean enforceKeys) throws SQLException {
         connection = open(url);
         createSchema(enforceKeys);

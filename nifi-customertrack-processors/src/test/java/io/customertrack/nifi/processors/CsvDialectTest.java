@@ -1,7 +1,6 @@
 package io.customertrack.nifi.processors;
 
 import io.customertrack.nifi.customer.CustomerEvent;
-import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.SnowflakeDdl;
 import org.apache.nifi.util.MockFlowFile;

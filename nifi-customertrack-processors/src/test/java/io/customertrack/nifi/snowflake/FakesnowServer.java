@@ -32,7 +32,9 @@ public final class FakesnowServer implements AutoCloseable {
     private final int port;
     private Process process;
 
-    /** @param databases the folder of its database files, or null for the shared in-memory database */
+    /**
+     * @param databases the folder of its database files, or null for the shared in-memory database
+     */
     public FakesnowServer(final Path databases) throws IOException {
         this.databases = databases;
         if (databases != null) {
