@@ -68,10 +68,27 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_WATERMARK (
 )
 COMMENT = 'CustomerTrack: per customer, the newest event merged, so in-order events need no CUSTOMER_RAW read';
 
+-- Point in time: every customer as CUSTOMER_HISTORY has them at event time AS_OF, one row per customer who was live
+-- then (a customer deleted at or before AS_OF, or first seen after it, has no row). The history is the merged one: a
+-- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
+--   SELECT ... FROM CUSTOMER_HISTORY WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
+-- e.g. SELECT * FROM TABLE(CUSTOMER_AS_OF('2026-01-31 12:00:00'::TIMESTAMP_NTZ)) WHERE country = 'Norway'.
+CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_NTZ)
+RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
+               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+COMMENT = 'CustomerTrack: every customer live at event time AS_OF, from CUSTOMER_HISTORY'
+AS
+$$
+    SELECT customer_id, first_name, last_name, email, street, city, state, country, valid_from, valid_to
+    FROM CUSTOMER_HISTORY
+    WHERE valid_from <= AS_OF AND (valid_to IS NULL OR valid_to > AS_OF)
+$$;
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER_HISTORY TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_LOG TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_WATERMARK TO ROLE CUSTOMERTRACK_LOADER;
+GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_NTZ) TO ROLE CUSTOMERTRACK_LOADER;
 
 -- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time CUSTOMER_RAW holds for them.
 -- Higher than the truth for events still pending is safe: it only sends their customer through CUSTOMER_RAW.

@@ -1,18 +1,6 @@
 package io.customertrack.nifi.bench;
 
 import io.customertrack.nifi.customer.CustomerSchema;
-import org.apache.nifi.serialization.RecordReader;
-import org.apache.nifi.serialization.RecordSetWriter;
-import org.apache.nifi.serialization.RecordSetWriterFactory;
-import org.apache.nifi.serialization.record.ListRecordSet;
-import org.apache.nifi.serialization.record.MapRecord;
-import org.apache.nifi.serialization.record.Record;
-
-import java.io.ByteArrayInputStream;
-import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
-
 import io.customertrack.nifi.processors.CsvServices;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.ValidateCustomerRecord;
@@ -21,10 +9,20 @@ import org.apache.nifi.csv.CSVRecordSetWriter;
 import org.apache.nifi.processors.standard.GenerateRecord;
 import org.apache.nifi.processors.standard.ValidateRecord;
 import org.apache.nifi.schema.access.SchemaAccessUtils;
+import org.apache.nifi.serialization.RecordReader;
+import org.apache.nifi.serialization.RecordSetWriter;
+import org.apache.nifi.serialization.RecordSetWriterFactory;
+import org.apache.nifi.serialization.record.ListRecordSet;
+import org.apache.nifi.serialization.record.MapRecord;
+import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
 
+import java.io.ByteArrayInputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**

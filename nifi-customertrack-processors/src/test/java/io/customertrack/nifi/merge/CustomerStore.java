@@ -1,7 +1,5 @@
 package io.customertrack.nifi.merge;
 
-import java.time.ZoneOffset;
-
 import io.customertrack.nifi.customer.CustomerEvent;
 
 import java.io.IOException;
@@ -14,8 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
-import java.time.LocalDateTime;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -74,6 +73,7 @@ public final class CustomerStore implements AutoCloseable {
             for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
                 statement.execute(ddl);
             }
+            statement.execute(SnowflakeDdl.customerAsOfMacro());
         }
     }
 
@@ -149,6 +149,22 @@ public final class CustomerStore implements AutoCloseable {
             }
         }
         return rows;
+    }
+
+    /** sql/03's CUSTOMER_AS_OF(ts): customer id to first_name .. country of each customer live at event time {@code asOf}. */
+    public Map<Long, List<String>> customersAsOf(final LocalDateTime asOf) throws SQLException {
+        final Map<Long, List<String>> customers = new TreeMap<>();
+        try (PreparedStatement query = connection.prepareStatement("SELECT * FROM customer_as_of(?::TIMESTAMP)")) {
+            query.setTimestamp(1, Timestamp.valueOf(asOf));
+            try (ResultSet rs = query.executeQuery()) {
+                while (rs.next()) {
+                    if (customers.put(rs.getLong("CUSTOMER_ID"), attributes(rs)) != null) {
+                        throw new IllegalStateException("two versions of customer " + rs.getLong("CUSTOMER_ID") + " at " + asOf);
+                    }
+                }
+            }
+        }
+        return customers;
     }
 
     /** Every event in customer_raw, in load order. */

@@ -1,7 +1,6 @@
 package io.customertrack.nifi.merge;
 
 import io.customertrack.nifi.customer.CustomerEvent;
-
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -69,6 +68,14 @@ class MergePropertiesTest {
             assertEquals(newestEvents, store.watermarks(), "the watermark is each customer's newest event");
             for (final String invariant : SnowflakeDdl.invariantQueries()) {
                 assertEquals(0, store.count("SELECT COUNT(*) FROM (" + invariant + ")"), invariant);
+            }
+            // CUSTOMER_AS_OF at every event time, just before and after it, and before the first and after the last.
+            final List<ScdModel.Version> expectedHistory = ScdModel.expected(events).history();
+            for (int minute = -1; minute <= 13; minute++) {
+                for (final long offsetMicros : new long[]{-1, 0, 1}) {
+                    final LocalDateTime asOf = ORIGIN.plusMinutes(minute).plusNanos(offsetMicros * 1000);
+                    assertEquals(ScdModel.asOf(expectedHistory, asOf), store.customersAsOf(asOf), "CUSTOMER_AS_OF(" + asOf + ")");
+                }
             }
             assertArrayEquals(new long[]{0, 0, 0, 0, 0}, store.merge(), "a merge with nothing pending changes nothing");
             final long nonEmptyFiles = files.stream().filter(file -> !file.isEmpty()).count();

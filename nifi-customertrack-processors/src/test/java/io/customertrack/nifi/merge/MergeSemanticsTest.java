@@ -1,7 +1,6 @@
 package io.customertrack.nifi.merge;
 
 import io.customertrack.nifi.customer.CustomerEvent;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

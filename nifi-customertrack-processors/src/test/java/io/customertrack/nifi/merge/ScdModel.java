@@ -78,6 +78,17 @@ public final class ScdModel {
         return new State(history, customers);
     }
 
+    /** Customer id to attributes of every customer whose version in {@code history} covers event time {@code asOf}. */
+    public static Map<Long, List<String>> asOf(final List<Version> history, final LocalDateTime asOf) {
+        final Map<Long, List<String>> customers = new TreeMap<>();
+        for (final Version version : history) {
+            if (!version.validFrom().isAfter(asOf) && (version.validTo() == null || version.validTo().isAfter(asOf))) {
+                customers.put(version.customerId(), version.attributes());
+            }
+        }
+        return customers;
+    }
+
     private static final Comparator<CustomerEvent> TIE_BREAK = Comparator
             .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
             .thenComparing(ScdModel::rowHash);

@@ -70,6 +70,18 @@ public final class SnowflakeDdl {
         return MergeScript.split(monitoring.substring(marker));
     }
 
+    /**
+     * sql/03's CUSTOMER_AS_OF as a DuckDB table macro: the function's body as written there, its parameter by name.
+     */
+    public static String customerAsOfMacro() {
+        final Matcher function = Pattern.compile("(?s)CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF\\((\\w+) TIMESTAMP_NTZ\\).*?\\$\\$(.*?)\\$\\$")
+                .matcher(read("03_scd_tables.sql"));
+        if (!function.find()) {
+            throw new IllegalStateException("sql/03_scd_tables.sql has no CUSTOMER_AS_OF function");
+        }
+        return "CREATE OR REPLACE MACRO customer_as_of(" + function.group(1) + ") AS TABLE " + function.group(2).strip();
+    }
+
     /** flows/local/stream-view.sql: the stream as a view, for DuckDB and fakesnow, which have no streams. */
     public static String streamView() {
         try {

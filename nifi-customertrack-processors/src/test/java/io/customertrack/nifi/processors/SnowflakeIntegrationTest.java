@@ -1,8 +1,8 @@
 package io.customertrack.nifi.processors;
 
 import io.customertrack.nifi.customer.CustomerEvent;
-import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.MergeScript;
 import io.customertrack.nifi.merge.ScdModel;
 import org.apache.nifi.util.TestRunner;

@@ -1,8 +1,8 @@
 package io.customertrack.nifi.snowflake;
 
 import io.customertrack.nifi.customer.CustomerEvent;
-import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.CustomerStore;
+import io.customertrack.nifi.merge.Events;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
 import io.customertrack.nifi.merge.ScdInvariants;

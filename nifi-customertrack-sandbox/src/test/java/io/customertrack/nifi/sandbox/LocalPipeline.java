@@ -6,14 +6,13 @@ import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
+import io.customertrack.nifi.snowflake.FakesnowServer;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import io.customertrack.nifi.snowflake.FakesnowServer;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,8 +20,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
