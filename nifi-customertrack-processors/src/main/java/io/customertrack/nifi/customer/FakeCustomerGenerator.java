@@ -6,8 +6,11 @@ import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.text.Normalizer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -57,27 +60,54 @@ public final class FakeCustomerGenerator {
     }
 
     /**
-     * Generates {@code count} events into {@code sink}, updating {@code ids} as customers are created and deleted.
-     * Percentages are of all records; updates and deletes need an existing customer and become inserts until one exists.
+     * The share of each kind of event, in percent of all events (the rest are inserts); together at most 100.
+     *
+     * @param late   UPDATEs of a live customer timed up to {@code maxLateness} before the events around them, as a
+     *               producer's delayed delivery sends them
+     * @param replay exact repeats of an earlier event of the same batch, as an at-least-once producer sends them
      */
-    public void generate(final int count, final int updatePercent, final int deletePercent, final int invalidPercent,
-                         final CustomerIdSpace ids, final SplittableRandom random, final long wallClockMicros,
-                         final RecordSchema schema, final EventSink sink) throws Exception {
+    public record Mix(int update, int delete, int invalid, int late, Duration maxLateness, int replay) {
+        public Mix {
+            if (update + delete + invalid + late + replay > 100) {
+                throw new IllegalArgumentException("percentages add up to more than 100: " + this);
+            }
+        }
+    }
+
+    /**
+     * Generates {@code count} events into {@code sink}, updating {@code ids} as customers are created and deleted.
+     * Updates, deletes and late updates need an existing customer and become inserts until one exists; a replay needs
+     * an earlier event of this batch and is an insert before there is one.
+     */
+    public void generate(final int count, final Mix mix, final CustomerIdSpace ids, final SplittableRandom random,
+                         final long wallClockMicros, final RecordSchema schema, final EventSink sink) throws Exception {
+        final long maxLatenessMicros = Math.max(1, mix.maxLateness().toNanos() / 1000);
+        final List<Record> batch = mix.replay() > 0 ? new ArrayList<>() : List.of();
         for (int i = 0; i < count; i++) {
             final Instant eventTime = Instant.EPOCH.plus(ids.tick(wallClockMicros), ChronoUnit.MICROS);
             final int roll = random.nextInt(100);
-            if (roll < invalidPercent) {
+            if (roll < mix.invalid()) {
                 sink.accept(invalidEvent(ids, random, eventTime, schema));
                 continue;
             }
+            if (roll < mix.invalid() + mix.replay() && !batch.isEmpty()) {
+                sink.accept(batch.get(random.nextInt(batch.size())));
+                continue;
+            }
+            final int known = mix.invalid() + mix.replay();
             final CustomerEvent event;
-            if (roll < invalidPercent + updatePercent + deletePercent && ids.hasKnownIds()) {
+            if (roll < known + mix.late() && ids.hasKnownIds()) {
+                final long id = ids.pickKnownId(random);
+                final Instant lateTime = eventTime.minus(1 + random.nextLong(maxLatenessMicros), ChronoUnit.MICROS);
+                // Late news of a customer deleted since would be news of nobody: a new customer instead.
+                event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, random, lateTime);
+            } else if (roll >= known + mix.late() && roll < known + mix.late() + mix.update() + mix.delete() && ids.hasKnownIds()) {
                 final long id = ids.pickKnownId(random);
                 if (ids.isDeleted(id)) {
                     // A deleted customer who comes back registers again: a later INSERT opens a new version.
                     ids.markDeleted(id, false);
                     event = profile(id, Operation.INSERT, eventTime);
-                } else if (roll < invalidPercent + updatePercent) {
+                } else if (roll < known + mix.late() + mix.update()) {
                     event = update(id, random, eventTime);
                 } else {
                     ids.markDeleted(id, true);
@@ -86,7 +116,11 @@ public final class FakeCustomerGenerator {
             } else {
                 event = profile(ids.issue(), Operation.INSERT, eventTime);
             }
-            sink.accept(event.toRecord(schema));
+            final Record record = event.toRecord(schema);
+            if (mix.replay() > 0) {
+                batch.add(record);
+            }
+            sink.accept(record);
         }
     }
 

@@ -35,6 +35,7 @@ import org.apache.nifi.serialization.record.RecordSchema;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -46,6 +47,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 @PrimaryNodeOnly
 @TriggerSerially
@@ -101,6 +103,23 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             "Percentage of events broken on purpose (bad email, blank name, unknown op, bad or future timestamp, negative id, "
                     + "over-long value, control character) to exercise the invalid path. Invalid events never create or delete a customer.", "0");
 
+    public static final PropertyDescriptor LATE_PERCENTAGE = percentage("Late Event Percentage",
+            "Percentage of events delivered late: an UPDATE of a live customer whose event time lies up to Maximum Lateness "
+                    + "before the events around it, as a producer's delayed delivery sends it. The merge places it at its time "
+                    + "in the history.", "0");
+
+    public static final PropertyDescriptor MAX_LATENESS = new PropertyDescriptor.Builder()
+            .name("Maximum Lateness")
+            .description("How far before the events around it a late event's time may lie.")
+            .required(true)
+            .defaultValue("10 min")
+            .addValidator(StandardValidators.TIME_PERIOD_VALIDATOR)
+            .build();
+
+    public static final PropertyDescriptor REPLAY_PERCENTAGE = percentage("Replay Percentage",
+            "Percentage of events that repeat an earlier event of the same FlowFile exactly, as an at-least-once producer "
+                    + "does. The merge applies each event once.", "0");
+
     public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
             .name("Locale")
             .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
@@ -143,7 +162,8 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
-            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LOCALE, RANDOM_SEED, CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
+            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, LOCALE, RANDOM_SEED,
+            CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
 
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
@@ -170,21 +190,23 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
-        final List<ValidationResult> results = new ArrayList<>();
-        final String update = context.getProperty(UPDATE_PERCENTAGE).getValue();
-        final String delete = context.getProperty(DELETE_PERCENTAGE).getValue();
-        final String invalid = context.getProperty(INVALID_PERCENTAGE).getValue();
-        try {
-            final long total = Long.parseLong(update) + Long.parseLong(delete) + Long.parseLong(invalid);
-            if (total > 100) {
-                results.add(new ValidationResult.Builder().subject("Percentages").valid(false)
-                        .explanation("Update (" + update + "), Delete (" + delete + ") and Invalid Record (" + invalid
-                                + ") percentages add up to " + total + ", more than 100").build());
+        final List<PropertyDescriptor> shares = List.of(UPDATE_PERCENTAGE, DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, REPLAY_PERCENTAGE);
+        long total = 0;
+        final List<String> parts = new ArrayList<>();
+        for (final PropertyDescriptor share : shares) {
+            final String value = context.getProperty(share).getValue();
+            try {
+                total += Long.parseLong(value);
+            } catch (final NumberFormatException e) {
+                return List.of(); // the property's own validator reports the value that is not a number
             }
-        } catch (final NumberFormatException e) {
-            // The property validators already report the value that is not a number.
+            parts.add(share.getName() + " (" + value + ")");
         }
-        return results;
+        if (total > 100) {
+            return List.of(new ValidationResult.Builder().subject("Percentages").valid(false)
+                    .explanation(String.join(", ", parts) + " add up to " + total + ", more than 100").build());
+        }
+        return List.of();
     }
 
     @OnScheduled
@@ -198,9 +220,11 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public void onTrigger(final ProcessContext context, final ProcessSession session) throws ProcessException {
         final RecordSetWriterFactory writerFactory = context.getProperty(RECORD_WRITER).asControllerService(RecordSetWriterFactory.class);
         final int count = context.getProperty(RECORDS_PER_FLOWFILE).asInteger();
-        final int updatePercent = context.getProperty(UPDATE_PERCENTAGE).asInteger();
-        final int deletePercent = context.getProperty(DELETE_PERCENTAGE).asInteger();
-        final int invalidPercent = context.getProperty(INVALID_PERCENTAGE).asInteger();
+        final FakeCustomerGenerator.Mix mix = new FakeCustomerGenerator.Mix(context.getProperty(UPDATE_PERCENTAGE).asInteger(),
+                context.getProperty(DELETE_PERCENTAGE).asInteger(), context.getProperty(INVALID_PERCENTAGE).asInteger(),
+                context.getProperty(LATE_PERCENTAGE).asInteger(),
+                Duration.ofMillis(context.getProperty(MAX_LATENESS).asTimePeriod(TimeUnit.MILLISECONDS)),
+                context.getProperty(REPLAY_PERCENTAGE).asInteger());
         final long idStart = context.getProperty(CUSTOMER_ID_START).asLong();
         final int window = context.getProperty(KNOWN_CUSTOMER_WINDOW).asInteger();
 
@@ -227,7 +251,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             try (OutputStream out = session.write(flowFile);
                  RecordSetWriter writer = writerFactory.createWriter(getLogger(), schema, out, flowFile)) {
                 writer.beginRecordSet();
-                generator.generate(count, updatePercent, deletePercent, invalidPercent, ids, random, wallClockMicros,
+                generator.generate(count, mix, ids, random, wallClockMicros,
                         schema, writer::write);
                 writeResult = writer.finishRecordSet();
                 mimeType = writer.getMimeType();

@@ -78,6 +78,56 @@ class GenerateFakeCustomerTest {
         return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
     }
 
+    private static List<String> lateAndReplayedContents(final long seed) throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.RANDOM_SEED, Long.toString(seed));
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "500");
+        runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "20");
+        runner.setProperty(GenerateFakeCustomer.MAX_LATENESS, "10 min");
+        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "10");
+        runner.run(3);
+        return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
+    }
+
+    /** Late updates (within Maximum Lateness, before the events around them) and exact replays, reproducibly, all valid. */
+    @Test
+    void lateEventsAndReplaysOnDemandStayReproducibleAndValid() throws Exception {
+        final List<String> contents = lateAndReplayedContents(42);
+        assertEquals(contents, lateAndReplayedContents(42), "same seed and settings, same bytes");
+        int late = 0;
+        int replays = 0;
+        for (final String content : contents) {
+            final java.util.Set<String> seen = new java.util.HashSet<>();
+            java.time.Instant newest = java.time.Instant.MIN;
+            for (final String line : content.split("\n")) {
+                if (line.startsWith("customer_id,")) {
+                    continue;
+                }
+                if (!seen.add(line)) {
+                    replays++;
+                    continue;
+                }
+                final List<String> row = SimpleCsv.parseLine(line);
+                final java.time.Instant time = java.time.Instant.parse(row.get(9));
+                if (time.isBefore(newest)) {
+                    late++;
+                    assertEquals("UPDATE", row.get(8), line);
+                    assertTrue(java.time.Duration.between(time, newest).compareTo(java.time.Duration.ofMinutes(10)) <= 0, line);
+                } else {
+                    newest = time;
+                }
+            }
+        }
+        assertTrue(late > 150 && late < 450, "about 20% of 1,500 late: " + late);
+        assertTrue(replays > 75 && replays < 250, "about 10% of 1,500 replayed: " + replays);
+
+        final TestRunner validator = ValidateCustomerRecordTest.newRunner();
+        contents.forEach(validator::enqueue);
+        validator.run(contents.size());
+        validator.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
+        validator.assertTransferCount(ValidateCustomerRecord.REL_VALID, contents.size());
+    }
+
     private static TestRunner updateHeavyRunner() throws Exception {
         final TestRunner runner = newRunner();
         runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
@@ -154,6 +204,12 @@ class GenerateFakeCustomerTest {
         runner.assertNotValid();
         runner.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "10");
         runner.assertValid();
+        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "1");
+        runner.assertNotValid();
+        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "0");
+        runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "1");
+        runner.assertNotValid();
+        runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "0");
         runner.setProperty(GenerateFakeCustomer.LOCALE, "not a locale!");
         runner.assertNotValid();
     }
