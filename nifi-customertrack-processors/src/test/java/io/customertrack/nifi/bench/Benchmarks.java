@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Entry point for every CustomerTrack benchmark. Prints candidate and baseline throughput and their ratio, measured
  * side by side in this run. Arguments: {@code all} (default), {@code processors} (or one of them: {@code generate}, {@code validate}), {@code merge}, or
- * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}), or {@code csv-parsers}
+ * {@code merge-statements} (each merge statement timed on its own; not part of {@code all}), {@code rebuild} (the merge
+ * against rebuilding the SCD tables from CUSTOMER_RAW, at {@code bench.customers} customers; not part of {@code all}), or {@code csv-parsers}
  * (ValidateCustomerRecord with Jackson CSV against Apache Commons CSV; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
  * percentage of late events in each merge batch.
@@ -42,6 +43,9 @@ public final class Benchmarks {
         }
         if (which.equals("csv-parsers")) {
             ProcessorBenchmarks.csvParsers(20, 120);
+        }
+        if (which.equals("rebuild")) {
+            RebuildBenchmark.run(Integer.parseInt(System.getProperty("bench.customers", "1000000")));
         }
         if (which.equals("merge-statements")) {
             MergeBenchmark.statements(mergeSizes(), 2, 9);

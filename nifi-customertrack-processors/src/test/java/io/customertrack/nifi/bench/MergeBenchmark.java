@@ -74,7 +74,7 @@ final class MergeBenchmark {
     }
 
     /** Both designs start with {@code size} customers, one version each. */
-    private static void seed(final Connection db, final int size) throws SQLException {
+    static void seed(final Connection db, final int size) throws SQLException {
         try (Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO customer_raw SELECT i, 'First' || i, 'Last' || i, 'c' || i || '@example.com', i || ' Main St', "
                     + "'City' || (i % 500), 'State' || (i % 50), 'United States', 'INSERT', TIMESTAMP '2025-01-01' + to_microseconds(i), "
@@ -103,7 +103,7 @@ final class MergeBenchmark {
      * 10k events: 60% updates of existing customers, 25% new customers, 10% deletes, 5% late updates (event time
      * before the customer's current version; see {@link #LATE_PERCENT}). A few customers get several events in one batch.
      */
-    private static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
+    static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
         final long base = size + 1L + (long) batch * BATCH_EVENTS;
         try (Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO " + table + " SELECT "
