@@ -24,7 +24,7 @@
 --   version at the delete's event time; a later INSERT or UPDATE opens a new one.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
 -- Cost: a customer whose new events are all newer than every event of it merged before (CUSTOMER_MERGE_WATERMARK
---   says) is rebuilt from its latest version in CUSTOMER_HISTORY and the stream alone. Only customers with a late,
+--   says) is rebuilt from its latest version, read from CUSTOMER (one row per customer), and the stream alone. Only customers with a late,
 --   replayed or tied event re-read CUSTOMER_RAW, and of those only the events from the
 --   anchor on. A run whose events are all in order does not read CUSTOMER_RAW at all.
 --   CUSTOMER is never rewritten column by column: rows with new content are removed and written again (attributes
@@ -57,23 +57,37 @@ USING (
         FROM customer_raw_stream
         GROUP BY customer_id
     ),
+    ordered AS (
+        -- A customer needs its merged events from CUSTOMER_RAW only when a new event is not newer than every event
+        -- of it merged before (a late event, a replay, a tie): the watermark says.
+        SELECT k.customer_id, k.first_new_at, COALESCE(k.first_new_at <= w.last_event_at, FALSE) AS reads_raw
+        FROM changed_keys AS k
+        LEFT JOIN customer_merge_watermark AS w ON w.customer_id = k.customer_id
+    ),
     anchors AS (
         -- Versions that began before a customer's earliest new event cannot change, except the last of them
         -- (its end may move). Rebuilding from that version's start (the anchor) gives the same result as
         -- rebuilding from the customer's first event: the state after an event depends on that event alone.
-        -- A customer needs its merged events from CUSTOMER_RAW only when a new event is not newer than every event
-        -- of it merged before (a late event, a replay, a tie): the watermark says. Otherwise its anchor is its
-        -- latest version, and no event merged after that version began can change anything.
-        SELECT k.customer_id, MAX(h.valid_from) AS anchor_at,
+        -- In order, the anchor is the customer's latest version, which CUSTOMER holds (its start, hash and the
+        -- DELETE that closed it): one row per customer however long the history, so an in-order batch reads no
+        -- more of the tables as they grow than the customers it touches.
+        SELECT o.customer_id, c.updated_at AS anchor_at, c.row_hash AS anchor_hash,
+               CASE WHEN c.is_deleted THEN c.deleted_at END AS anchor_closed_at, FALSE AS reads_raw
+        FROM ordered AS o
+        LEFT JOIN customer AS c ON c.customer_id = o.customer_id
+        WHERE NOT o.reads_raw
+        UNION ALL
+        -- Late, replayed or tied: the last version that began before the earliest new event, from the history.
+        SELECT o.customer_id, MAX(h.valid_from) AS anchor_at,
                MAX_BY(h.row_hash, h.valid_from) AS anchor_hash,
                NULLIF(MAX_BY(COALESCE(h.valid_to, '9999-12-31 00:00:00'::TIMESTAMP_NTZ), h.valid_from),
                       '9999-12-31 00:00:00'::TIMESTAMP_NTZ) AS anchor_closed_at,
-               COALESCE(k.first_new_at <= w.last_event_at, FALSE) AS reads_raw
-        FROM changed_keys AS k
-        LEFT JOIN customer_merge_watermark AS w ON w.customer_id = k.customer_id
+               TRUE AS reads_raw
+        FROM ordered AS o
         LEFT JOIN customer_history AS h
-            ON h.customer_id = k.customer_id AND h.valid_from < k.first_new_at
-        GROUP BY k.customer_id, k.first_new_at, w.last_event_at
+            ON h.customer_id = o.customer_id AND h.valid_from < o.first_new_at
+        WHERE o.reads_raw
+        GROUP BY o.customer_id
     ),
     pending AS (
         -- Customers with late events: their events from the anchor on, from CUSTOMER_RAW, as far as this run
