@@ -263,14 +263,7 @@ class ValidateCustomerRecordTest {
     /** Records whose fields come in different orders, go missing or are extra, as JSON readers deliver them. */
     @Test
     void readsEachRecordByFieldNameWhateverItsShape() throws Exception {
-        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
-        final org.apache.nifi.json.JsonTreeReader reader = new org.apache.nifi.json.JsonTreeReader();
-        runner.addControllerService("json-reader", reader);
-        runner.setProperty(reader, "schema-access-strategy", "infer-schema");
-        runner.enableControllerService(reader);
-        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
-        runner.setProperty(ValidateCustomerRecord.RECORD_READER, "json-reader");
-        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        final TestRunner runner = jsonInput();
         final String inOrder = "\"customer_id\": 7, \"first_name\": \"Ada\", \"last_name\": \"Lovelace\", \"email\": \"ada@example.com\", "
                 + "\"street\": \"12 Analytical Way\", \"city\": \"London\", \"state\": \"Greater London\", \"country\": \"United Kingdom\", "
                 + "\"op\": \"INSERT\", \"updated_at\": \"2026-01-31T12:00:00Z\"";
@@ -293,6 +286,7 @@ class ValidateCustomerRecordTest {
         invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "email.required=1, loyalty_tier.unexpected_field=1");
     }
 
+    /** NiFi's JSON reader (schema inferred) in front, the flow's CSV writer behind. */
     private static TestRunner jsonInput() throws Exception {
         final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
         final org.apache.nifi.json.JsonTreeReader reader = new org.apache.nifi.json.JsonTreeReader();
