@@ -43,8 +43,10 @@ public final class MergeRunner {
         final List<String> queryIds = new ArrayList<>();
         final boolean autoCommit = connection.getAutoCommit();
         connection.setAutoCommit(false);
+        Connection physical = null;
         try {
             try (Statement statement = connection.createStatement()) {
+                physical = WarehouseDialect.physicalConnection(statement);
                 dialect.tag(statement, queryTag);
                 for (int i = 0; i < statements.size(); i++) {
                     steps.put(MergeScript.Step.values()[i], dialect.execute(statement, statements.get(i)));
@@ -60,12 +62,26 @@ public final class MergeRunner {
                 connection.rollback();
             } catch (final SQLException rollbackFailure) {
                 e.addSuppressed(rollbackFailure);
+                // Neither committed nor rolled back: the connection's transaction state is unknown (DuckDB's driver,
+                // after a failed COMMIT, runs the next statements outside any transaction). Close the driver's
+                // connection, so that a pool discards it instead of lending it to the next merge.
+                closeQuietly(physical, e);
             }
             throw e;
         } finally {
             restoreAutoCommit(connection, autoCommit);
         }
         return new Result(steps, List.copyOf(queryIds), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private static void closeQuietly(final Connection physical, final Exception cause) {
+        if (physical != null) {
+            try {
+                physical.close();
+            } catch (final SQLException closeFailure) {
+                cause.addSuppressed(closeFailure);
+            }
+        }
     }
 
     private static void restoreAutoCommit(final Connection connection, final boolean autoCommit) {

@@ -165,6 +165,11 @@ public enum WarehouseDialect {
         return null;
     }
 
+    /** The driver's own connection behind a statement, also through commons-dbcp2's wrappers. */
+    static Connection physicalConnection(final Statement statement) throws SQLException {
+        return ((Statement) innermost(statement)).getConnection();
+    }
+
     /** commons-dbcp2's Delegating* classes (NiFi's DBCPConnectionPool) expose the driver's object this way. */
     private static Object innermost(final Statement statement) {
         try {
