@@ -108,13 +108,11 @@ public final class CustomerRecordValidator {
         final List<Violation> violations = new ArrayList<>(0);
         // The record's own values by name: one look-up each (Record.getValue would first find the field in the schema).
         final Map<String, Object> values = record.toMap();
-        if (values.size() > FIELDS_BY_NAME.size() || !FIELDS_BY_NAME.keySet().containsAll(values.keySet())) {
-            for (final Map.Entry<String, Object> value : values.entrySet()) {
-                final String name = value.getKey();
-                if (value.getValue() != null && !FIELDS_BY_NAME.containsKey(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name)) {
-                    violations.add(new Violation(name, Rule.UNEXPECTED_FIELD,
-                            "is not a customer field (the record has more values than the customer schema)"));
-                }
+        for (final Map.Entry<String, Object> value : values.entrySet()) {
+            final String name = value.getKey();
+            if (value.getValue() != null && !FIELDS_BY_NAME.containsKey(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name)) {
+                violations.add(new Violation(name, Rule.UNEXPECTED_FIELD,
+                        "is not a customer field (the record has more values than the customer schema)"));
             }
         }
         // Each value is read once; whether the event is a DELETE (which needs no descriptive values) comes first.
@@ -136,7 +134,7 @@ public final class CustomerRecordValidator {
                 attributes[4], attributes[5], attributes[6], (Operation) op, (Instant) updatedAt), List.of());
     }
 
-    /** A single value (text or a number) as text, normalised if asked; null for anything else. */
+    /** The text trimmed, with the email lower-cased and the operation upper-cased, when values are normalised. */
     private String normalized(final CustomerField field, final String text) {
         if (!normalize) {
             return text;
@@ -186,22 +184,23 @@ public final class CustomerRecordValidator {
                     "has " + characters + " characters, more than the " + field.maxLength() + " the column holds"));
             return null;
         }
-        final Object parsed = switch (field) {
-            case CUSTOMER_ID -> positiveLong(value);
-            case EMAIL -> isEmailAddress(value) ? value : null;
-            case OP -> operation(value);
+        return switch (field) {
+            case CUSTOMER_ID -> orViolation(positiveLong(value), violations, field, Rule.NOT_POSITIVE_INTEGER,
+                    "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '", value);
+            case EMAIL -> orViolation(isEmailAddress(value) ? value : null, violations, field, Rule.INVALID_SYNTAX,
+                    "is not a syntactically valid address: '", value);
+            case OP -> orViolation(operation(value), violations, field, Rule.UNKNOWN_OPERATION,
+                    "must be INSERT, UPDATE or DELETE but was '", value);
             case UPDATED_AT -> eventTime(value, violations);
             default -> value;
         };
-        if (parsed == null && field != CustomerField.UPDATED_AT) {
-            violations.add(switch (field) {
-                case CUSTOMER_ID -> new Violation(field.columnName(), Rule.NOT_POSITIVE_INTEGER,
-                        "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '" + abbreviate(value) + "'");
-                case EMAIL -> new Violation(field.columnName(), Rule.INVALID_SYNTAX,
-                        "is not a syntactically valid address: '" + abbreviate(value) + "'");
-                default -> new Violation(field.columnName(), Rule.UNKNOWN_OPERATION,
-                        "must be INSERT, UPDATE or DELETE but was '" + abbreviate(value) + "'");
-            });
+    }
+
+    /** {@code parsed}; when it is null, also a violation of {@code rule} whose message ends in the quoted value. */
+    private static Object orViolation(final Object parsed, final List<Violation> violations, final CustomerField field,
+                                      final Rule rule, final String messageBeforeValue, final String value) {
+        if (parsed == null) {
+            violations.add(new Violation(field.columnName(), rule, messageBeforeValue + abbreviate(value) + "'"));
         }
         return parsed;
     }
@@ -212,7 +211,7 @@ public final class CustomerRecordValidator {
         try {
             time = EventTimes.parse(value);
         } catch (final EventTimes.InvalidEventTimeException e) {
-            violations.add(new Violation("updated_at", Rule.UNPARSEABLE, e.getMessage() + ": '" + abbreviate(value) + "'"));
+            violations.add(new Violation(CustomerField.UPDATED_AT.columnName(), Rule.UNPARSEABLE, e.getMessage() + ": '" + abbreviate(value) + "'"));
             return null;
         }
         final Rule broken = !time.isBefore(MERGE_OPEN_VERSION_SENTINEL) ? Rule.AT_MERGE_SENTINEL
@@ -222,7 +221,7 @@ public final class CustomerRecordValidator {
         if (broken == null) {
             return time;
         }
-        violations.add(new Violation("updated_at", broken, "is " + value + switch (broken) {
+        violations.add(new Violation(CustomerField.UPDATED_AT.columnName(), broken, "is " + value + switch (broken) {
             case AT_MERGE_SENTINEL -> ", at or after " + MERGE_OPEN_VERSION_SENTINEL + ", which the merge reserves for versions still open";
             case IN_FUTURE -> ", later than now plus the allowed clock skew of " + maxFutureSkew;
             default -> ", before " + EARLIEST_EVENT_TIME;
