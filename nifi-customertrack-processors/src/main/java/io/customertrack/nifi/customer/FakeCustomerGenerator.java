@@ -82,32 +82,37 @@ public final class FakeCustomerGenerator {
     public void generate(final int count, final Mix mix, final CustomerIdSpace ids, final SplittableRandom random,
                          final long wallClockMicros, final RecordSchema schema, final EventSink sink) throws Exception {
         final long maxLatenessMicros = Math.max(1, mix.maxLateness().toNanos() / 1000);
+        // One roll of 0-99 per event picks its kind: below each bound, the kind of that bound.
+        final int invalidBelow = mix.invalid();
+        final int replayBelow = invalidBelow + mix.replay();
+        final int lateBelow = replayBelow + mix.late();
+        final int updateBelow = lateBelow + mix.update();
+        final int deleteBelow = updateBelow + mix.delete();
         final List<Record> batch = mix.replay() > 0 ? new ArrayList<>() : List.of();
         for (int i = 0; i < count; i++) {
             final Instant eventTime = Instant.EPOCH.plus(ids.tick(wallClockMicros), ChronoUnit.MICROS);
             final int roll = random.nextInt(100);
-            if (roll < mix.invalid()) {
+            if (roll < invalidBelow) {
                 sink.accept(invalidEvent(ids, random, eventTime, schema));
                 continue;
             }
-            if (roll < mix.invalid() + mix.replay() && !batch.isEmpty()) {
+            if (roll < replayBelow && !batch.isEmpty()) {
                 sink.accept(batch.get(random.nextInt(batch.size())));
                 continue;
             }
-            final int known = mix.invalid() + mix.replay();
             final CustomerEvent event;
-            if (roll < known + mix.late() && ids.hasKnownIds()) {
+            if (roll >= replayBelow && roll < lateBelow && ids.hasKnownIds()) {
                 final long id = ids.pickKnownId(random);
                 final Instant lateTime = eventTime.minus(1 + random.nextLong(maxLatenessMicros), ChronoUnit.MICROS);
                 // Late news of a customer deleted since would be news of nobody: a new customer instead.
                 event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, random, lateTime);
-            } else if (roll >= known + mix.late() && roll < known + mix.late() + mix.update() + mix.delete() && ids.hasKnownIds()) {
+            } else if (roll >= lateBelow && roll < deleteBelow && ids.hasKnownIds()) {
                 final long id = ids.pickKnownId(random);
                 if (ids.isDeleted(id)) {
                     // A deleted customer who comes back registers again: a later INSERT opens a new version.
                     ids.markDeleted(id, false);
                     event = profile(id, Operation.INSERT, eventTime);
-                } else if (roll < known + mix.late() + mix.update()) {
+                } else if (roll < updateBelow) {
                     event = update(id, random, eventTime);
                 } else {
                     ids.markDeleted(id, true);

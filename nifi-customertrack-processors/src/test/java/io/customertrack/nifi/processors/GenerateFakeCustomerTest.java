@@ -128,6 +128,23 @@ class GenerateFakeCustomerTest {
         validator.assertTransferCount(ValidateCustomerRecord.REL_VALID, contents.size());
     }
 
+    /** A replay needs an earlier event of its FlowFile: the first event of each is a new customer, never a late update. */
+    @Test
+    void aFlowFileStartsWithAnInsertWhenEveryEventIsToBeAReplay() throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "5");
+        runner.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "0");
+        runner.setProperty(GenerateFakeCustomer.DELETE_PERCENTAGE, "0");
+        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "100");
+        runner.run(2);
+        final List<MockFlowFile> flowFiles = runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS);
+        assertEquals(2, flowFiles.size());
+        final List<List<String>> second = rows(flowFiles.get(1));
+        assertEquals("INSERT", second.getFirst().get(8), "customers exist by now, yet the first event is no update: " + second);
+        assertEquals("2", second.getFirst().get(0), "a new customer");
+        assertTrue(second.stream().allMatch(second.getFirst()::equals), "the rest repeat it: " + second);
+    }
+
     private static TestRunner updateHeavyRunner() throws Exception {
         final TestRunner runner = newRunner();
         runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "400");
