@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,7 +59,7 @@ final class Warehouse {
                 bindNames(query, names, bindNames(query, names, 1));
                 try (ResultSet rs = query.executeQuery()) {
                     while (rs.next()) {
-                        stagedName(rs.getString(1), names).ifPresent(loaded::add);
+                        stagedName(rs.getString(1), stagedFiles).ifPresent(loaded::add);
                     }
                 }
             }
@@ -80,7 +79,7 @@ final class Warehouse {
                     while (rs.next()) {
                         final Timestamp mergedAt = rs.getTimestamp(3);
                         final MergedFile file = new MergedFile(rs.getLong(2), mergedAt.toInstant().toString());
-                        stagedName(rs.getString(1), names).ifPresent(name -> merged.put(name, file));
+                        stagedName(rs.getString(1), stagedFiles).ifPresent(name -> merged.put(name, file));
                     }
                 }
             }
@@ -112,11 +111,24 @@ final class Warehouse {
         return index;
     }
 
-    /** The staged name a source_file stands for; the longest when several would match. */
-    static Optional<String> stagedName(final String sourceFile, final List<String> stagedFiles) {
-        return stagedFiles.stream()
-                .filter(name -> sourceFile.equals(name) || sourceFile.endsWith("/" + name))
-                .max(Comparator.comparingInt(String::length));
+    /**
+     * The staged name a source_file stands for: the source_file itself or its part after a '/', the longest that is a
+     * staged name (looked up among all of the batch's names, so every chunk's query maps a row alike).
+     */
+    static Optional<String> stagedName(final String sourceFile, final Set<String> stagedFiles) {
+        for (int start = 0; start >= 0; start = nextAfterSlash(sourceFile, start)) {
+            final String candidate = sourceFile.substring(start);
+            if (stagedFiles.contains(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The index after the next '/' from {@code start}, or -1 when there is none. */
+    private static int nextAfterSlash(final String path, final int start) {
+        final int slash = path.indexOf('/', start);
+        return slash < 0 ? -1 : slash + 1;
     }
 
     /** Runs the Copy Statement for these files (at most {@value #MAX_COPY_FILES}), committing where not auto-commit. */

@@ -22,6 +22,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -251,6 +252,17 @@ class TriggerSnowflakeMergeTest {
         final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
         assertTrue(reason.startsWith("SQL error") && reason.contains("customer_history"), reason);
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
+    }
+
+    /** A source_file is the staged name itself or ends in '/' and it; the longest such name wins, a partial segment never. */
+    @Test
+    void aSourceFileStandsForItsLongestStagedName() {
+        final Set<String> staged = Set.of("x.csv", "a/x.csv", "b.csv");
+        assertEquals(java.util.Optional.of("a/x.csv"), Warehouse.stagedName("s3://bucket/customers/valid/a/x.csv", staged));
+        assertEquals(java.util.Optional.of("a/x.csv"), Warehouse.stagedName("a/x.csv", staged));
+        assertEquals(java.util.Optional.of("x.csv"), Warehouse.stagedName("s3://bucket/customers/valid/x.csv", staged));
+        assertEquals(java.util.Optional.empty(), Warehouse.stagedName("s3://bucket/customers/valid/ab.csv", staged), "b.csv is no suffix of a segment");
+        assertEquals(java.util.Optional.empty(), Warehouse.stagedName("s3://bucket/customers/valid/c.csv", staged));
     }
 
     /** A wait start that is not a number would fail every run on the same FlowFile: it fails once, alone, saying why. */
