@@ -62,10 +62,13 @@ public final class MergeRunner {
                 connection.rollback();
             } catch (final SQLException rollbackFailure) {
                 e.addSuppressed(rollbackFailure);
-                // Neither committed nor rolled back: the connection's transaction state is unknown (DuckDB's driver,
-                // after a failed COMMIT, runs the next statements outside any transaction). Close the driver's
-                // connection, so that a pool discards it instead of lending it to the next merge.
-                closeQuietly(physical, e);
+                // Neither committed nor rolled back on a live connection: its transaction state is unknown (DuckDB's
+                // driver, after a failed COMMIT, runs the next statements outside any transaction). Close the driver's
+                // connection, so that a pool discards it instead of lending it to the next merge. A lost connection
+                // is left to the pool's validation: closing it would wait on the dead server (snowflake-jdbc for minutes).
+                if (!(e instanceof SQLException sql && dialect.isConnectionFailure(sql))) {
+                    closeQuietly(physical, e);
+                }
             }
             throw e;
         } finally {
