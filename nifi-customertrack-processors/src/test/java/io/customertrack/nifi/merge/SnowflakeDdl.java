@@ -39,8 +39,11 @@ public final class SnowflakeDdl {
         return statements;
     }
 
-    /** The CREATE TABLE statements of sql/02 and sql/03 as written there, in Snowflake's dialect (for fakesnow). */
-    public static List<String> snowflakeCreateTables() {
+    /**
+     * The CREATE TABLE statements of sql/02 and sql/03 as written there. fakesnow gets them from
+     * scripts/init-local-warehouse.py, which reads the same files with sqlglot.
+     */
+    private static List<String> snowflakeCreateTables() {
         final List<String> statements = new ArrayList<>();
         for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql")) {
             final Matcher table = CREATE_TABLE.matcher(read(file));
