@@ -52,11 +52,6 @@ public final class CustomerStore implements AutoCloseable {
         this.connection = connection;
     }
 
-    /** A store whose tables exist already, e.g. a warehouse file a sandbox NiFi merged into. */
-    public static CustomerStore existing(final String url) throws SQLException {
-        return new CustomerStore(open(url));
-    }
-
     /** The tables on a connection the caller opened (and closes with this store). */
     public static CustomerStore on(final Connection connection) {
         return new CustomerStore(connection);

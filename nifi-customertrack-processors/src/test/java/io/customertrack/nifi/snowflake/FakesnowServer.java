@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FakesnowServer implements AutoCloseable {
 
-    public static final String DATABASE = "CUSTOMERTRACK";
-    public static final String SCHEMA = "CORE";
+    private static final String DATABASE = "CUSTOMERTRACK";
+    private static final String SCHEMA = "CORE";
 
     private final Path databases;
     private final Path log;
