@@ -108,13 +108,11 @@ public final class FakesnowServer implements AutoCloseable {
      * local profile's init service runs.
      */
     public void createSchema() throws IOException {
-        final List<String> command = new ArrayList<>(List.of(PythonTools.environment().resolve("bin/python").toString(),
-                PythonTools.ROOT.resolve("scripts/init-local-warehouse.py").toString(),
-                "--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10"));
+        final List<String> arguments = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10"));
         if (databases != null) {
-            command.addAll(List.of("--db-path", databases.toString()));
+            arguments.addAll(List.of("--db-path", databases.toString()));
         }
-        final Process init = new ProcessBuilder(command).redirectErrorStream(true).start();
+        final Process init = PythonTools.script("init-local-warehouse.py", arguments).redirectErrorStream(true).start();
         final String output = new String(init.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
             if (init.waitFor() != 0) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The Python tools of scripts/python-requirements.txt (fakesnow, sqlglot, sqlfluff), in the venv python-tools.sh keeps. */
 public final class PythonTools {
@@ -31,6 +33,14 @@ public final class PythonTools {
             environment = Path.of(venv);
         }
         return environment;
+    }
+
+    /** A process running {@code scripts/<script>} with this environment's Python and {@code arguments}. */
+    static ProcessBuilder script(final String script, final List<String> arguments) throws IOException {
+        final List<String> command = new ArrayList<>(List.of(environment().resolve("bin/python").toString(),
+                ROOT.resolve("scripts").resolve(script).toString()));
+        command.addAll(arguments);
+        return new ProcessBuilder(command);
     }
 
     private static Path findRoot() {

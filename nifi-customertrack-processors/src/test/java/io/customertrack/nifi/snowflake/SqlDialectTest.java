@@ -47,8 +47,7 @@ class SqlDialectTest {
         assertTrue(statements.size() > 40, "statements found: " + statements.size());
         final Path input = work.resolve("statements.json");
         JSON.writeValue(input.toFile(), statements);
-        final Process check = new ProcessBuilder(PythonTools.environment().resolve("bin/python").toString(),
-                PythonTools.ROOT.resolve("scripts/check_sql_dialect.py").toString(), input.toString())
+        final Process check = PythonTools.script("check_sql_dialect.py", List.of(input.toString()))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         final JsonNode verdicts = JSON.readTree(new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         assertEquals(0, check.waitFor(), "check_sql_dialect.py failed");
