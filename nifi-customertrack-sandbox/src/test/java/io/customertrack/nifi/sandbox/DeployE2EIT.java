@@ -42,9 +42,7 @@ class DeployE2EIT {
     static void startSandbox() throws Exception {
         nifi = SandboxNiFi.startSecured(work.resolve("nifi"));
         flow = work.resolve("customertrack-local.json");
-        final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString())
-                .redirectOutput(flow.toFile()).start();
-        assertTrue(generate.waitFor(60, TimeUnit.SECONDS) && generate.exitValue() == 0, "scripts/local-flow.sh");
+        LocalPipeline.writeLocalFlow("duckdb", flow);
     }
 
     @AfterAll

@@ -119,15 +119,20 @@ final class LocalPipeline {
         quarantine = directory.resolve("quarantine");
         flow = directory.resolve("customertrack-local.json");
         parameters = directory.resolve("local.parameters");
+        writeLocalFlow(warehouse.name(), flow);
+        writeParameters(Map.of());
+    }
+
+    /** scripts/local-flow.sh --warehouse {@code warehouse}: the local variant of the flow, written to {@code target}. */
+    static void writeLocalFlow(final String warehouse, final Path target) throws IOException {
         final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
-                "--warehouse", warehouse.name()).redirectOutput(flow.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                "--warehouse", warehouse).redirectOutput(target.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertEquals(0, generate.waitFor(), "scripts/local-flow.sh failed");
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
         }
-        writeParameters(Map.of());
     }
 
     /** Talk to another node of the cluster from now on (the one that survived). */
