@@ -14,13 +14,16 @@ import java.util.Objects;
 /**
  * One customer change event, valid by CustomerTrack's rules: what GenerateFakeCustomer produces, what
  * ValidateCustomerRecord accepts and writes, and what a CUSTOMER_RAW row holds. The descriptive values are null where
- * absent (a DELETE carries only its key, operation and time).
+ * absent (a DELETE and an ERASE request carry only their key, operation and time).
  */
 public record CustomerEvent(long customerId, String firstName, String lastName, String email, String street,
                             String city, String state, String country, Operation op, Instant updatedAt) {
 
-    /** What an event does to its customer. */
-    public enum Operation { INSERT, UPDATE, DELETE }
+    /**
+     * What an event does to its customer. ERASE is a request to remove every personal value of the customer from the
+     * warehouse, history included, and to retire its id (the merge quarantines its later events).
+     */
+    public enum Operation { INSERT, UPDATE, DELETE, ERASE }
 
     public CustomerEvent {
         Objects.requireNonNull(op, "op");
@@ -38,6 +41,10 @@ public record CustomerEvent(long customerId, String firstName, String lastName, 
 
     public static CustomerEvent delete(final long customerId, final Instant updatedAt) {
         return new CustomerEvent(customerId, null, null, null, null, null, null, null, Operation.DELETE, updatedAt);
+    }
+
+    public static CustomerEvent erase(final long customerId, final Instant requestedAt) {
+        return new CustomerEvent(customerId, null, null, null, null, null, null, null, Operation.ERASE, requestedAt);
     }
 
     public boolean isDelete() {

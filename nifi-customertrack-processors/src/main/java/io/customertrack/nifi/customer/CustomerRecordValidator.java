@@ -38,6 +38,7 @@ public final class CustomerRecordValidator {
         NOT_POSITIVE_INTEGER("not_positive_integer"),
         INVALID_SYNTAX("invalid_syntax"),
         UNKNOWN_OPERATION("unknown"),
+        NOT_ALLOWED_IN_ERASURE("not_allowed_in_erasure"),
         UNPARSEABLE("unparseable"),
         IN_FUTURE("in_future"),
         TOO_OLD("too_old"),
@@ -115,15 +116,25 @@ public final class CustomerRecordValidator {
                         "is not a customer field (the record has more values than the customer schema)"));
             }
         }
-        // Each value is read once; whether the event is a DELETE (which needs no descriptive values) comes first.
+        // Each value is read once; what the operation is comes first: a DELETE needs no descriptive values, and an
+        // ERASE request must carry none (it asks to remove them; the request itself is kept).
         final Object opValue = values.get(CustomerField.OP.columnName());
-        final boolean isDelete = Operation.DELETE.name().equals(opValue instanceof String text ? normalized(CustomerField.OP, text) : null);
+        final String opName = opValue instanceof String text ? normalized(CustomerField.OP, text) : null;
+        final boolean isDelete = Operation.DELETE.name().equals(opName);
+        final boolean isErase = Operation.ERASE.name().equals(opName);
 
         final Object id = judge(CustomerField.CUSTOMER_ID, values.get(CustomerField.CUSTOMER_ID.columnName()), false, violations);
         final String[] attributes = new String[CustomerField.ATTRIBUTES.size()];
         for (int i = 0; i < attributes.length; i++) {
             final CustomerField field = CustomerField.ATTRIBUTES.get(i);
-            attributes[i] = (String) judge(field, values.get(field.columnName()), isDelete, violations);
+            final Object value = values.get(field.columnName());
+            if (!isErase) {
+                attributes[i] = (String) judge(field, value, isDelete, violations);
+            } else if (value != null && !(value instanceof String text && isBlank(text))) {
+                // The value is personal data: the message does not repeat it.
+                violations.add(new Violation(field.columnName(), Rule.NOT_ALLOWED_IN_ERASURE,
+                        "must be empty in an ERASE request, which carries only customer_id, op and updated_at"));
+            }
         }
         final Object op = judge(CustomerField.OP, opValue, false, violations);
         final Object updatedAt = judge(CustomerField.UPDATED_AT, values.get(CustomerField.UPDATED_AT.columnName()), false, violations);
@@ -190,7 +201,7 @@ public final class CustomerRecordValidator {
             case EMAIL -> orViolation(isEmailAddress(value) ? value : null, violations, field, Rule.INVALID_SYNTAX,
                     "is not a syntactically valid address: '", value);
             case OP -> orViolation(operation(value), violations, field, Rule.UNKNOWN_OPERATION,
-                    "must be INSERT, UPDATE or DELETE but was '", value);
+                    "must be INSERT, UPDATE, DELETE or ERASE but was '", value);
             case UPDATED_AT -> eventTime(value, violations);
             default -> value;
         };
@@ -276,6 +287,7 @@ public final class CustomerRecordValidator {
             case "INSERT" -> Operation.INSERT;
             case "UPDATE" -> Operation.UPDATE;
             case "DELETE" -> Operation.DELETE;
+            case "ERASE" -> Operation.ERASE;
             default -> null;
         };
     }

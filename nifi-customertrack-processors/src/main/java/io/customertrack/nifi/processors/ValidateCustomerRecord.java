@@ -46,8 +46,9 @@ import java.util.concurrent.TimeUnit;
 @CapabilityDescription("Checks every customer change event against CustomerTrack's record-level rules and splits the input "
         + "FlowFile into one FlowFile of valid records (written in the canonical customer field order, ready for Snowpipe) "
         + "and one FlowFile of invalid records, each carrying its reasons in a 'validation_errors' field. "
-        + "Rules: required fields present and non-blank (DELETE events need only customer_id, op and updated_at); "
-        + "customer_id a positive integer; email syntactically valid; op one of INSERT, UPDATE, DELETE; updated_at an "
+        + "Rules: required fields present and non-blank (DELETE events need only customer_id, op and updated_at; ERASE requests "
+        + "must carry nothing else); customer_id a positive integer; email syntactically valid; op one of INSERT, UPDATE, "
+        + "DELETE, ERASE; updated_at an "
         + "ISO-8601 timestamp no later than now plus the allowed clock skew (rewritten to UTC with microseconds); every value "
         + "within its Snowflake column size; no control characters and no undecodable bytes; no values beyond the customer fields. "
         + "Input that cannot be parsed goes to 'failure' unchanged, with the parser's message.")

@@ -167,6 +167,24 @@ class CustomerRecordValidatorTest {
     }
 
     @Test
+    void anErasureRequestCarriesOnlyItsKeyOperationAndTime() {
+        final CustomerRecordValidator.Result result = validator.validate(record("5", null, "", " ", null, null, null, null, "ERASE",
+                "2026-01-31T12:00:00Z"));
+        assertTrue(result.isValid(), result.describeViolations());
+        assertEquals(CustomerEvent.erase(5, Instant.parse("2026-01-31T12:00:00Z")), result.event());
+
+        final CustomerRecordValidator.Result personal = validator.validate(record("5", "Ada", null, "ada@example.com", null, null, null,
+                "United Kingdom", "ERASE", "2026-01-31T12:00:00Z"));
+        assertEquals(List.of("first_name.not_allowed_in_erasure", "email.not_allowed_in_erasure", "country.not_allowed_in_erasure"),
+                personal.violations().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
+        assertFalse(personal.describeViolations().contains("Ada") || personal.describeViolations().contains("ada@example.com"),
+                "the reason does not repeat the personal value: " + personal.describeViolations());
+        assertEquals(List.of("customer_id.required", "updated_at.required"),
+                validator.validate(record(null, null, null, null, null, null, null, null, "ERASE", null)).violations().stream()
+                        .map(CustomerRecordValidator.Violation::summaryKey).toList(), "an erasure still needs its key and time");
+    }
+
+    @Test
     void everyBrokenRuleIsReportedOnceWithItsField() {
         final CustomerRecordValidator.Result result = validator.validate(record("-3", "Ada", "Love\u0007lace", "ada(at)example.com", "x".repeat(201),
                 "c\uFFFD", "st", "co", "UPSERT", "3000-01-01T00:00:00Z"));
@@ -285,7 +303,7 @@ class CustomerRecordValidatorTest {
         }
         pools[CustomerField.EMAIL.ordinal()] = new String[]{"ada@example.com", "Ada@Example.COM", " ada@example.com", "ada@example", "", null,
             "a".repeat(64) + "@" + ("b".repeat(59) + ".").repeat(3) + "bcom"};
-        pools[CustomerField.OP.ordinal()] = new String[]{"INSERT", "UPDATE", "DELETE", "delete", " DELETE", "", null, "MERGE"};
+        pools[CustomerField.OP.ordinal()] = new String[]{"INSERT", "UPDATE", "DELETE", "delete", " DELETE", "", null, "MERGE", "ERASE", "erase"};
         pools[CustomerField.UPDATED_AT.ordinal()] = new String[]{"2026-01-31T12:00:00.000000Z", "2026-01-31T12:00:00Z", "2026-01-31 12:00:00",
             "2026-01-31T12:00:00.000000+00:00", "2026-06-01T00:05:00.000001Z", "1899-12-31T23:59:59.999999Z", "2026-02-30T00:00:00Z",
             " 2026-01-31T12:00:00Z", "soon", "", null, "2026-01-31T24:00:00Z", "2026-01-31T12:00:60Z", "2024-02-29T00:00:00.000000Z",

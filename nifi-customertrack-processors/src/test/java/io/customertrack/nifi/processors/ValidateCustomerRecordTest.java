@@ -60,26 +60,28 @@ class ValidateCustomerRecordTest {
                 + GOOD + "\n"
                 + "8,Grace,Hopper,grace.example.com,1 Navy Yard,Arlington,Virginia,United States,UPDATE,2026-01-31T12:00:00Z\n"
                 + "9,,,,,,,,DELETE,2026-01-31 13:00:00\n"
+                + "10,,,,,,,,ERASE,2026-01-31T14:00:00Z\n"
                 + "-3,Alan,Turing,alan@example.com,Bletchley,Milton Keynes,Bucks,United Kingdom,UPSERT,2026-01-31T12:00:00Z\n";
         final TestRunner runner = validate(csv);
 
         runner.assertTransferCount(ValidateCustomerRecord.REL_FAILURE, 0);
         final MockFlowFile valid = only(runner, ValidateCustomerRecord.REL_VALID);
         final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
-        valid.assertAttributeEquals("record.count", "2");
+        valid.assertAttributeEquals("record.count", "3");
         invalid.assertAttributeEquals("record.count", "2");
-        valid.assertAttributeEquals(ValidateCustomerRecord.ATTR_INPUT_COUNT, "4");
+        valid.assertAttributeEquals(ValidateCustomerRecord.ATTR_INPUT_COUNT, "5");
         invalid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS, "customer_id.not_positive_integer=1, email.invalid_syntax=1, op.unknown=1");
         assertEquals(HEADER + "\n"
                 + "7,Ada,Lovelace,ada@example.com,12 Analytical Way,London,Greater London,United Kingdom,INSERT,2026-01-31T12:00:00.000000Z\n"
-                + "9,,,,,,,,DELETE,2026-01-31T13:00:00.000000Z\n", valid.getContent());
+                + "9,,,,,,,,DELETE,2026-01-31T13:00:00.000000Z\n"
+                + "10,,,,,,,,ERASE,2026-01-31T14:00:00.000000Z\n", valid.getContent());
 
         final List<String> grace = SimpleCsv.parseLine(invalid.getContent().split("\n")[1]);
         assertEquals("8", grace.get(0));
         assertEquals("email: is not a syntactically valid address: 'grace.example.com'", grace.get(10));
         final List<String> alan = SimpleCsv.parseLine(invalid.getContent().split("\n")[2]);
         assertEquals("customer_id: must be a positive integer no larger than 9223372036854775807 but was '-3'; "
-                + "op: must be INSERT, UPDATE or DELETE but was 'UPSERT'", alan.get(10));
+                + "op: must be INSERT, UPDATE, DELETE or ERASE but was 'UPSERT'", alan.get(10));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -96,6 +98,7 @@ class ValidateCustomerRecordTest {
             "far future         | 1,A,B,a@b.io,s,c,st,co,INSERT,2999-01-01T00:00:00Z  | updated_at.in_future=1",
             "before 1900        | 1,A,B,a@b.io,s,c,st,co,INSERT,1850-01-01T00:00:00Z  | updated_at.too_old=1",
             "delete without key | ,,,,,,,,DELETE,2026-01-01T00:00:00Z                 | customer_id.required=1",
+            "erase with values  | 1,A,,a@b.io,,,,,ERASE,2026-01-01T00:00:00Z          | email.not_allowed_in_erasure=1, first_name.not_allowed_in_erasure=1",
     })
     void eachRuleRejectsWithAClearReason(final String name, final String row, final String expectedSummary) throws Exception {
         final TestRunner runner = validate(HEADER + "\n" + row.strip() + "\n");
@@ -224,7 +227,7 @@ class ValidateCustomerRecordTest {
         only(runner, ValidateCustomerRecord.REL_VALID).assertAttributeEquals("mime.type", "text/csv");
         final MockFlowFile invalid = only(runner, ValidateCustomerRecord.REL_INVALID);
         invalid.assertAttributeEquals("mime.type", "application/json");
-        assertTrue(invalid.getContent().contains("\"validation_errors\":\"op: must be INSERT, UPDATE or DELETE but was 'MERGE'\""), invalid.getContent());
+        assertTrue(invalid.getContent().contains("\"validation_errors\":\"op: must be INSERT, UPDATE, DELETE or ERASE but was 'MERGE'\""), invalid.getContent());
     }
 
     /**
@@ -246,7 +249,7 @@ class ValidateCustomerRecordTest {
         assertEquals(HEADER + ",validation_errors", lines[0]);
         final List<String> values = SimpleCsv.parseLine(lines[1]);
         assertEquals(11, values.size(), lines[1]);
-        assertEquals("op: must be INSERT, UPDATE or DELETE but was 'MERGE'", values.get(10));
+        assertEquals("op: must be INSERT, UPDATE, DELETE or ERASE but was 'MERGE'", values.get(10));
     }
 
     /** Valid records are written through the writer's schema, so a JSON writer types customer_id as the number it is. */
