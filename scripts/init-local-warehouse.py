@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Creates the CustomerTrack warehouse objects in fakesnow (Snowflake's protocol on DuckDB).
 
-Runs the CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql as Snowflake's parser (sqlglot,
-read="snowflake") reads them, then flows/local/stream-view.sql: fakesnow has no stages, pipes, streams or tasks, so
+Runs the CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql and their INSERTs (the merge's
+default settings) as Snowflake's parser (sqlglot, read="snowflake") reads them, then flows/local/stream-view.sql: fakesnow has no stages, pipes, streams or tasks, so
 the stream becomes a view and TriggerSnowflakeMerge loads and merges (Load Mode "copy"). Idempotent.
 
 The Docker local profile runs it in the fakesnow image; the tests run it from scripts/python-tools.sh's environment,
@@ -30,8 +30,8 @@ def statements(path, keep):
     return [e.sql(dialect="snowflake") for e in sqlglot.parse(text, read="snowflake") if e is not None and keep(e)]
 
 
-def is_create_table(expression):
-    return isinstance(expression, exp.Create) and expression.kind == "TABLE"
+def is_table_or_seed(expression):
+    return (isinstance(expression, exp.Create) and expression.kind == "TABLE") or isinstance(expression, exp.Insert)
 
 
 def connect(args):
@@ -62,7 +62,7 @@ def main():
     args = parser.parse_args()
 
     try:
-        tables = [sql for path in TABLE_FILES for sql in statements(path, is_create_table)]
+        tables = [sql for path in TABLE_FILES for sql in statements(path, is_table_or_seed)]
         views = statements(VIEW_FILE, lambda e: True)
     except (OSError, sqlglot.errors.ParseError) as error:
         print(f"init-local-warehouse: {error}", file=sys.stderr)
@@ -84,7 +84,7 @@ def main():
                 sys.exit(4)
     finally:
         connection.close()
-    print(f"init-local-warehouse: {len(tables)} tables and the stream view in {args.database}.{args.schema}")
+    print(f"init-local-warehouse: {len(tables)} tables and settings, and the stream view in {args.database}.{args.schema}")
 
 
 if __name__ == "__main__":

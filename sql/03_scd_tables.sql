@@ -1,6 +1,6 @@
 -- =====================================================================================================
--- 03_scd_tables.sql: the SCD Type 1 table CUSTOMER, the SCD Type 2 table CUSTOMER_HISTORY, the merge log and the
--- merge watermark.
+-- 03_scd_tables.sql: the SCD Type 1 table CUSTOMER, the SCD Type 2 table CUSTOMER_HISTORY, and the merge's own
+-- tables: log, watermark, settings, quarantine, receipts, the audit of re-cut versions, erasures and its work table.
 --
 -- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: IF NOT EXISTS.
 -- CUSTOMER (SCD1):          one row per customer_id ever seen with an INSERT/UPDATE: the attributes of its latest
@@ -15,6 +15,15 @@
 --                           The merge keeps it; a customer whose new events are all newer needs no CUSTOMER_RAW read.
 --                           Upgrading from a release without it: the MERGE at the end of this file fills it from
 --                           CUSTOMER_RAW before the next merge runs (suspend the task meanwhile).
+-- CUSTOMER_MERGE_SETTINGS:  one row: the lateness budget (see the table).
+-- CUSTOMER_MERGE_QUARANTINE: events the merge did not apply, with the reason: later than the lateness budget allows,
+--                           or of an erased customer. Keys into CUSTOMER_RAW, no personal values.
+-- CUSTOMER_MERGE_RECEIPT:   per source file, what its merge did (rows, versions opened/closed/re-cut/removed, no-op
+--                           updates, quarantined events, erasure requests) and a query id of that merge.
+-- CUSTOMER_HISTORY_RECUT:   every version a late event re-cut or removed: old and new end, the file that caused it.
+-- CUSTOMER_ERASURE:         per erased customer_id, the erasure receipt: request, rows touched per table, when, query id.
+--                           An erased id is retired: the merge quarantines every later event of it.
+-- CUSTOMER_MERGE_PLAN:      the merge's work table: what the last merge changed, cleared when the next begins.
 -- =====================================================================================================
 
 USE ROLE CUSTOMERTRACK_ADMIN;
@@ -68,6 +77,93 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_WATERMARK (
 )
 COMMENT = 'CustomerTrack: per customer, the newest event merged, so in-order events need no CUSTOMER_RAW read';
 
+-- The lateness budget: an event more than this many seconds older than the newest event merged for its customer
+-- is quarantined instead of re-cutting that customer's history. It bounds what one late event can cost a merge (the
+-- events it re-reads span at most the budget) and what history may change under a reader's feet. The default, 7 days,
+-- covers a weekend's outage of a source system replayed on Monday and Snowpipe's retries, with room to spare; an
+-- event a week late is a data correction that deserves a person's look (CUSTOMER_MERGE_QUARANTINE keeps it). NULL,
+-- or no row: no budget. Change it with UPDATE CUSTOMER_MERGE_SETTINGS SET lateness_budget_seconds = ...; the next
+-- merge applies it.
+CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_SETTINGS (
+    lateness_budget_seconds NUMBER(19,0)
+)
+COMMENT = 'CustomerTrack: merge settings, one row';
+
+CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_QUARANTINE (
+    source_file        VARCHAR(1024)     NOT NULL,
+    source_row_number  NUMBER(19,0)      NOT NULL,
+    customer_id        NUMBER(19,0)      NOT NULL,
+    op                 VARCHAR(6)        NOT NULL,
+    updated_at         TIMESTAMP_NTZ(6)  NOT NULL,
+    reason             VARCHAR(32)       NOT NULL COMMENT 'beyond_lateness_budget or customer_erased',
+    newest_merged_at   TIMESTAMP_NTZ(6)           COMMENT 'the customer''s merge watermark the event was judged against',
+    quarantined_at     TIMESTAMP_LTZ(6)  NOT NULL,
+    PRIMARY KEY (source_file, source_row_number)
+)
+COMMENT = 'CustomerTrack: events the merge did not apply, with the reason (the events stay in CUSTOMER_RAW)';
+
+CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_RECEIPT (
+    source_file        VARCHAR(1024)     NOT NULL PRIMARY KEY,
+    rows_loaded        NUMBER(19,0)      NOT NULL,
+    versions_opened    NUMBER(19,0)      NOT NULL,
+    versions_closed    NUMBER(19,0)      NOT NULL COMMENT 'open versions this file closed (a newer version or a DELETE)',
+    versions_recut     NUMBER(19,0)      NOT NULL COMMENT 'closed versions whose end or content a late event of this file moved',
+    versions_removed   NUMBER(19,0)      NOT NULL COMMENT 'versions a late event of this file made redundant',
+    noop_updates       NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that began no version (equal to the one before)',
+    events_quarantined NUMBER(19,0)      NOT NULL,
+    erasure_requests   NUMBER(19,0)      NOT NULL,
+    merged_at          TIMESTAMP_LTZ(6)  NOT NULL,
+    merge_query_id     VARCHAR(64)                COMMENT 'the merge''s last statement; QUERY_HISTORY.TRANSACTION_ID of it finds the others'
+)
+COMMENT = 'CustomerTrack: per file, what its merge did';
+
+CREATE TABLE IF NOT EXISTS CUSTOMER_HISTORY_RECUT (
+    customer_id        NUMBER(19,0)      NOT NULL,
+    valid_from         TIMESTAMP_NTZ(6)  NOT NULL,
+    previous_valid_to  TIMESTAMP_NTZ(6)           COMMENT 'the end before the re-cut (NULL: it was open)',
+    valid_to           TIMESTAMP_NTZ(6)           COMMENT 'the end after it (NULL: open now, or removed)',
+    change_kind        VARCHAR(8)        NOT NULL COMMENT 'RECUT or REMOVED',
+    content_changed    BOOLEAN           NOT NULL COMMENT 'the version now carries other values (an event at the same time won)',
+    caused_by_file     VARCHAR(1024)     NOT NULL COMMENT 'the file with the customer''s earliest event of that merge',
+    merged_at          TIMESTAMP_LTZ(6)  NOT NULL
+)
+COMMENT = 'CustomerTrack: every version a late event re-cut or removed';
+
+CREATE TABLE IF NOT EXISTS CUSTOMER_ERASURE (
+    customer_id        NUMBER(19,0)      NOT NULL PRIMARY KEY,
+    requested_at       TIMESTAMP_NTZ(6)  NOT NULL COMMENT 'event time of the ERASE request',
+    source_file        VARCHAR(1024)     NOT NULL COMMENT 'the file that carried the request',
+    raw_rows           NUMBER(19,0)      NOT NULL COMMENT 'CUSTOMER_RAW rows whose personal values were removed',
+    history_rows       NUMBER(19,0)      NOT NULL COMMENT 'CUSTOMER_HISTORY rows deleted',
+    customer_rows      NUMBER(19,0)      NOT NULL COMMENT 'CUSTOMER rows deleted',
+    erased_at          TIMESTAMP_LTZ(6)  NOT NULL,
+    merge_query_id     VARCHAR(64)
+)
+COMMENT = 'CustomerTrack: erasure receipts (an erased customer_id is retired)';
+
+-- Transient, without Time Travel: it holds personal values of the last merge's changes until the next merge clears
+-- it first, so neither Time Travel nor Fail-safe should keep copies of it (README: "Erasure"). An erasure clears it too.
+CREATE TRANSIENT TABLE IF NOT EXISTS CUSTOMER_MERGE_PLAN (
+    customer_id        NUMBER(19,0)      NOT NULL,
+    first_name         VARCHAR(100),
+    last_name          VARCHAR(100),
+    email              VARCHAR(254),
+    street             VARCHAR(200),
+    city               VARCHAR(100),
+    state              VARCHAR(100),
+    country            VARCHAR(100),
+    row_hash           VARCHAR(32),
+    valid_from         TIMESTAMP_NTZ(6)  NOT NULL,
+    valid_to           TIMESTAMP_NTZ(6),
+    is_current         BOOLEAN,
+    change_kind        VARCHAR(8)        NOT NULL COMMENT 'OPENED, CLOSED, RECUT, REMOVED, or NOOP (an event that began no version)',
+    previous_valid_to  TIMESTAMP_NTZ(6),
+    content_changed    BOOLEAN,
+    source_file        VARCHAR(1024)
+)
+DATA_RETENTION_TIME_IN_DAYS = 0
+COMMENT = 'CustomerTrack: the work table of the merge, what the last merge changed';
+
 -- Point in time: every customer as CUSTOMER_HISTORY has them at event time AS_OF, one row per customer who was live
 -- then (a customer deleted at or before AS_OF, or first seen after it, has no row). The history is the merged one: a
 -- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
@@ -89,6 +185,24 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER_HISTORY TO ROLE CUSTOMERT
 GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_LOG TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_WATERMARK TO ROLE CUSTOMERTRACK_LOADER;
 GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_NTZ) TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT ON TABLE CUSTOMER_MERGE_SETTINGS TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_QUARANTINE TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_RECEIPT TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT ON TABLE CUSTOMER_HISTORY_RECUT TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_ERASURE TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, INSERT, DELETE ON TABLE CUSTOMER_MERGE_PLAN TO ROLE CUSTOMERTRACK_LOADER;
+GRANT UPDATE ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;      -- erasure removes personal values from it
+
+-- The default lateness budget, 7 days, on a fresh install; a re-run keeps whatever was set.
+INSERT INTO CUSTOMER_MERGE_SETTINGS (lateness_budget_seconds)
+SELECT 604800 WHERE NOT EXISTS (SELECT 1 FROM CUSTOMER_MERGE_SETTINGS);
+
+-- Time Travel keeps the old values of updated and deleted rows for the retention period, then Fail-safe for 7 more
+-- days (permanent tables; no one but Snowflake Support can read it). An erasure is complete in Snowflake only after
+-- both: 1 day (set here, whatever the account default) + 7 days. Larger retention lengthens that exposure.
+ALTER TABLE CUSTOMER_RAW SET DATA_RETENTION_TIME_IN_DAYS = 1;
+ALTER TABLE CUSTOMER_HISTORY SET DATA_RETENTION_TIME_IN_DAYS = 1;
+ALTER TABLE CUSTOMER SET DATA_RETENTION_TIME_IN_DAYS = 1;
 
 -- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time CUSTOMER_RAW holds for them.
 -- Higher than the truth for events still pending is safe: it only sends their customer through CUSTOMER_RAW.

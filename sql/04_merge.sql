@@ -11,7 +11,7 @@
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
---   merge stay in the stream for the next run. All five statements run in one explicit transaction, so they see
+--   merge stay in the stream for the next run. All its statements run in one explicit transaction, so they see
 --   the same stream rows, and the stream offset moves only when that transaction commits.
 -- * Versions are rebuilt, for every customer the stream mentions, in event-time order from the last version that
 --   began before the customer's earliest new event: from its events in CUSTOMER_RAW when a new event is not newer
@@ -23,10 +23,18 @@
 -- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
 --   version at the delete's event time; a later INSERT or UPDATE opens a new one.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
+-- * An event more than the lateness budget (CUSTOMER_MERGE_SETTINGS) older than its customer's newest merged event
+--   is quarantined, not placed; so is every event of an erased customer. CUSTOMER_MERGE_QUARANTINE says which and
+--   why; the event stays in CUSTOMER_RAW, and no later merge applies it.
+-- * An ERASE event removes its customer's versions and current row and the personal values of all its events in
+--   CUSTOMER_RAW, and writes an erasure receipt (CUSTOMER_ERASURE). The id is retired: later events of it, however
+--   timed, are quarantined and their values removed in the same merge.
+-- * Each file gets a receipt (CUSTOMER_MERGE_RECEIPT) and every re-cut or removed version an audit row
+--   (CUSTOMER_HISTORY_RECUT), both from the plan the history MERGE applies, so they count what it did.
 -- Cost: a customer whose new events are all newer than every event of it merged before (CUSTOMER_MERGE_WATERMARK
---   says) is rebuilt from its latest version, read from CUSTOMER (one row per customer), and the stream alone. Only customers with a late,
---   replayed or tied event re-read CUSTOMER_RAW, and of those only the events from the
---   anchor on. A run whose events are all in order does not read CUSTOMER_RAW at all.
+--   says) is rebuilt from its latest version, read from CUSTOMER (one row per customer), and the stream alone.
+--   Only customers with a late, replayed or tied event re-read CUSTOMER_RAW, and of those only the events from the
+--   anchor on, which the lateness budget bounds.
 --   CUSTOMER is never rewritten column by column: rows with new content are removed and written again (attributes
 --   from the stream where this batch opened the version), and a delete only flips the flag columns in place.
 -- =====================================================================================================
@@ -50,11 +58,72 @@ $$
 BEGIN
     BEGIN TRANSACTION;
 -- customertrack:merge:begin
-MERGE INTO customer_history AS target
-USING (
-    WITH changed_keys AS (
-        SELECT customer_id, MIN(updated_at) AS first_new_at
-        FROM customer_raw_stream
+-- The plan (below) of the previous merge goes first; it stays readable until then, for a look at what that merge did.
+DELETE FROM customer_merge_plan;
+
+-- Erasure requests first: an ERASE event of a customer not erased before gets its receipt, with the rows the
+-- statements below will clear, counted before they do.
+INSERT INTO customer_erasure
+    (customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, erased_at)
+SELECT r.customer_id, r.requested_at, r.source_file,
+       COALESCE(raw.row_count, 0), COALESCE(history.row_count, 0), COALESCE(current_rows.row_count, 0), CURRENT_TIMESTAMP
+FROM (
+    SELECT customer_id, MIN(updated_at) AS requested_at, MIN_BY(source_file, updated_at) AS source_file
+    FROM customer_raw_stream
+    WHERE op = 'ERASE'
+    GROUP BY customer_id
+) AS r
+LEFT JOIN (
+    SELECT customer_id, COUNT(*) AS row_count FROM customer_raw
+    WHERE op <> 'ERASE' AND customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
+    GROUP BY customer_id
+) AS raw ON raw.customer_id = r.customer_id
+LEFT JOIN (
+    SELECT customer_id, COUNT(*) AS row_count FROM customer_history
+    WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
+    GROUP BY customer_id
+) AS history ON history.customer_id = r.customer_id
+LEFT JOIN (
+    SELECT customer_id, COUNT(*) AS row_count FROM customer
+    WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
+    GROUP BY customer_id
+) AS current_rows ON current_rows.customer_id = r.customer_id
+WHERE r.customer_id NOT IN (SELECT customer_id FROM customer_erasure);
+
+-- Events this merge will not apply: those of an erased customer (whenever they happened: an erased id is retired),
+-- and those more than the lateness budget older than the newest event merged for their customer. The statements
+-- below read the stream without them.
+INSERT INTO customer_merge_quarantine
+    (source_file, source_row_number, customer_id, op, updated_at, reason, newest_merged_at, quarantined_at)
+SELECT s.source_file, s.source_row_number, s.customer_id, s.op, s.updated_at,
+       CASE WHEN e.customer_id IS NOT NULL THEN 'customer_erased' ELSE 'beyond_lateness_budget' END,
+       w.last_event_at, CURRENT_TIMESTAMP
+FROM customer_raw_stream AS s
+LEFT JOIN customer_erasure AS e ON e.customer_id = s.customer_id
+LEFT JOIN customer_merge_watermark AS w ON w.customer_id = s.customer_id
+WHERE s.op <> 'ERASE'
+  AND (e.customer_id IS NOT NULL
+       OR FLOOR(EXTRACT(EPOCH FROM w.last_event_at)) - FLOOR(EXTRACT(EPOCH FROM s.updated_at))
+          > (SELECT MAX(lateness_budget_seconds) FROM customer_merge_settings));
+
+-- The plan: every version to open, close, re-cut or remove, and every new event that begins no version, each with the
+-- file it is owed to. The MERGE below applies it; the receipts and the re-cut audit read it.
+INSERT INTO customer_merge_plan
+    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current,
+     change_kind, previous_valid_to, content_changed, source_file)
+SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current,
+       change_kind, previous_valid_to, content_changed, source_file
+FROM (
+    WITH admitted AS (
+        -- The stream's customer events: no erasure requests, nothing quarantined.
+        SELECT s.* FROM customer_raw_stream AS s
+        WHERE s.op <> 'ERASE'
+          AND NOT EXISTS (SELECT 1 FROM customer_merge_quarantine AS q
+                          WHERE q.source_file = s.source_file AND q.source_row_number = s.source_row_number)
+    ),
+    changed_keys AS (
+        SELECT customer_id, MIN(updated_at) AS first_new_at, MIN_BY(source_file, updated_at) AS first_new_file
+        FROM admitted
         GROUP BY customer_id
     ),
     ordered AS (
@@ -90,22 +159,23 @@ USING (
         GROUP BY o.customer_id
     ),
     pending AS (
-        -- Customers with late events: their events from the anchor on, from CUSTOMER_RAW, as far as this run
-        -- covers them: files merged before or in this run's stream. Inside the transaction the stream is fixed at
-        -- BEGIN while CUSTOMER_RAW is read as committed at each statement; a file Snowpipe commits meanwhile waits
-        -- for the next run, as its rows in the stream do.
-        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at
+        -- Customers with late events: their merged events from the anchor on, from CUSTOMER_RAW (files in the merge
+        -- log; inside the transaction the stream is fixed at BEGIN while CUSTOMER_RAW is read as committed at each
+        -- statement, so a file Snowpipe commits meanwhile waits for the next run, as its rows in the stream do) ...
+        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
+               r.source_file, FALSE AS is_new
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
-          AND (r.source_file IN (SELECT source_file FROM customer_merge_log)
-               OR r.source_file IN (SELECT source_file FROM customer_raw_stream))
+          AND r.op <> 'ERASE'
+          AND r.source_file IN (SELECT source_file FROM customer_merge_log)
+          AND NOT EXISTS (SELECT 1 FROM customer_merge_quarantine AS q
+                          WHERE q.source_file = r.source_file AND q.source_row_number = r.source_row_number)
         UNION ALL
-        -- ... the others: their new events, from the stream.
-        SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at
-        FROM customer_raw_stream AS s
-        JOIN anchors AS a ON a.customer_id = s.customer_id
-        WHERE NOT a.reads_raw
+        -- ... and every customer's new events, from the stream.
+        SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at,
+               s.source_file, TRUE AS is_new
+        FROM admitted AS s
     ),
     hashed AS (
         SELECT p.*,
@@ -122,7 +192,7 @@ USING (
         -- itself. Its attributes are not needed: that version keeps its content, only its end can move.
         SELECT a.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                CASE WHEN d.is_delete THEN 'DELETE' ELSE 'UPDATE' END,
-               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, a.anchor_hash
+               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, FALSE, a.anchor_hash
         FROM anchors AS a
         JOIN (SELECT FALSE AS is_delete UNION ALL SELECT TRUE) AS d ON NOT d.is_delete OR a.anchor_closed_at IS NOT NULL
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
@@ -138,20 +208,25 @@ USING (
                LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash
         FROM events
     ),
-    effective AS (
-        SELECT * FROM sequenced
-        WHERE (op <> 'DELETE' AND (previous_op IS NULL OR previous_op = 'DELETE' OR previous_hash <> row_hash))
-           OR (op = 'DELETE' AND previous_op IS NOT NULL AND previous_op <> 'DELETE')
+    judged AS (
+        -- An upsert opens a version unless it equals the live one; a DELETE closes the live one, if any.
+        SELECT sequenced.*,
+               (op <> 'DELETE' AND (previous_op IS NULL OR previous_op = 'DELETE' OR previous_hash <> row_hash))
+               OR (op = 'DELETE' AND previous_op IS NOT NULL AND previous_op <> 'DELETE') AS is_effective
+        FROM sequenced
     ),
     versions AS (
         SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash, op,
-               updated_at AS valid_from,
-               LEAD(updated_at) OVER (PARTITION BY customer_id ORDER BY updated_at) AS valid_to
-        FROM effective
+               source_file, is_new, updated_at AS valid_from,
+               LEAD(updated_at) OVER (PARTITION BY customer_id ORDER BY updated_at) AS valid_to,
+               LEAD(source_file) OVER (PARTITION BY customer_id ORDER BY updated_at) AS closed_by_file,
+               LEAD(is_new) OVER (PARTITION BY customer_id ORDER BY updated_at) AS closed_by_new
+        FROM judged
+        WHERE is_effective
     ),
     desired AS (
         SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash,
-               valid_from, valid_to, valid_to IS NULL AS is_current
+               valid_from, valid_to, valid_to IS NULL AS is_current, source_file, is_new, closed_by_file, closed_by_new
         FROM versions
         WHERE op <> 'DELETE'
     ),
@@ -165,23 +240,49 @@ USING (
         SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_closed_at IS NULL
         FROM anchors AS a
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
+    ),
+    changes AS (
+        SELECT COALESCE(d.customer_id, e.customer_id) AS customer_id,
+               COALESCE(d.valid_from, e.valid_from) AS valid_from,
+               d.first_name, d.last_name, d.email, d.street, d.city, d.state, d.country, d.row_hash,
+               d.valid_to, d.is_current,
+               CASE WHEN e.customer_id IS NULL THEN 'OPENED'
+                    WHEN d.customer_id IS NULL THEN 'REMOVED'
+                    WHEN e.valid_to IS NULL AND d.valid_to IS NOT NULL AND e.row_hash = d.row_hash THEN 'CLOSED'
+                    ELSE 'RECUT' END AS change_kind,
+               e.valid_to AS previous_valid_to,
+               COALESCE(e.row_hash <> d.row_hash, FALSE) AS content_changed,
+               d.source_file AS opened_by_file, d.is_new AS opened_by_new,
+               d.closed_by_file, d.closed_by_new
+        FROM desired AS d
+        FULL OUTER JOIN existing AS e
+            ON e.customer_id = d.customer_id AND e.valid_from = d.valid_from
+        WHERE d.customer_id IS NULL
+           OR e.customer_id IS NULL
+           OR e.row_hash <> d.row_hash
+           OR e.is_current <> d.is_current
+           OR e.valid_to IS DISTINCT FROM d.valid_to
     )
-    SELECT COALESCE(d.customer_id, e.customer_id) AS customer_id,
-           COALESCE(d.valid_from, e.valid_from) AS valid_from,
-           d.first_name, d.last_name, d.email, d.street, d.city, d.state, d.country, d.row_hash,
-           d.valid_to, d.is_current,
-           d.customer_id IS NULL AS is_obsolete
-    FROM desired AS d
-    FULL OUTER JOIN existing AS e
-        ON e.customer_id = d.customer_id AND e.valid_from = d.valid_from
-    WHERE d.customer_id IS NULL
-       OR e.customer_id IS NULL
-       OR e.row_hash <> d.row_hash
-       OR e.is_current <> d.is_current
-       OR e.valid_to IS DISTINCT FROM d.valid_to
-) AS source
+    -- A change is owed to the new event that opened or closed the version where there is one; otherwise (an old
+    -- event's version re-cut around a late one) to the file with the customer's earliest new event.
+    SELECT c.customer_id, c.first_name, c.last_name, c.email, c.street, c.city, c.state, c.country, c.row_hash,
+           c.valid_from, c.valid_to, c.is_current, c.change_kind, c.previous_valid_to, c.content_changed,
+           CASE WHEN c.change_kind = 'OPENED' AND c.opened_by_new THEN c.opened_by_file
+                WHEN c.change_kind = 'CLOSED' AND c.closed_by_new THEN c.closed_by_file
+                ELSE k.first_new_file END AS source_file
+    FROM changes AS c
+    JOIN changed_keys AS k ON k.customer_id = c.customer_id
+    UNION ALL
+    SELECT customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, row_hash, updated_at, NULL, NULL, 'NOOP', NULL, NULL,
+           source_file
+    FROM judged
+    WHERE is_new AND op <> 'DELETE' AND NOT is_effective
+) AS planned;
+
+MERGE INTO customer_history AS target
+USING (SELECT * FROM customer_merge_plan WHERE change_kind <> 'NOOP') AS source
 ON target.customer_id = source.customer_id AND target.valid_from = source.valid_from
-WHEN MATCHED AND source.is_obsolete THEN DELETE
+WHEN MATCHED AND source.change_kind = 'REMOVED' THEN DELETE
 -- Usually only the interval changes (a version closed or re-closed): update just those two columns.
 WHEN MATCHED AND target.row_hash = source.row_hash THEN UPDATE SET
     valid_to = source.valid_to, is_current = source.is_current
@@ -193,6 +294,13 @@ WHEN NOT MATCHED THEN INSERT
     (customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current)
     VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
             source.state, source.country, source.row_hash, source.valid_from, source.valid_to, source.is_current);
+
+-- The audit: every version a late event re-cut or removed, with its old and new end.
+INSERT INTO customer_history_recut
+    (customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, caused_by_file, merged_at)
+SELECT customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, source_file, CURRENT_TIMESTAMP
+FROM customer_merge_plan
+WHERE change_kind IN ('RECUT', 'REMOVED');
 
 -- SCD1 follows the newest version of every customer of the batch, in two steps. Rewriting a row in place would
 -- update every text column; instead this MERGE removes the rows whose content changed (and those of customers left
@@ -253,7 +361,7 @@ FROM (
                    || COALESCE(CAST(LENGTH(s.state) AS VARCHAR) || ':' || s.state, '~') || ','
                    || COALESCE(CAST(LENGTH(s.country) AS VARCHAR) || ':' || s.country, '~')) AS row_hash
         FROM customer_raw_stream AS s
-        WHERE s.op <> 'DELETE'
+        WHERE s.op IN ('INSERT', 'UPDATE')
     )
     SELECT m.customer_id, b.first_name, b.last_name, b.email, b.street, b.city, b.state, b.country, m.row_hash,
            m.valid_from, m.valid_to
@@ -269,6 +377,22 @@ FROM (
                       WHERE b.customer_id = m.customer_id AND b.updated_at = m.valid_from AND b.row_hash = m.row_hash)
 ) AS current_rows;
 
+-- Erasure: the history and current row of every customer the batch asks to erase go, and CUSTOMER_RAW keeps their
+-- events (their keys, times and files stay the load record) without personal values. The batch's other events of
+-- erased customers were quarantined above; their values go here too.
+DELETE FROM customer_history
+WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
+
+DELETE FROM customer
+WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
+
+UPDATE customer_raw
+SET first_name = NULL, last_name = NULL, email = NULL, street = NULL, city = NULL, state = NULL, country = NULL
+WHERE customer_id IN (SELECT s.customer_id FROM customer_raw_stream AS s
+                      JOIN customer_erasure AS e ON e.customer_id = s.customer_id)
+  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL OR city IS NOT NULL
+       OR state IS NOT NULL OR country IS NOT NULL);
+
 -- The newest event time merged per customer, for the next run's choice above. Same transaction, same stream rows.
 MERGE INTO customer_merge_watermark AS target
 USING (
@@ -280,12 +404,44 @@ ON target.customer_id = source.customer_id
 WHEN MATCHED AND source.last_event_at > target.last_event_at THEN UPDATE SET last_event_at = source.last_event_at
 WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.customer_id, source.last_event_at);
 
+-- The receipt of every file of the batch. merge_query_id is filled in after the last statement (the procedure and
+-- TriggerSnowflakeMerge each know it).
+INSERT INTO customer_merge_receipt
+    (source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed, noop_updates,
+     events_quarantined, erasure_requests, merged_at)
+SELECT f.source_file, f.rows_loaded,
+       COALESCE(p.opened, 0), COALESCE(p.closed, 0), COALESCE(p.recut, 0), COALESCE(p.removed, 0), COALESCE(p.noop, 0),
+       COALESCE(q.quarantined, 0), f.erasure_requests, CURRENT_TIMESTAMP
+FROM (
+    SELECT source_file, COUNT(*) AS rows_loaded, COUNT_IF(op = 'ERASE') AS erasure_requests
+    FROM customer_raw_stream
+    GROUP BY source_file
+) AS f
+LEFT JOIN (
+    SELECT source_file, COUNT_IF(change_kind = 'OPENED') AS opened, COUNT_IF(change_kind = 'CLOSED') AS closed,
+           COUNT_IF(change_kind = 'RECUT') AS recut, COUNT_IF(change_kind = 'REMOVED') AS removed,
+           COUNT_IF(change_kind = 'NOOP') AS noop
+    FROM customer_merge_plan
+    GROUP BY source_file
+) AS p ON p.source_file = f.source_file
+LEFT JOIN (
+    SELECT source_file, COUNT(*) AS quarantined
+    FROM customer_merge_quarantine
+    WHERE source_file IN (SELECT source_file FROM customer_raw_stream)
+    GROUP BY source_file
+) AS q ON q.source_file = f.source_file
+WHERE f.source_file NOT IN (SELECT source_file FROM customer_merge_receipt);
+
 INSERT INTO customer_merge_log (source_file, row_count, merged_at)
 SELECT source_file, COUNT(*), CURRENT_TIMESTAMP
 FROM customer_raw_stream
 WHERE source_file NOT IN (SELECT source_file FROM customer_merge_log)
 GROUP BY source_file;
 -- customertrack:merge:end
+    -- The receipts of this run name its last statement; TriggerSnowflakeMerge does the same with the driver's query id.
+    LET merge_query_id VARCHAR := SQLID;
+    UPDATE customer_merge_receipt SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;
+    UPDATE customer_erasure SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;
     COMMIT;
     RETURN 'merged';
 EXCEPTION

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.merge;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -56,6 +57,9 @@ public final class MergeRunner {
                     }
                 }
             }
+            if (!queryIds.isEmpty()) {
+                recordQueryId(connection, dialect, queryTag, queryIds.getLast());
+            }
             connection.commit();
         } catch (final SQLException | RuntimeException e) {
             try {
@@ -75,6 +79,18 @@ public final class MergeRunner {
             restoreAutoCommit(connection, autoCommit);
         }
         return new Result(steps, List.copyOf(queryIds), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** The run's receipts name its last statement, as the procedure's do (MergeScript#queryIdStatements). */
+    private static void recordQueryId(final Connection connection, final WarehouseDialect dialect, final String queryTag,
+                                      final String queryId) throws SQLException {
+        for (final String sql : MergeScript.queryIdStatements()) {
+            try (PreparedStatement update = connection.prepareStatement(sql)) {
+                dialect.tag(update, queryTag);
+                update.setString(1, queryId);
+                update.executeUpdate();
+            }
+        }
     }
 
     private static void closeQuietly(final Connection physical, final Exception cause) {

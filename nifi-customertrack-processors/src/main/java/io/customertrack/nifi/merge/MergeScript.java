@@ -17,10 +17,40 @@ public final class MergeScript {
     static final String BEGIN_MARKER = "-- customertrack:merge:begin";
     static final String END_MARKER = "-- customertrack:merge:end";
 
-    /** Statement kinds in script order; the processor reports each one's row count under these names. */
-    public enum Step { HISTORY_MERGE, CUSTOMER_MERGE, CUSTOMER_INSERT, WATERMARK_MERGE, MERGE_LOG_INSERT }
+    /** The statements in script order, each by how it begins (checked when the script is read). */
+    public enum Step {
+        PLAN_CLEAR("DELETE FROM customer_merge_plan"),
+        ERASURE_INSERT("INSERT INTO customer_erasure"),
+        QUARANTINE_INSERT("INSERT INTO customer_merge_quarantine"),
+        PLAN_INSERT("INSERT INTO customer_merge_plan"),
+        HISTORY_MERGE("MERGE INTO customer_history"),
+        RECUT_INSERT("INSERT INTO customer_history_recut"),
+        CUSTOMER_MERGE("MERGE INTO customer AS"),
+        CUSTOMER_INSERT("INSERT INTO customer\n"),
+        HISTORY_ERASE("DELETE FROM customer_history"),
+        CUSTOMER_ERASE("DELETE FROM customer\n"),
+        RAW_ERASE("UPDATE customer_raw"),
+        WATERMARK_MERGE("MERGE INTO customer_merge_watermark"),
+        RECEIPT_INSERT("INSERT INTO customer_merge_receipt"),
+        MERGE_LOG_INSERT("INSERT INTO customer_merge_log");
 
-    private static final List<String> STATEMENTS = load();
+        private final String opening;
+
+        Step(final String opening) {
+            this.opening = opening;
+        }
+
+        /** The text the statement starts with. */
+        public String opening() {
+            return opening;
+        }
+    }
+
+    static final String QUERY_ID_VARIABLE = ":merge_query_id";
+
+    private static final String SCRIPT = read();
+    private static final List<String> STATEMENTS = load(SCRIPT);
+    private static final List<String> QUERY_ID_STATEMENTS = queryIdStatements(SCRIPT);
 
     private MergeScript() {
     }
@@ -30,19 +60,48 @@ public final class MergeScript {
         return STATEMENTS;
     }
 
-    private static List<String> load() {
-        final String script;
+    /**
+     * The procedure's statements after the merge that give the run's receipts its query id, with a {@code ?} for the id:
+     * the procedure reads it from SQLID, MergeRunner from the driver (where it reports query ids).
+     */
+    public static List<String> queryIdStatements() {
+        return QUERY_ID_STATEMENTS;
+    }
+
+    private static String read() {
         try (InputStream in = MergeScript.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("Merge script " + RESOURCE + " missing from the classpath");
             }
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (final IOException e) {
             throw new UncheckedIOException("Cannot read merge script " + RESOURCE, e);
         }
+    }
+
+    private static List<String> queryIdStatements(final String script) {
+        final int end = script.indexOf(END_MARKER);
+        final int commit = script.indexOf("COMMIT;", end);
+        final List<String> statements = split(script.substring(end + END_MARKER.length(), commit)).stream()
+                .filter(sql -> sql.startsWith("UPDATE") && sql.contains(QUERY_ID_VARIABLE))
+                .map(sql -> sql.replace(QUERY_ID_VARIABLE, "?"))
+                .toList();
+        if (statements.isEmpty()) {
+            throw new IllegalStateException("Merge script has no UPDATE with " + QUERY_ID_VARIABLE + " after '" + END_MARKER + "'");
+        }
+        return statements;
+    }
+
+    private static List<String> load(final String script) {
         final List<String> statements = split(extractBetweenMarkers(script));
         if (statements.size() != Step.values().length) {
             throw new IllegalStateException("Merge script must hold " + Step.values().length + " statements but holds " + statements.size());
+        }
+        for (final Step step : Step.values()) {
+            if (!statements.get(step.ordinal()).startsWith(step.opening())) {
+                throw new IllegalStateException("Merge statement " + (step.ordinal() + 1) + " should begin '" + step.opening().strip()
+                        + "' (" + step + ") but begins '" + statements.get(step.ordinal()).lines().findFirst().orElse("") + "'");
+            }
         }
         return List.copyOf(statements);
     }

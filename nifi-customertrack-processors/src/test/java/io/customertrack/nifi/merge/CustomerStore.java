@@ -12,13 +12,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -65,6 +69,7 @@ public final class CustomerStore implements AutoCloseable {
             for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
                 statement.execute(ddl);
             }
+            statement.execute(SnowflakeDdl.statement("03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_SETTINGS"));
             for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
                 statement.execute(ddl);
             }
@@ -106,16 +111,35 @@ public final class CustomerStore implements AutoCloseable {
     }
 
     /** Runs the merge script's statements in one transaction, as the procedure and the processor do. Returns row counts. */
-    public long[] merge() throws SQLException {
+    public Map<MergeScript.Step, Long> merge() throws SQLException {
         return runMerge(connection);
     }
 
-    /** Row counts of the merge statements, in script order, from {@link MergeRunner}. */
-    public static long[] runMerge(final Connection connection) throws SQLException {
+    /**
+     * Rows each merge statement affected, from {@link MergeRunner}; not the clearing of the previous merge's plan, which
+     * depends on that merge rather than this one.
+     */
+    public static Map<MergeScript.Step, Long> runMerge(final Connection connection) throws SQLException {
         final MergeRunner.Result result = MergeRunner.run(connection);
-        final long[] counts = new long[MergeScript.Step.values().length];
+        final Map<MergeScript.Step, Long> counts = new EnumMap<>(MergeScript.Step.class);
         for (final MergeScript.Step step : MergeScript.Step.values()) {
-            counts[step.ordinal()] = result.step(step).affected();
+            if (step != MergeScript.Step.PLAN_CLEAR) {
+                counts.put(step, result.step(step).affected());
+            }
+        }
+        return counts;
+    }
+
+    /** Row counts as {@link #runMerge} has them, of a merge that touched only the steps named (step, count, ...). */
+    public static Map<MergeScript.Step, Long> counts(final Object... stepsAndCounts) {
+        final Map<MergeScript.Step, Long> counts = new EnumMap<>(MergeScript.Step.class);
+        for (final MergeScript.Step step : MergeScript.Step.values()) {
+            if (step != MergeScript.Step.PLAN_CLEAR) {
+                counts.put(step, 0L);
+            }
+        }
+        for (int i = 0; i < stepsAndCounts.length; i += 2) {
+            counts.put((MergeScript.Step) stepsAndCounts[i], ((Number) stepsAndCounts[i + 1]).longValue());
         }
         return counts;
     }
@@ -191,10 +215,53 @@ public final class CustomerStore implements AutoCloseable {
         return watermarks;
     }
 
+    /** CUSTOMER_MERGE_QUARANTINE, in a fixed order. */
+    public List<ScdModel.Quarantined> quarantined() throws SQLException {
+        final List<ScdModel.Quarantined> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT customer_id, op, updated_at, reason FROM customer_merge_quarantine")) {
+            while (rs.next()) {
+                rows.add(new ScdModel.Quarantined(rs.getLong(1), rs.getString(2), time(rs, "UPDATED_AT"),
+                        ScdModel.QuarantineReason.valueOf(rs.getString(4).toUpperCase(Locale.ROOT))));
+            }
+        }
+        rows.sort(QUARANTINE_ORDER);
+        return rows;
+    }
+
+    public static final Comparator<ScdModel.Quarantined> QUARANTINE_ORDER = Comparator.comparing(ScdModel.Quarantined::customerId)
+            .thenComparing(ScdModel.Quarantined::updatedAt).thenComparing(ScdModel.Quarantined::op)
+            .thenComparing(ScdModel.Quarantined::reason);
+
+    /** Sets CUSTOMER_MERGE_SETTINGS.lateness_budget_seconds (null: no budget). */
+    public void latenessBudget(final Long seconds) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE customer_merge_settings SET lateness_budget_seconds = ?")) {
+            if (seconds == null) {
+                update.setNull(1, Types.BIGINT);
+            } else {
+                update.setLong(1, seconds);
+            }
+            if (update.executeUpdate() != 1) {
+                throw new IllegalStateException("customer_merge_settings should hold one row");
+            }
+        }
+    }
+
     public void execute(final String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
+    }
+
+    /** The first column of every row the query returns, as text. */
+    public List<String> rows(final String sql) throws SQLException {
+        final List<String> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
     }
 
     public long count(final String sql) throws SQLException {

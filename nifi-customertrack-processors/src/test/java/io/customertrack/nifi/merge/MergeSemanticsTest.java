@@ -9,10 +9,18 @@ import java.sql.SQLException;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import static io.customertrack.nifi.merge.CustomerStore.counts;
 import static io.customertrack.nifi.merge.Events.delete;
+import static io.customertrack.nifi.merge.MergeScript.Step.CUSTOMER_INSERT;
+import static io.customertrack.nifi.merge.MergeScript.Step.CUSTOMER_MERGE;
+import static io.customertrack.nifi.merge.MergeScript.Step.HISTORY_MERGE;
+import static io.customertrack.nifi.merge.MergeScript.Step.MERGE_LOG_INSERT;
+import static io.customertrack.nifi.merge.MergeScript.Step.PLAN_INSERT;
+import static io.customertrack.nifi.merge.MergeScript.Step.RECEIPT_INSERT;
+import static io.customertrack.nifi.merge.MergeScript.Step.WATERMARK_MERGE;
 import static io.customertrack.nifi.merge.Events.upsert;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -46,10 +54,10 @@ class MergeSemanticsTest {
     }
 
     /** Loads one file of events, merges, checks invariants and returns the merge's per-statement row counts. */
-    private long[] loadAndMerge(final CustomerEvent... events) throws SQLException {
+    private Map<MergeScript.Step, Long> loadAndMerge(final CustomerEvent... events) throws SQLException {
         store.load("file-" + (++fileNumber) + ".csv", List.of(events));
         allEvents.addAll(List.of(events));
-        final long[] counts = store.merge();
+        final Map<MergeScript.Step, Long> counts = store.merge();
         final ScdModel.State state = store.state();
         ScdInvariants.check(state);
         assertEquals(ScdModel.expected(allEvents), state, "database agrees with the reference model");
@@ -58,8 +66,9 @@ class MergeSemanticsTest {
 
     @Test
     void insertOpensTheFirstVersion() throws SQLException {
-        final long[] counts = loadAndMerge(ada("INSERT", T1, "London"));
-        assertArrayEquals(new long[]{1, 0, 1, 1, 1}, counts);
+        final Map<MergeScript.Step, Long> counts = loadAndMerge(ada("INSERT", T1, "London"));
+        assertEquals(counts(PLAN_INSERT, 1, HISTORY_MERGE, 1, CUSTOMER_INSERT, 1, WATERMARK_MERGE, 1, RECEIPT_INSERT, 1,
+                MERGE_LOG_INSERT, 1), counts);
         final ScdModel.Version version = store.history().getFirst();
         assertEquals(T1, version.validFrom());
         assertNull(version.validTo());
@@ -94,6 +103,32 @@ class MergeSemanticsTest {
         assertEquals(List.of(T2, T3), List.of(history.get(0).validTo(), history.get(1).validTo()));
         assertEquals("Rome", store.customers().getFirst().attributes().get(4), "SCD1 keeps the newest event");
         assertEquals(T3, store.customers().getFirst().updatedAt());
+    }
+
+    /** Each file's receipt counts what its events did; every re-cut or removed version gets an audit row. */
+    @Test
+    void eachFilesReceiptCountsWhatItsMergeDidAndTheAuditNamesEveryRecut() throws SQLException {
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T3, "Rome"));
+        loadAndMerge(ada("UPDATE", T4, "Oslo"), ada("UPDATE", T5, "Oslo"));
+        loadAndMerge(ada("UPDATE", T2, "Paris"));
+        loadAndMerge(ada("UPDATE", T2.plusSeconds(30), "Rome"));
+        assertEquals(List.of(
+                        "file-1.csv rows=2 opened=2 closed=0 recut=0 removed=0 noop=0 quarantined=0",
+                        "file-2.csv rows=2 opened=1 closed=1 recut=0 removed=0 noop=1 quarantined=0",
+                        "file-3.csv rows=1 opened=1 closed=0 recut=1 removed=0 noop=0 quarantined=0",
+                        "file-4.csv rows=1 opened=1 closed=0 recut=1 removed=1 noop=0 quarantined=0"),
+                store.rows("SELECT source_file || ' rows=' || rows_loaded || ' opened=' || versions_opened || ' closed=' || versions_closed"
+                        + " || ' recut=' || versions_recut || ' removed=' || versions_removed || ' noop=' || noop_updates"
+                        + " || ' quarantined=' || events_quarantined FROM customer_merge_receipt ORDER BY source_file"));
+        // Paris opened London's end early (T3 -> T2); Rome at T2+30s cut Paris short and made Rome at T3 redundant.
+        assertEquals(List.of(
+                        "RECUT 10:00:00 [until 10:02:00 -> 10:01:00] by file-3.csv",
+                        "RECUT 10:01:00 [until 10:02:00 -> 10:01:30] by file-4.csv",
+                        "REMOVED 10:02:00 [until 10:03:00 -> null] by file-4.csv"),
+                store.rows("SELECT change_kind || ' ' || STRFTIME(valid_from, '%H:%M:%S') || ' [until '"
+                        + " || COALESCE(STRFTIME(previous_valid_to, '%H:%M:%S'), 'null') || ' -> '"
+                        + " || COALESCE(STRFTIME(valid_to, '%H:%M:%S'), 'null') || '] by ' || caused_by_file"
+                        + " FROM customer_history_recut ORDER BY merged_at, valid_from"));
     }
 
     /**
@@ -155,9 +190,9 @@ class MergeSemanticsTest {
     @Test
     void updateThatChangesNothingOpensNoVersion() throws SQLException {
         loadAndMerge(ada("INSERT", T1, "London"));
-        final long[] counts = loadAndMerge(ada("UPDATE", T2, "London"));
-        assertEquals(0, counts[0], "no history row touched");
-        assertEquals(0, counts[1], "no customer row touched");
+        final Map<MergeScript.Step, Long> counts = loadAndMerge(ada("UPDATE", T2, "London"));
+        assertEquals(0, counts.get(HISTORY_MERGE), "no history row touched");
+        assertEquals(0, counts.get(CUSTOMER_MERGE) + counts.get(CUSTOMER_INSERT), "no customer row touched");
         assertEquals(1, store.history().size());
         assertEquals(T1, store.customers().getFirst().updatedAt());
     }
@@ -173,8 +208,8 @@ class MergeSemanticsTest {
         assertEquals(T2, customer.deletedAt());
         assertEquals("London", customer.attributes().get(4), "SCD1 keeps the last known attributes");
 
-        final long[] counts = loadAndMerge(ada("INSERT", T4, "London"));
-        assertEquals(1, counts[0], "only the new version is written; the closed one stays as it is");
+        final Map<MergeScript.Step, Long> counts = loadAndMerge(ada("INSERT", T4, "London"));
+        assertEquals(1, counts.get(HISTORY_MERGE), "only the new version is written; the closed one stays as it is");
         final List<ScdModel.Version> history = store.history();
         assertEquals(2, history.size(), "re-insert opens a new version even with the same attributes");
         assertEquals(T4, history.get(1).validFrom());
@@ -185,8 +220,9 @@ class MergeSemanticsTest {
 
     @Test
     void deleteOfAnUnknownCustomerChangesNothing() throws SQLException {
-        final long[] counts = loadAndMerge(delete(99, T1));
-        assertArrayEquals(new long[]{0, 0, 0, 1, 1}, counts, "only the watermark and the merge log record the event and its file");
+        final Map<MergeScript.Step, Long> counts = loadAndMerge(delete(99, T1));
+        assertEquals(counts(WATERMARK_MERGE, 1, RECEIPT_INSERT, 1, MERGE_LOG_INSERT, 1), counts,
+                "only the watermark, the receipt and the merge log record the event and its file");
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer"));
     }
 
@@ -248,7 +284,7 @@ class MergeSemanticsTest {
         assertEquals(ScdModel.expected(allEvents), state);
         assertEquals(200, after.count("SELECT COUNT(*) FROM customer_history"), "4 versions of 50 customers, none doubled");
         assertEquals(4, after.count("SELECT COUNT(*) FROM customer_merge_log"));
-        assertArrayEquals(new long[]{0, 0, 0, 0, 0}, after.merge());
+        assertEquals(counts(), after.merge());
         second.close();
     }
 
@@ -261,9 +297,9 @@ class MergeSemanticsTest {
         final CustomerEvent[] events = {ada("INSERT", T1, "London"), ada("UPDATE", T2, "Paris"), delete(1, T3), ada("INSERT", T5, "Oslo")};
         loadAndMerge(events);
         final ScdModel.State before = store.state();
-        final long[] replay = loadAndMerge(events); // same rows in a new file
-        assertArrayEquals(new long[]{0, 0, 0, 0, 1}, replay);
-        assertArrayEquals(new long[]{0, 0, 0, 0, 0}, store.merge(), "nothing pending, nothing done");
+        final Map<MergeScript.Step, Long> replay = loadAndMerge(events); // same rows in a new file
+        assertEquals(counts(RECEIPT_INSERT, 1, MERGE_LOG_INSERT, 1), replay);
+        assertEquals(counts(), store.merge(), "nothing pending, nothing done");
         assertEquals(before, store.state());
     }
 

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -13,7 +14,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Plain-Java reference for what SCD1 and SCD2 must hold after all of {@code events} are merged, whatever order and
@@ -35,6 +38,69 @@ public final class ScdModel {
     }
 
     private ScdModel() {
+    }
+
+    /** Why the merge did not apply an event (CUSTOMER_MERGE_QUARANTINE.reason). */
+    public enum QuarantineReason { BEYOND_LATENESS_BUDGET, CUSTOMER_ERASED }
+
+    /** An event the merge did not apply, as CUSTOMER_MERGE_QUARANTINE records it. */
+    public record Quarantined(long customerId, String op, LocalDateTime updatedAt, QuarantineReason reason) {
+    }
+
+    /**
+     * Merges one after another, with a lateness budget and erasures: what they apply depends on what came before. An
+     * event more than the budget (in whole seconds) older than the newest event of its customer in earlier merges is
+     * quarantined; an ERASE removes its customer's events and retires the id, so its every later event is quarantined.
+     */
+    public static final class Merges {
+        private final Long budgetSeconds;
+        private final Map<Long, LocalDateTime> newestMerged = new TreeMap<>();
+        private final Set<Long> erased = new TreeSet<>();
+        private final List<CustomerEvent> applied = new ArrayList<>();
+        private final List<Quarantined> quarantined = new ArrayList<>();
+
+        /**
+         * @param budgetSeconds null: no budget
+         */
+        public Merges(final Long budgetSeconds) {
+            this.budgetSeconds = budgetSeconds;
+        }
+
+        public void merge(final Collection<CustomerEvent> batch) {
+            batch.stream().filter(event -> event.op() == CustomerEvent.Operation.ERASE).forEach(event -> erased.add(event.customerId()));
+            for (final CustomerEvent event : batch) {
+                if (event.op() == CustomerEvent.Operation.ERASE) {
+                    continue;
+                }
+                final LocalDateTime newest = newestMerged.get(event.customerId());
+                if (erased.contains(event.customerId())) {
+                    quarantine(event, QuarantineReason.CUSTOMER_ERASED);
+                } else if (budgetSeconds != null && newest != null
+                        && newest.toEpochSecond(ZoneOffset.UTC) - Events.utc(event).toEpochSecond(ZoneOffset.UTC) > budgetSeconds) {
+                    quarantine(event, QuarantineReason.BEYOND_LATENESS_BUDGET);
+                } else {
+                    applied.add(event);
+                }
+            }
+            batch.forEach(event -> newestMerged.merge(event.customerId(), Events.utc(event), (a, b) -> a.isAfter(b) ? a : b));
+            applied.removeIf(event -> erased.contains(event.customerId()));
+        }
+
+        private void quarantine(final CustomerEvent event, final QuarantineReason reason) {
+            quarantined.add(new Quarantined(event.customerId(), event.op().name(), Events.utc(event), reason));
+        }
+
+        public State state() {
+            return expected(applied);
+        }
+
+        public List<Quarantined> quarantined() {
+            return quarantined;
+        }
+
+        public Set<Long> erased() {
+            return erased;
+        }
     }
 
     public static State expected(final Collection<CustomerEvent> events) {

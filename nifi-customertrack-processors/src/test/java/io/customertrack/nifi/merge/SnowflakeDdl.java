@@ -11,12 +11,13 @@ import java.util.regex.Pattern;
 /**
  * The CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql, translated for DuckDB so tests run
  * against the very tables Snowflake gets. The translation is minimal and documented: NUMBER(19,0) becomes BIGINT,
- * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT clauses are dropped.
+ * TIMESTAMP_NTZ(n) TIMESTAMP, TIMESTAMP_LTZ(n) TIMESTAMPTZ, and COMMENT clauses, TRANSIENT and the Time Travel
+ * retention are dropped.
  */
 public final class SnowflakeDdl {
 
     private static final Path SQL = findSqlFolder();
-    private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
+    private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE (?:TRANSIENT )?TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
 
     private SnowflakeDdl() {
     }
@@ -104,6 +105,8 @@ public final class SnowflakeDdl {
                 .replaceAll("TIMESTAMP_NTZ\\(\\d\\)", "TIMESTAMP")
                 .replaceAll("TIMESTAMP_LTZ\\(\\d\\)", "TIMESTAMPTZ")
                 .replaceAll("\\s+COMMENT\\s*=?\\s*'(?:[^']|'')*'", "")
+                .replace("CREATE TRANSIENT TABLE", "CREATE TABLE")
+                .replaceAll("\\s+DATA_RETENTION_TIME_IN_DAYS = \\d+", "")
                 .replaceAll(";\\s*$", "");
     }
 

@@ -33,10 +33,11 @@ class SqlContractTest {
     void packedMergeScriptIsSql04Unchanged() throws IOException {
         assertEquals(read("04_merge.sql"), CustomerStore.resource(MergeScript.RESOURCE));
         assertEquals(List.of(MergeScript.Step.values()).size(), MergeScript.statements().size());
-        assertTrue(MergeScript.statements().get(0).startsWith("MERGE INTO customer_history"));
-        assertTrue(MergeScript.statements().get(1).startsWith("MERGE INTO customer "));
-        assertTrue(MergeScript.statements().get(2).startsWith("INSERT INTO customer\n"));
-        assertTrue(MergeScript.statements().get(4).startsWith("INSERT INTO customer_merge_log"));
+        for (final MergeScript.Step step : MergeScript.Step.values()) {
+            assertTrue(MergeScript.statements().get(step.ordinal()).startsWith(step.opening()), step.toString());
+        }
+        assertEquals(List.of("UPDATE customer_merge_receipt SET merge_query_id = ? WHERE merge_query_id IS NULL",
+                "UPDATE customer_erasure SET merge_query_id = ? WHERE merge_query_id IS NULL"), MergeScript.queryIdStatements());
     }
 
     /**
@@ -64,17 +65,20 @@ class SqlContractTest {
     @Test
     void monitoringInvariantsAreFoundForThePropertyTest() {
         final List<String> invariants = SnowflakeDdl.invariantQueries();
-        assertEquals(3, invariants.size(), invariants.toString());
+        assertEquals(4, invariants.size(), invariants.toString());
         invariants.forEach(query -> assertTrue(query.startsWith("SELECT "), query));
     }
 
     @Test
     void testsCreateTheSnowflakeTablesThemselves() {
         final List<String> tables = SnowflakeDdl.createTables();
-        assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG", "CUSTOMER_MERGE_WATERMARK"),
+        assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG", "CUSTOMER_MERGE_WATERMARK",
+                        "CUSTOMER_MERGE_SETTINGS", "CUSTOMER_MERGE_QUARANTINE", "CUSTOMER_MERGE_RECEIPT", "CUSTOMER_HISTORY_RECUT",
+                        "CUSTOMER_ERASURE", "CUSTOMER_MERGE_PLAN"),
                 tables.stream().map(ddl -> ddl.split("\\s+")[5]).toList());
-        tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY"), ddl));
-        assertEquals(4, tables.stream().filter(ddl -> ddl.contains("PRIMARY KEY")).count(), "keys kept for tests");
+        tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY")
+                && !ddl.contains("TRANSIENT") && !ddl.contains("DATA_RETENTION"), ddl));
+        assertEquals(7, tables.stream().filter(ddl -> ddl.contains("PRIMARY KEY")).count(), "keys kept for tests");
         SnowflakeDdl.createTables(false).forEach(ddl -> assertFalse(ddl.contains("PRIMARY KEY"), ddl));
     }
 
