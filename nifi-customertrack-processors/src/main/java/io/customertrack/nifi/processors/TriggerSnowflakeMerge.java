@@ -49,7 +49,8 @@ import java.util.concurrent.TimeUnit;
 @CapabilityDescription("Makes the CustomerTrack SCD tables current as soon as files land. Takes the FlowFiles PutS3Object sent "
         + "to S3, checks which of their files are loaded into CUSTOMER_RAW (waiting for Snowpipe, or loading them itself with "
         + "COPY), runs the SCD1 + SCD2 merge (the statements of the MERGE_CUSTOMER_CHANGES procedure) in one transaction, and routes each FlowFile to 'success' "
-        + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it. Files not yet "
+        + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it, with the file's "
+        + "receipt (versions opened, closed and re-cut, no-op updates, quarantined events) as attributes. Files not yet "
         + "loaded go to 'retry' (penalized) until the Load Wait Timeout, then to 'failure'. Connection problems roll the merge "
         + "back and send the batch to 'retry'; SQL errors send it to 'failure' with the message. On Snowflake, every statement "
         + "carries the Query Tag. In a cluster, load-balance its incoming connection to a single node so one node runs the merges.")
@@ -97,6 +98,18 @@ import java.util.concurrent.TimeUnit;
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_MERGED_AT, description = "When the merge that applied this file committed"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_PERFORMED_BY, description = "'this-run' if this processor's merge "
                 + "applied the file, 'earlier-run' if the scheduled task or an earlier run had"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_OPENED, description = "From the file's receipt "
+                + "(CUSTOMER_MERGE_RECEIPT), whichever run merged it: versions its events opened"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_CLOSED, description = "Receipt: open versions its events closed"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_RECUT, description = "Receipt: closed versions its late events re-cut "
+                + "(each one in CUSTOMER_HISTORY_RECUT)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_REMOVED, description = "Receipt: versions its late events made redundant"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_NOOP, description = "Receipt: INSERTs and UPDATEs that began no version"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_QUARANTINED, description = "Receipt: events set aside in "
+                + "CUSTOMER_MERGE_QUARANTINE (beyond the lateness budget, or of an erased customer)"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_ERASURES, description = "Receipt: ERASE requests in the file"),
+        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_QUERY_ID, description = "Receipt: query id of the merge that "
+                + "applied the file (its last statement; absent where the driver reports none)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_HISTORY_ROWS, description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
         @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS, description = "Rows of CUSTOMER the merge removed, flagged or wrote; "
                 + "a row replaced by new content counts twice (this-run only)"),
@@ -120,6 +133,14 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     static final String ATTR_FILE_ROWS = "merge.file.row.count";
     static final String ATTR_MERGED_AT = "merge.merged.at";
     static final String ATTR_PERFORMED_BY = "merge.performed.by";
+    static final String ATTR_RECEIPT_OPENED = "merge.receipt.versions.opened";
+    static final String ATTR_RECEIPT_CLOSED = "merge.receipt.versions.closed";
+    static final String ATTR_RECEIPT_RECUT = "merge.receipt.versions.recut";
+    static final String ATTR_RECEIPT_REMOVED = "merge.receipt.versions.removed";
+    static final String ATTR_RECEIPT_NOOP = "merge.receipt.noop.updates";
+    static final String ATTR_RECEIPT_QUARANTINED = "merge.receipt.events.quarantined";
+    static final String ATTR_RECEIPT_ERASURES = "merge.receipt.erasure.requests";
+    static final String ATTR_RECEIPT_QUERY_ID = "merge.receipt.query.id";
     static final String ATTR_HISTORY_ROWS = "merge.history.rows";
     static final String ATTR_CUSTOMER_ROWS = "merge.customer.rows";
     static final String ATTR_VERSIONS_OPENED = "merge.history.versions.opened";
@@ -384,8 +405,11 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     if (byThisRun) {
                         attributes.putAll(runAttributes);
                     }
+                    if (file.receipt() != null) {
+                        attributes.putAll(receiptAttributes(file.receipt()));
+                    }
                     final FlowFile done = session.putAllAttributes(flowFile, attributes);
-                    session.getProvenanceReporter().modifyAttributes(done, "Rows of " + entry.getKey() + " merged into CUSTOMER and CUSTOMER_HISTORY");
+                    session.getProvenanceReporter().modifyAttributes(done, provenanceDetails(entry.getKey(), file));
                     session.transfer(done, REL_SUCCESS);
                 } else if (now - Long.parseLong(flowFile.getAttribute(ATTR_WAIT_STARTED)) >= timeoutMillis) {
                     session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "File " + entry.getKey()
@@ -397,6 +421,34 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                 }
             }
         }
+    }
+
+    private static Map<String, String> receiptAttributes(final Warehouse.Receipt receipt) {
+        final Map<String, String> attributes = new HashMap<>();
+        attributes.put(ATTR_RECEIPT_OPENED, Long.toString(receipt.versionsOpened()));
+        attributes.put(ATTR_RECEIPT_CLOSED, Long.toString(receipt.versionsClosed()));
+        attributes.put(ATTR_RECEIPT_RECUT, Long.toString(receipt.versionsRecut()));
+        attributes.put(ATTR_RECEIPT_REMOVED, Long.toString(receipt.versionsRemoved()));
+        attributes.put(ATTR_RECEIPT_NOOP, Long.toString(receipt.noopUpdates()));
+        attributes.put(ATTR_RECEIPT_QUARANTINED, Long.toString(receipt.eventsQuarantined()));
+        attributes.put(ATTR_RECEIPT_ERASURES, Long.toString(receipt.erasureRequests()));
+        if (receipt.queryId() != null) {
+            attributes.put(ATTR_RECEIPT_QUERY_ID, receipt.queryId());
+        }
+        return attributes;
+    }
+
+    /** The receipt in one line, for the provenance event: what the merge did with this file. */
+    private static String provenanceDetails(final String stagedFile, final Warehouse.MergedFile file) {
+        final Warehouse.Receipt receipt = file.receipt();
+        if (receipt == null) {
+            return file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY (no receipt: merged before receipts were kept)";
+        }
+        return file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY: " + receipt.versionsOpened()
+                + " versions opened, " + receipt.versionsClosed() + " closed, " + receipt.versionsRecut() + " re-cut, "
+                + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.eventsQuarantined()
+                + " events quarantined, " + receipt.erasureRequests() + " erasure requests"
+                + (receipt.queryId() == null ? "" : "; query " + receipt.queryId());
     }
 
     private static Map<String, String> runAttributes(final MergeRunner.Result result, final int files) {

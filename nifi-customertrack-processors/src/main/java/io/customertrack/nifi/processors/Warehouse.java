@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -23,7 +22,13 @@ final class Warehouse {
     /** Snowflake's limit for the FILES list of one COPY; the look-ups go in chunks of the same size too. */
     static final int MAX_COPY_FILES = 1_000;
 
-    record MergedFile(long rowCount, String mergedAt) {
+    /** A merged file: its rows, when, and its CUSTOMER_MERGE_RECEIPT (null for a file merged before receipts existed). */
+    record MergedFile(long rowCount, String mergedAt, Receipt receipt) {
+    }
+
+    /** What the merge did for one file (CUSTOMER_MERGE_RECEIPT); queryId is null where the driver reports none. */
+    record Receipt(long versionsOpened, long versionsClosed, long versionsRecut, long versionsRemoved, long noopUpdates,
+                   long eventsQuarantined, long erasureRequests, String queryId) {
     }
 
     private final Connection connection;
@@ -51,7 +56,7 @@ final class Warehouse {
     Set<String> loadedFiles(final Set<String> stagedFiles) throws SQLException {
         final Set<String> loaded = new LinkedHashSet<>();
         for (final List<String> names : chunks(stagedFiles)) {
-            final String matches = matchAny(names);
+            final String matches = matchAny("source_file", names);
             try (PreparedStatement query = connection.prepareStatement(
                     "SELECT source_file FROM customer_merge_log WHERE " + matches
                             + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE " + matches)) {
@@ -67,18 +72,24 @@ final class Warehouse {
         return loaded;
     }
 
-    /** The staged files in CUSTOMER_MERGE_LOG, with their row count and merge time as an ISO-8601 instant. */
+    /** The staged files in CUSTOMER_MERGE_LOG, with their row count, merge time (an ISO-8601 instant) and receipt. */
     Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles) throws SQLException {
         final Map<String, MergedFile> merged = new HashMap<>();
         for (final List<String> names : chunks(stagedFiles)) {
-            try (PreparedStatement query = connection.prepareStatement(
-                    "SELECT source_file, row_count, merged_at FROM customer_merge_log WHERE " + matchAny(names))) {
+            try (PreparedStatement query = connection.prepareStatement("""
+                    SELECT m.source_file, m.row_count, m.merged_at, r.source_file, r.versions_opened, r.versions_closed,
+                           r.versions_recut, r.versions_removed, r.noop_updates, r.events_quarantined, r.erasure_requests,
+                           r.merge_query_id
+                    FROM customer_merge_log AS m
+                    LEFT JOIN customer_merge_receipt AS r ON r.source_file = m.source_file
+                    WHERE """ + matchAny("m.source_file", names))) {
                 dialect.tag(query, queryTag);
                 bindNames(query, names, 1);
                 try (ResultSet rs = query.executeQuery()) {
                     while (rs.next()) {
-                        final Timestamp mergedAt = rs.getTimestamp(3);
-                        final MergedFile file = new MergedFile(rs.getLong(2), mergedAt.toInstant().toString());
+                        final Receipt receipt = rs.getString(4) == null ? null : new Receipt(rs.getLong(5), rs.getLong(6),
+                                rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getString(12));
+                        final MergedFile file = new MergedFile(rs.getLong(2), rs.getTimestamp(3).toInstant().toString(), receipt);
                         stagedName(rs.getString(1), stagedFiles).ifPresent(name -> merged.put(name, file));
                     }
                 }
@@ -93,11 +104,11 @@ final class Warehouse {
      * or ends in "/" and that name. RIGHT, not LIKE: a file name may hold LIKE's wildcards. The names are bound; each
      * length is an integer literal (fakesnow 0.12.1 repeats a bound RIGHT length when it translates the call).
      */
-    private static String matchAny(final List<String> names) {
+    private static String matchAny(final String column, final List<String> names) {
         final List<String> conditions = new ArrayList<>();
         for (final String name : names) {
             // RIGHT counts characters, not UTF-16 units.
-            conditions.add("source_file = ? OR RIGHT(source_file, " + (name.codePointCount(0, name.length()) + 1) + ") = ?");
+            conditions.add(column + " = ? OR RIGHT(" + column + ", " + (name.codePointCount(0, name.length()) + 1) + ") = ?");
         }
         return "(" + String.join(" OR ", conditions) + ")";
     }

@@ -187,6 +187,40 @@ class TriggerSnowflakeMergeTest {
         flowFile.assertAttributeEquals("merge.performed.by", "earlier-run");
         flowFile.assertAttributeNotExists("merge.history.rows");
         flowFile.assertAttributeEquals("merge.file.row.count", "1");
+        // The receipt is the file's, whoever merged it; DuckDB's driver has no query ids.
+        flowFile.assertAttributeEquals("merge.receipt.versions.opened", "1");
+        flowFile.assertAttributeEquals("merge.receipt.events.quarantined", "0");
+        flowFile.assertAttributeNotExists("merge.receipt.query.id");
+    }
+
+    @Test
+    void aFileMergedBeforeReceiptsExistedSucceedsWithoutReceiptAttributes() throws Exception {
+        snowpipeLoads("old.csv", event(4, 0, "Lima"));
+        store.merge();
+        store.execute("DELETE FROM customer_merge_receipt");
+        enqueueS3Object("old.csv");
+        runner.run();
+        final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        flowFile.assertAttributeNotExists("merge.receipt.versions.opened");
+        assertTrue(runner.getProvenanceEvents().getFirst().getDetails().endsWith("(no receipt: merged before receipts were kept)"),
+                runner.getProvenanceEvents().getFirst().getDetails());
+    }
+
+    @Test
+    void aQuarantinedEventIsOnItsFilesReceipt() throws Exception {
+        snowpipeLoads("first.csv", event(5, 600, "Quito"));
+        store.merge();
+        store.latenessBudget(60L);
+        snowpipeLoads("late.csv", event(5, 0, "Lima"), event(6, 0, "Bogota"));
+        enqueueS3Object("late.csv");
+        runner.run();
+        final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        flowFile.assertAttributeEquals("merge.performed.by", "this-run");
+        flowFile.assertAttributeEquals("merge.file.row.count", "2");
+        flowFile.assertAttributeEquals("merge.receipt.events.quarantined", "1");
+        flowFile.assertAttributeEquals("merge.receipt.versions.opened", "1");
+        assertTrue(runner.getProvenanceEvents().getFirst().getDetails().contains("1 events quarantined"),
+                runner.getProvenanceEvents().getFirst().getDetails());
     }
 
     /**

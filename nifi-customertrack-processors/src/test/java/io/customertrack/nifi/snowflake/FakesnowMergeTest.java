@@ -7,6 +7,7 @@ import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
+import io.customertrack.nifi.merge.SnowflakeDdl;
 import io.customertrack.nifi.merge.WarehouseDialect;
 import io.customertrack.nifi.processors.Dbcp2ConnectionPool;
 import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
@@ -26,7 +27,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -67,7 +70,8 @@ class FakesnowMergeTest {
     void emptyTables() throws SQLException {
         pool = new Dbcp2ConnectionPool(server.url(), server.properties());
         try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
-            for (final String table : List.of("customer_raw", "customer", "customer_history", "customer_merge_log", "customer_merge_watermark")) {
+            for (final String table : List.of("customer_raw", "customer", "customer_history", "customer_merge_log", "customer_merge_watermark",
+                    "customer_merge_quarantine", "customer_merge_receipt", "customer_history_recut", "customer_erasure", "customer_merge_plan")) {
                 statement.execute("DELETE FROM " + table);
             }
         }
@@ -152,6 +156,57 @@ class FakesnowMergeTest {
         }
         assertEquals(ScdModel.expected(loaded), warehouseState());
         ScdInvariants.check(warehouseState());
+
+        // Each file's own receipt: a.csv opened both customers' first versions, b.csv opened Paris. Both merged in one
+        // run, so London and Rome were written closed: no version that was open before this run was closed.
+        final Map<String, MockFlowFile> byKey = new HashMap<>();
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).forEach(f -> byKey.put(f.getAttribute("s3.key"), f));
+        final MockFlowFile a = byKey.get("customers/valid/2026/01/01/10/a.csv");
+        final MockFlowFile b = byKey.get("customers/valid/2026/01/01/10/b.csv");
+        a.assertAttributeEquals("merge.receipt.versions.opened", "2");
+        b.assertAttributeEquals("merge.receipt.versions.opened", "1");
+        for (final MockFlowFile merged : List.of(a, b)) {
+            merged.assertAttributeEquals("merge.receipt.versions.closed", "0");
+            merged.assertAttributeEquals("merge.receipt.versions.recut", "0");
+            merged.assertAttributeEquals("merge.receipt.events.quarantined", "0");
+            final List<String> queryIds = List.of(merged.getAttribute("merge.query.id").split(","));
+            merged.assertAttributeEquals("merge.receipt.query.id", queryIds.getLast());
+        }
+        final String details = runner.getProvenanceEvents().stream()
+                .filter(event -> event.getDetails() != null && event.getDetails().contains("b.csv")).findFirst().orElseThrow().getDetails();
+        assertTrue(details.startsWith("2 rows of 2026/01/01/10/b.csv merged into CUSTOMER and CUSTOMER_HISTORY: 1 versions opened, 0 closed,"),
+                details);
+    }
+
+    @Test
+    void anErasureRemovesTheCustomersValuesAndQuarantinesItsLaterEvents() throws Exception {
+        final ScdModel.Merges model = new ScdModel.Merges(604_800L);
+        final List<List<CustomerEvent>> files = List.of(
+                List.of(event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome")),
+                List.of(CustomerEvent.erase(1, T1.plusMinutes(9).toInstant(ZoneOffset.UTC))),
+                List.of(event(1, 3, "Late"), event(2, 4, "Milan")));
+        try (Connection connection = pool.getConnection()) {
+            final CustomerStore store = CustomerStore.on(connection);
+            for (int i = 0; i < files.size(); i++) {
+                store.load("file-" + i + ".csv", files.get(i));
+                MergeRunner.run(connection, TAG);
+                model.merge(files.get(i));
+                assertEquals(model.state(), store.state(), "after file-" + i);
+            }
+            assertEquals(0, store.count("SELECT COUNT(*) FROM customer_raw WHERE customer_id = 1"
+                    + " AND COALESCE(first_name, last_name, email, street, city, state, country) IS NOT NULL"), "no value of customer 1 left");
+            assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history WHERE customer_id = 1"));
+            assertEquals(0, store.count("SELECT COUNT(*) FROM customer WHERE customer_id = 1"));
+            assertEquals(2, store.count("SELECT COUNT(*) FROM customer_history WHERE customer_id = 2"), "customer 2: Rome, then Milan");
+            assertEquals(List.of(new ScdModel.Quarantined(1, "UPDATE", T1.plusMinutes(3), ScdModel.QuarantineReason.CUSTOMER_ERASED)),
+                    store.quarantined());
+            assertEquals(1, store.count("SELECT COUNT(*) FROM customer_erasure WHERE customer_id = 1 AND raw_rows = 2 AND history_rows = 2"
+                    + " AND customer_rows = 1 AND merge_query_id IS NOT NULL AND source_file = 'file-1.csv'"),
+                    "the erasure receipt, with the rows it cleared and the merge's query id");
+            for (final String invariant : SnowflakeDdl.invariantQueries()) {
+                assertEquals(0, store.count("SELECT COUNT(*) FROM (" + invariant + ")"), invariant);
+            }
+        }
     }
 
     @Test
@@ -160,7 +215,8 @@ class FakesnowMergeTest {
         final TestRunner runner = runnerWith(pool);
         runner.enqueue(new byte[0], Map.of("s3.key", "first.csv"));
         // The server dies after the SCD2 MERGE, before the SCD1 MERGE: the driver sees the connection fail. (Not later:
-        // fakesnow 0.12.1 commits the open transaction while it emulates the SCD1 MERGE, which Snowflake does not.)
+        // fakesnow 0.12.1 commits the open transaction when it emulates a MERGE, which Snowflake does not. So here the
+        // plan written before the SCD2 MERGE survives the kill; the next merge clears the plan before it writes one.)
         pool.beforeStatement("MERGE INTO customer AS target", () -> {
             try {
                 server.kill();
