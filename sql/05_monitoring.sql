@@ -38,6 +38,37 @@ WHERE m.source_file IS NULL
 GROUP BY r.source_file
 ORDER BY loaded_at;
 
+-- What each file's merge did, the last 24 hours (README: "Receipts and audit"). versions_recut and versions_removed
+-- count history a late event rewrote; events_quarantined, events the merge set aside (reason below).
+SELECT source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed, noop_updates,
+       events_quarantined, erasure_requests, merged_at, merge_query_id
+FROM CUSTOMER_MERGE_RECEIPT
+WHERE merged_at >= DATEADD(hour, -24, CURRENT_TIMESTAMP())
+ORDER BY merged_at DESC;
+
+-- The files whose late events re-cut the most history in the last 7 days, and the event-time span they re-cut.
+SELECT caused_by_file, COUNT(*) AS versions, COUNT_IF(change_kind = 'REMOVED') AS removed,
+       COUNT_IF(content_changed) AS content_changed, MIN(valid_from) AS earliest_version, MAX(valid_from) AS latest_version
+FROM CUSTOMER_HISTORY_RECUT
+WHERE merged_at >= DATEADD(day, -7, CURRENT_TIMESTAMP())
+GROUP BY caused_by_file
+ORDER BY versions DESC
+LIMIT 20;
+
+-- Quarantined events by reason and day. A growing beyond_lateness_budget means a source delivering late, or a budget
+-- (CUSTOMER_MERGE_SETTINGS) too tight for it: max_lateness_seconds says how late.
+SELECT reason, DATE_TRUNC('day', quarantined_at) AS day, COUNT(*) AS events,
+       MAX(DATEDIFF(second, updated_at, newest_merged_at)) AS max_lateness_seconds
+FROM CUSTOMER_MERGE_QUARANTINE
+GROUP BY reason, DATE_TRUNC('day', quarantined_at)
+ORDER BY day DESC, reason;
+
+-- Erasure receipts of the last 30 days.
+SELECT customer_id, requested_at, erased_at, raw_rows, history_rows, customer_rows, source_file, merge_query_id
+FROM CUSTOMER_ERASURE
+WHERE erased_at >= DATEADD(day, -30, CURRENT_TIMESTAMP())
+ORDER BY erased_at DESC;
+
 -- SCD invariants (each should return no rows).
 SELECT customer_id FROM CUSTOMER_HISTORY WHERE is_current GROUP BY customer_id HAVING COUNT(*) > 1;
 SELECT c.customer_id FROM CUSTOMER AS c
@@ -49,3 +80,11 @@ SELECT h.customer_id FROM CUSTOMER_HISTORY AS h
 LEFT JOIN CUSTOMER_MERGE_WATERMARK AS w ON w.customer_id = h.customer_id
 GROUP BY h.customer_id, w.last_event_at
 HAVING w.last_event_at IS NULL OR w.last_event_at < MAX(COALESCE(h.valid_to, h.valid_from));
+-- An erased customer has no version and no current row, and none of its merged events keeps a personal value.
+SELECT e.customer_id FROM CUSTOMER_ERASURE AS e
+WHERE EXISTS (SELECT 1 FROM CUSTOMER_HISTORY AS h WHERE h.customer_id = e.customer_id)
+   OR EXISTS (SELECT 1 FROM CUSTOMER AS c WHERE c.customer_id = e.customer_id)
+   OR EXISTS (SELECT 1 FROM CUSTOMER_RAW AS r
+              WHERE r.customer_id = e.customer_id
+                AND r.source_file IN (SELECT source_file FROM CUSTOMER_MERGE_LOG)
+                AND COALESCE(r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country) IS NOT NULL);
