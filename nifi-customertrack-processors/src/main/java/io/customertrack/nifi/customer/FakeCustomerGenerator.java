@@ -65,19 +65,21 @@ public final class FakeCustomerGenerator {
      * @param late   UPDATEs of a live customer timed up to {@code maxLateness} before the events around them, as a
      *               producer's delayed delivery sends them
      * @param replay exact repeats of an earlier event of the same batch, as an at-least-once producer sends them
+     * @param erase  ERASE requests for a known customer, whose id is never used again
      */
-    public record Mix(int update, int delete, int invalid, int late, Duration maxLateness, int replay) {
+    public record Mix(int update, int delete, int invalid, int late, Duration maxLateness, int replay, int erase) {
         public Mix {
-            if (update + delete + invalid + late + replay > 100) {
+            if (update + delete + invalid + late + replay + erase > 100) {
                 throw new IllegalArgumentException("percentages add up to more than 100: " + this);
             }
         }
     }
 
     /**
-     * Generates {@code count} events into {@code sink}, updating {@code ids} as customers are created and deleted.
-     * Updates, deletes and late updates need an existing customer and become inserts until one exists; a replay needs
-     * an earlier event of this batch and is an insert before there is one.
+     * Generates {@code count} events into {@code sink}, updating {@code ids} as customers are created, deleted and erased.
+     * Updates, deletes, late updates and erasures need an existing customer and become inserts until one exists, or
+     * when the customer picked is erased (its id is retired); a replay needs an earlier event of this batch and is an
+     * insert before there is one (a replay of an erased customer's earlier event is sent all the same, as a producer would).
      */
     public void generate(final int count, final Mix mix, final CustomerIdSpace ids, final SplittableRandom random,
                          final long wallClockMicros, final RecordSchema schema, final EventSink sink) throws Exception {
@@ -88,6 +90,7 @@ public final class FakeCustomerGenerator {
         final int lateBelow = replayBelow + mix.late();
         final int updateBelow = lateBelow + mix.update();
         final int deleteBelow = updateBelow + mix.delete();
+        final int eraseBelow = deleteBelow + mix.erase();
         final List<Record> batch = mix.replay() > 0 ? new ArrayList<>() : List.of();
         for (int i = 0; i < count; i++) {
             final Instant eventTime = Instant.EPOCH.plus(ids.tick(wallClockMicros), ChronoUnit.MICROS);
@@ -100,14 +103,19 @@ public final class FakeCustomerGenerator {
                 sink.accept(batch.get(random.nextInt(batch.size())));
                 continue;
             }
+            // Every kind but an insert is about a known customer (-1: none yet, or this roll is an insert).
+            final long id = roll >= replayBelow && roll < eraseBelow && ids.hasKnownIds() ? ids.pickKnownId(random) : -1;
             final CustomerEvent event;
-            if (roll >= replayBelow && roll < lateBelow && ids.hasKnownIds()) {
-                final long id = ids.pickKnownId(random);
+            if (id < 0 || ids.isErased(id)) {
+                event = profile(ids.issue(), Operation.INSERT, eventTime);
+            } else if (roll < lateBelow) {
                 final Instant lateTime = eventTime.minus(1 + random.nextLong(maxLatenessMicros), ChronoUnit.MICROS);
                 // Late news of a customer deleted since would be news of nobody: a new customer instead.
                 event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, random, lateTime);
-            } else if (roll >= lateBelow && roll < deleteBelow && ids.hasKnownIds()) {
-                final long id = ids.pickKnownId(random);
+            } else if (roll >= deleteBelow) {
+                ids.markErased(id);
+                event = CustomerEvent.erase(id, eventTime);
+            } else {
                 if (ids.isDeleted(id)) {
                     // A deleted customer who comes back registers again: a later INSERT opens a new version.
                     ids.markDeleted(id, false);
@@ -118,8 +126,6 @@ public final class FakeCustomerGenerator {
                     ids.markDeleted(id, true);
                     event = CustomerEvent.delete(id, eventTime);
                 }
-            } else {
-                event = profile(ids.issue(), Operation.INSERT, eventTime);
             }
             final Record record = event.toRecord(schema);
             if (mix.replay() > 0) {

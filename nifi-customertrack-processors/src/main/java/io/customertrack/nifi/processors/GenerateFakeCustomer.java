@@ -120,6 +120,11 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             "Percentage of events that repeat an earlier event of the same FlowFile exactly, as an at-least-once producer "
                     + "does. The merge applies each event once.", "0");
 
+    public static final PropertyDescriptor ERASURE_PERCENTAGE = percentage("Erasure Percentage",
+            "Percentage of events that are ERASE requests for a known customer (right to be forgotten): only customer_id, op "
+                    + "and updated_at. The merge removes the customer's personal values everywhere and retires the id; the "
+                    + "generator never uses the id again.", "0");
+
     public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
             .name("Locale")
             .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
@@ -162,7 +167,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
-            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, LOCALE, RANDOM_SEED,
+            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, ERASURE_PERCENTAGE, LOCALE, RANDOM_SEED,
             CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
 
     private volatile FakeCustomerGenerator generator;
@@ -190,7 +195,8 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
-        final List<PropertyDescriptor> shares = List.of(UPDATE_PERCENTAGE, DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, REPLAY_PERCENTAGE);
+        final List<PropertyDescriptor> shares = List.of(UPDATE_PERCENTAGE, DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, REPLAY_PERCENTAGE,
+                ERASURE_PERCENTAGE);
         long total = 0;
         final List<String> parts = new ArrayList<>();
         for (final PropertyDescriptor share : shares) {
@@ -224,7 +230,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
                 context.getProperty(DELETE_PERCENTAGE).asInteger(), context.getProperty(INVALID_PERCENTAGE).asInteger(),
                 context.getProperty(LATE_PERCENTAGE).asInteger(),
                 Duration.ofMillis(context.getProperty(MAX_LATENESS).asTimePeriod(TimeUnit.MILLISECONDS)),
-                context.getProperty(REPLAY_PERCENTAGE).asInteger());
+                context.getProperty(REPLAY_PERCENTAGE).asInteger(), context.getProperty(ERASURE_PERCENTAGE).asInteger());
         final long idStart = context.getProperty(CUSTOMER_ID_START).asLong();
         final int window = context.getProperty(KNOWN_CUSTOMER_WINDOW).asInteger();
 

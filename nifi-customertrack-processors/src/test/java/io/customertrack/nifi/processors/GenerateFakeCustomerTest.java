@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
@@ -78,15 +79,19 @@ class GenerateFakeCustomerTest {
         return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
     }
 
-    private static List<String> lateAndReplayedContents(final long seed) throws Exception {
+    /** Three FlowFiles of 500 events with the seed and these properties. */
+    private static List<String> contents(final long seed, final Map<PropertyDescriptor, String> properties) throws Exception {
         final TestRunner runner = newRunner();
         runner.setProperty(GenerateFakeCustomer.RANDOM_SEED, Long.toString(seed));
         runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "500");
-        runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "20");
-        runner.setProperty(GenerateFakeCustomer.MAX_LATENESS, "10 min");
-        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "10");
+        properties.forEach(runner::setProperty);
         runner.run(3);
         return runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).stream().map(MockFlowFile::getContent).toList();
+    }
+
+    private static List<String> lateAndReplayedContents(final long seed) throws Exception {
+        return contents(seed, Map.of(GenerateFakeCustomer.LATE_PERCENTAGE, "20", GenerateFakeCustomer.MAX_LATENESS, "10 min",
+                GenerateFakeCustomer.REPLAY_PERCENTAGE, "10"));
     }
 
     /** Late updates (within Maximum Lateness, before the events around them) and exact replays, reproducibly, all valid. */
@@ -126,6 +131,39 @@ class GenerateFakeCustomerTest {
         validator.run(contents.size());
         validator.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
         validator.assertTransferCount(ValidateCustomerRecord.REL_VALID, contents.size());
+    }
+
+    private static List<String> contentsWithErasures(final long seed) throws Exception {
+        return contents(seed, Map.of(GenerateFakeCustomer.KNOWN_CUSTOMER_WINDOW, "200", GenerateFakeCustomer.LATE_PERCENTAGE, "10",
+                GenerateFakeCustomer.ERASURE_PERCENTAGE, "10"));
+    }
+
+    /** ERASE requests carry only their key, op and time, their ids never come back (across FlowFiles too), all valid. */
+    @Test
+    void erasuresOnDemandRetireTheirIdsReproduciblyAndValidly() throws Exception {
+        final List<String> contents = contentsWithErasures(7);
+        assertEquals(contents, contentsWithErasures(7), "same seed and settings, same bytes");
+        final java.util.Set<String> erased = new java.util.HashSet<>();
+        int erasures = 0;
+        for (final String content : contents) {
+            for (final String line : content.split("\n")) {
+                final List<String> row = SimpleCsv.parseLine(line);
+                if (line.startsWith("customer_id,")) {
+                    continue;
+                }
+                assertFalse(erased.contains(row.get(0)), "an event of erased customer " + row.get(0) + ": " + line);
+                if (row.get(8).equals("ERASE")) {
+                    erasures++;
+                    erased.add(row.get(0));
+                    assertEquals(List.of("", "", "", "", "", "", ""), row.subList(1, 8), line);
+                }
+            }
+        }
+        assertTrue(erasures > 75 && erasures < 225, "about 10% of 1,500 are erasures: " + erasures);
+        final TestRunner validator = ValidateCustomerRecordTest.newRunner();
+        contents.forEach(validator::enqueue);
+        validator.run(contents.size());
+        validator.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
     }
 
     /** A replay needs an earlier event of its FlowFile: the first event of each is a new customer, never a late update. */

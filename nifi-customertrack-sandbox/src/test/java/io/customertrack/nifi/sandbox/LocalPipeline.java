@@ -158,9 +158,11 @@ final class LocalPipeline {
                 "local.quarantine.directory", quarantine.toString(),
                 "generator.schedule", "1 sec",
                 "generator.records.per.flowfile", "200",
-                // Late and replayed events, so that every run places late events and applies replays once for real.
+                // Late and replayed events and erasures, so that every run places late events, applies replays once and
+                // erases customers for real.
                 "generator.late.percentage", "5",
-                "generator.replay.percentage", "2"));
+                "generator.replay.percentage", "2",
+                "generator.erasure.percentage", "1"));
         values.putAll(overrides);
         final StringBuilder text = new StringBuilder();
         values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
@@ -241,8 +243,9 @@ final class LocalPipeline {
     /**
      * The checks of a correct run: every landed record is in CUSTOMER_RAW exactly once (by file and row), nothing
      * else is, no event is in two files (no batch generated twice; the generator's replays stay in their file), no live customer is inserted again (no id
-     * reissued), every quarantined record has its reason,
-     * CUSTOMER and CUSTOMER_HISTORY equal the Java model over CUSTOMER_RAW, and sql/05's invariant queries return no row.
+     * reissued), every quarantined record has its reason, every erased customer has its receipt, CUSTOMER and
+     * CUSTOMER_HISTORY equal the Java model over CUSTOMER_RAW's events of the customers not erased, every file has its
+     * receipt, and sql/05's invariant queries return no row (one of them: nothing personal of an erased customer left).
      */
     Outcome verify() throws IOException, SQLException {
         long validRecords = 0;
@@ -275,8 +278,19 @@ final class LocalPipeline {
 
             final List<CustomerEvent> events = store.rawEvents();
             assertNoLiveIdInsertedAgain(events);
+            // Erased customers have no versions (the sql/05 invariant below checks that nothing of them is left); the
+            // others equal the model over their events. The lateness budget (7 days) is far beyond the generator's.
+            final Set<Long> erased = new HashSet<>();
+            events.stream().filter(event -> event.op() == CustomerEvent.Operation.ERASE).forEach(event -> erased.add(event.customerId()));
+            assertTrue(!erased.isEmpty(), "the generator's erasure requests reached CUSTOMER_RAW");
+            assertEquals(erased.size(), store.count("SELECT COUNT(*) FROM customer_erasure"), "one erasure receipt per erased customer");
+            assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_quarantine WHERE reason <> 'customer_erased'"),
+                    "nothing beyond the lateness budget");
             final ScdModel.State state = store.state();
-            assertEquals(ScdModel.expected(events), state, "CUSTOMER and CUSTOMER_HISTORY equal the model over CUSTOMER_RAW");
+            assertEquals(ScdModel.expected(events.stream().filter(event -> !erased.contains(event.customerId())).toList()), state,
+                    "CUSTOMER and CUSTOMER_HISTORY equal the model over CUSTOMER_RAW's events of customers not erased");
+            assertEquals(store.count("SELECT COUNT(*) FROM customer_raw"), store.count("SELECT SUM(rows_loaded) FROM customer_merge_receipt"),
+                    "every loaded row is on its file's receipt");
             ScdInvariants.check(state);
             for (final String invariant : SnowflakeDdl.invariantQueries()) {
                 try (Statement statement = store.connection().createStatement(); ResultSet rs = statement.executeQuery(invariant)) {
