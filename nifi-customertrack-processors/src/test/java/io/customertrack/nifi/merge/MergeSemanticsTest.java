@@ -105,6 +105,30 @@ class MergeSemanticsTest {
         assertEquals(T3, store.customers().getFirst().updatedAt());
     }
 
+    /** A late event exactly the budget behind its customer's newest merged event is placed; one second more is not. */
+    @Test
+    void theLatenessBudgetPlacesEventsUpToItsBoundAndQuarantinesTheRest() throws SQLException {
+        store.latenessBudget(120L);
+        loadAndMerge(ada("INSERT", T1, "London"), ada("UPDATE", T4, "Oslo"));
+        final CustomerEvent atTheBound = ada("UPDATE", T4.minusSeconds(120), "Paris");
+        final CustomerEvent beyond = ada("UPDATE", T4.minusSeconds(121), "Rome");
+        store.load("late.csv", List.of(atTheBound, beyond));
+        store.merge();
+        allEvents.add(atTheBound);
+        assertEquals(ScdModel.expected(allEvents), store.state(), "Paris placed at its time, Rome not at all");
+        assertEquals(List.of(new ScdModel.Quarantined(1, "UPDATE", T4.minusSeconds(121), ScdModel.QuarantineReason.BEYOND_LATENESS_BUDGET)),
+                store.quarantined());
+        assertEquals(List.of("Rome " + T4), store.rows("SELECT r.city || ' ' || STRFTIME(q.newest_merged_at, '%Y-%m-%dT%H:%M')"
+                + " FROM customer_merge_quarantine AS q JOIN customer_raw AS r"
+                + " ON r.source_file = q.source_file AND r.source_row_number = q.source_row_number"), "the event stays in CUSTOMER_RAW");
+        assertEquals(1, store.count("SELECT events_quarantined FROM customer_merge_receipt WHERE source_file = 'late.csv'"));
+
+        store.latenessBudget(null);
+        loadAndMerge(ada("UPDATE", T1.plusSeconds(1), "Lima"));
+        assertEquals(List.of("London", "Lima", "Paris", "Oslo"), store.history().stream().map(v -> v.attributes().get(4)).toList(),
+                "without a budget any event is placed; the quarantined one stays out");
+    }
+
     /** Each file's receipt counts what its events did; every re-cut or removed version gets an audit row. */
     @Test
     void eachFilesReceiptCountsWhatItsMergeDidAndTheAuditNamesEveryRecut() throws SQLException {

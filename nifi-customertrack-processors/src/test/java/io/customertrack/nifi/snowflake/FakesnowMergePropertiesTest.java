@@ -1,0 +1,76 @@
+package io.customertrack.nifi.snowflake;
+
+import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.merge.CustomerStore;
+import io.customertrack.nifi.merge.RandomMerges;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The lateness budget and erasure property of {@code MergePropertiesTest}, run through snowflake-jdbc against fakesnow:
+ * the same random streams, merges and checks, on the emulator's translation of the merge's Snowflake SQL. Fewer tries
+ * than on DuckDB: every statement is an HTTP round trip.
+ */
+class FakesnowMergePropertiesTest {
+
+    private static final List<String> TABLES = List.of("customer_raw", "customer", "customer_history", "customer_merge_log",
+            "customer_merge_watermark", "customer_merge_quarantine", "customer_merge_receipt", "customer_history_recut",
+            "customer_erasure", "customer_merge_plan");
+
+    private static Path databases;
+    private static FakesnowServer server;
+
+    @BeforeContainer
+    static void startFakesnow() throws Exception {
+        databases = Files.createTempDirectory("fakesnow-properties");
+        server = new FakesnowServer(databases);
+        server.createSchema();
+    }
+
+    @AfterContainer
+    static void stopFakesnow() throws Exception {
+        server.close();
+        try (Stream<Path> files = Files.walk(databases)) {
+            for (final Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+
+    @Property(tries = 12)
+    void theLatenessBudgetAndErasuresHoldOnFakesnow(
+            @ForAll("eventsWithErasures") final List<CustomerEvent> events,
+            @ForAll @IntRange(min = 1, max = 4) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 1) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws Exception {
+        try (Connection connection = server.connect()) {
+            try (Statement statement = connection.createStatement()) {
+                for (final String table : TABLES) {
+                    statement.execute("DELETE FROM " + table);
+                }
+            }
+            RandomMerges.checkBudgetAndErasures(CustomerStore.on(connection), RandomMerges.files(events, fileCount, replays, random),
+                    budgetSeconds, random);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<CustomerEvent>> eventsWithErasures() {
+        return RandomMerges.eventsWithErasures();
+    }
+}
