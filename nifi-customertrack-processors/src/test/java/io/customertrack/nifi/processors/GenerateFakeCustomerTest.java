@@ -143,7 +143,7 @@ class GenerateFakeCustomerTest {
     void erasuresOnDemandRetireTheirIdsReproduciblyAndValidly() throws Exception {
         final List<String> contents = contentsWithErasures(7);
         assertEquals(contents, contentsWithErasures(7), "same seed and settings, same bytes");
-        final java.util.Set<String> erased = new java.util.HashSet<>();
+        final Set<String> erased = new HashSet<>();
         int erasures = 0;
         for (final String content : contents) {
             for (final String line : content.split("\n")) {
