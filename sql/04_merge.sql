@@ -65,30 +65,33 @@ DELETE FROM customer_merge_plan;
 -- statements below will clear, counted before they do.
 INSERT INTO customer_erasure
     (customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, erased_at)
-SELECT r.customer_id, r.requested_at, r.source_file,
-       COALESCE(raw.row_count, 0), COALESCE(history.row_count, 0), COALESCE(current_rows.row_count, 0), CURRENT_TIMESTAMP
+SELECT customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, CURRENT_TIMESTAMP
 FROM (
-    SELECT customer_id, MIN(updated_at) AS requested_at, MIN_BY(source_file, updated_at) AS source_file
-    FROM customer_raw_stream
-    WHERE op = 'ERASE'
-    GROUP BY customer_id
-) AS r
-LEFT JOIN (
-    SELECT customer_id, COUNT(*) AS row_count FROM customer_raw
-    WHERE op <> 'ERASE' AND customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
-    GROUP BY customer_id
-) AS raw ON raw.customer_id = r.customer_id
-LEFT JOIN (
-    SELECT customer_id, COUNT(*) AS row_count FROM customer_history
-    WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
-    GROUP BY customer_id
-) AS history ON history.customer_id = r.customer_id
-LEFT JOIN (
-    SELECT customer_id, COUNT(*) AS row_count FROM customer
-    WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE')
-    GROUP BY customer_id
-) AS current_rows ON current_rows.customer_id = r.customer_id
-WHERE r.customer_id NOT IN (SELECT customer_id FROM customer_erasure);
+    WITH requests AS (
+        SELECT customer_id, MIN(updated_at) AS requested_at, MIN_BY(source_file, updated_at) AS source_file
+        FROM customer_raw_stream
+        WHERE op = 'ERASE' AND customer_id NOT IN (SELECT customer_id FROM customer_erasure)
+        GROUP BY customer_id
+    )
+    SELECT r.customer_id, r.requested_at, r.source_file, COALESCE(raw.row_count, 0) AS raw_rows,
+           COALESCE(history.row_count, 0) AS history_rows, COALESCE(current_rows.row_count, 0) AS customer_rows
+    FROM requests AS r
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS row_count FROM customer_raw
+        WHERE op <> 'ERASE' AND customer_id IN (SELECT customer_id FROM requests)
+        GROUP BY customer_id
+    ) AS raw ON raw.customer_id = r.customer_id
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS row_count FROM customer_history
+        WHERE customer_id IN (SELECT customer_id FROM requests)
+        GROUP BY customer_id
+    ) AS history ON history.customer_id = r.customer_id
+    LEFT JOIN (
+        SELECT customer_id, COUNT(*) AS row_count FROM customer
+        WHERE customer_id IN (SELECT customer_id FROM requests)
+        GROUP BY customer_id
+    ) AS current_rows ON current_rows.customer_id = r.customer_id
+) AS receipts;
 
 -- Events this merge will not apply: those of an erased customer (whenever they happened: an erased id is retired),
 -- and those more than the lateness budget older than the newest event merged for their customer. The statements
