@@ -441,10 +441,11 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     /** The receipt in one line, for the provenance event: what the merge did with this file. */
     private static String provenanceDetails(final String stagedFile, final Warehouse.MergedFile file) {
         final Warehouse.Receipt receipt = file.receipt();
+        final String merged = file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY";
         if (receipt == null) {
-            return file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY (no receipt: merged before receipts were kept)";
+            return merged + " (no receipt: merged before receipts were kept)";
         }
-        return file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY: " + receipt.versionsOpened()
+        return merged + ": " + receipt.versionsOpened()
                 + " versions opened, " + receipt.versionsClosed() + " closed, " + receipt.versionsRecut() + " re-cut, "
                 + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.eventsQuarantined()
                 + " events quarantined, " + receipt.erasureRequests() + " erasure requests"

@@ -116,16 +116,18 @@ public final class CustomerStore implements AutoCloseable {
     }
 
     /**
-     * Rows each merge statement affected, from {@link MergeRunner}; not the clearing of the previous merge's plan, which
+     * The steps whose row counts {@link #runMerge} reports: all but the clearing of the previous merge's plan, which
      * depends on that merge rather than this one.
      */
+    private static final List<MergeScript.Step> COUNTED_STEPS = Arrays.stream(MergeScript.Step.values())
+            .filter(step -> step != MergeScript.Step.PLAN_CLEAR).toList();
+
+    /** Rows each merge statement affected, from {@link MergeRunner}. */
     public static Map<MergeScript.Step, Long> runMerge(final Connection connection) throws SQLException {
         final MergeRunner.Result result = MergeRunner.run(connection);
         final Map<MergeScript.Step, Long> counts = new EnumMap<>(MergeScript.Step.class);
-        for (final MergeScript.Step step : MergeScript.Step.values()) {
-            if (step != MergeScript.Step.PLAN_CLEAR) {
-                counts.put(step, result.step(step).affected());
-            }
+        for (final MergeScript.Step step : COUNTED_STEPS) {
+            counts.put(step, result.step(step).affected());
         }
         return counts;
     }
@@ -133,10 +135,8 @@ public final class CustomerStore implements AutoCloseable {
     /** Row counts as {@link #runMerge} has them, of a merge that touched only the steps named (step, count, ...). */
     public static Map<MergeScript.Step, Long> counts(final Object... stepsAndCounts) {
         final Map<MergeScript.Step, Long> counts = new EnumMap<>(MergeScript.Step.class);
-        for (final MergeScript.Step step : MergeScript.Step.values()) {
-            if (step != MergeScript.Step.PLAN_CLEAR) {
-                counts.put(step, 0L);
-            }
+        for (final MergeScript.Step step : COUNTED_STEPS) {
+            counts.put(step, 0L);
         }
         for (int i = 0; i < stepsAndCounts.length; i += 2) {
             counts.put((MergeScript.Step) stepsAndCounts[i], ((Number) stepsAndCounts[i + 1]).longValue());
@@ -232,6 +232,17 @@ public final class CustomerStore implements AutoCloseable {
     public static final Comparator<ScdModel.Quarantined> QUARANTINE_ORDER = Comparator.comparing(ScdModel.Quarantined::customerId)
             .thenComparing(ScdModel.Quarantined::updatedAt).thenComparing(ScdModel.Quarantined::op)
             .thenComparing(ScdModel.Quarantined::reason);
+
+    /** Deletes every row of every CustomerTrack table but the merge settings, whose seeded row the merge reads. */
+    public void emptyTables() throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (final String table : SnowflakeDdl.tableNames()) {
+                if (!table.equals("CUSTOMER_MERGE_SETTINGS")) {
+                    statement.execute("DELETE FROM " + table);
+                }
+            }
+        }
+    }
 
     /** Sets CUSTOMER_MERGE_SETTINGS.lateness_budget_seconds (null: no budget). */
     public void latenessBudget(final Long seconds) throws SQLException {

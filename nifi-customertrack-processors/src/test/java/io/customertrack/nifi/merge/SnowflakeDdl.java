@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class SnowflakeDdl {
 
     private static final Path SQL = findSqlFolder();
-    private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE (?:TRANSIENT )?TABLE IF NOT EXISTS \\w+ \\(.*?\\n\\)[^;]*;");
+    private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE (?:TRANSIENT )?TABLE IF NOT EXISTS (\\w+) \\(.*?\\n\\)[^;]*;");
 
     private SnowflakeDdl() {
     }
@@ -53,6 +53,18 @@ public final class SnowflakeDdl {
             }
         }
         return statements;
+    }
+
+    /** The names of the tables sql/02 and sql/03 create, in file order. */
+    public static List<String> tableNames() {
+        final List<String> names = new ArrayList<>();
+        for (final String table : snowflakeCreateTables()) {
+            final Matcher name = CREATE_TABLE.matcher(table);
+            if (name.matches()) {
+                names.add(name.group(1));
+            }
+        }
+        return names;
     }
 
     /** The one statement of {@code sql/<file>} that starts with {@code prefix}, as written there (for DML that DuckDB runs as is). */

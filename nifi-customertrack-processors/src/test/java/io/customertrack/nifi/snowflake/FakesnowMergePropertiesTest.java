@@ -14,7 +14,6 @@ import net.jqwik.api.lifecycle.BeforeContainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -26,10 +25,6 @@ import java.util.stream.Stream;
  * than on DuckDB: every statement is an HTTP round trip.
  */
 class FakesnowMergePropertiesTest {
-
-    private static final List<String> TABLES = List.of("customer_raw", "customer", "customer_history", "customer_merge_log",
-            "customer_merge_watermark", "customer_merge_quarantine", "customer_merge_receipt", "customer_history_recut",
-            "customer_erasure", "customer_merge_plan");
 
     private static Path databases;
     private static FakesnowServer server;
@@ -59,12 +54,9 @@ class FakesnowMergePropertiesTest {
             @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
             @ForAll final Random random) throws Exception {
         try (Connection connection = server.connect()) {
-            try (Statement statement = connection.createStatement()) {
-                for (final String table : TABLES) {
-                    statement.execute("DELETE FROM " + table);
-                }
-            }
-            RandomMerges.checkBudgetAndErasures(CustomerStore.on(connection), RandomMerges.files(events, fileCount, replays, random),
+            final CustomerStore store = CustomerStore.on(connection);
+            store.emptyTables();
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(events, fileCount, replays, random),
                     budgetSeconds, random);
         }
     }

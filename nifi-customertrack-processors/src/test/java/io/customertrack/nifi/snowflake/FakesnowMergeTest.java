@@ -69,11 +69,8 @@ class FakesnowMergeTest {
     @BeforeEach
     void emptyTables() throws SQLException {
         pool = new Dbcp2ConnectionPool(server.url(), server.properties());
-        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
-            for (final String table : List.of("customer_raw", "customer", "customer_history", "customer_merge_log", "customer_merge_watermark",
-                    "customer_merge_quarantine", "customer_merge_receipt", "customer_history_recut", "customer_erasure", "customer_merge_plan")) {
-                statement.execute("DELETE FROM " + table);
-            }
+        try (Connection connection = pool.getConnection()) {
+            CustomerStore.on(connection).emptyTables();
         }
     }
 
