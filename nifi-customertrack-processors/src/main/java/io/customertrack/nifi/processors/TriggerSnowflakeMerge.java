@@ -128,7 +128,8 @@ import java.util.concurrent.TimeUnit;
 })
 public class TriggerSnowflakeMerge extends AbstractProcessor {
 
-    static final String ATTR_STAGED_FILE = "snowflake.staged.file";
+    /** The staged file name a FlowFile was matched by; also on its provenance events, where tools look files up. */
+    public static final String ATTR_STAGED_FILE = "snowflake.staged.file";
     static final String ATTR_WAIT_STARTED = "merge.wait.started";
     static final String ATTR_FILE_ROWS = "merge.file.row.count";
     static final String ATTR_MERGED_AT = "merge.merged.at";

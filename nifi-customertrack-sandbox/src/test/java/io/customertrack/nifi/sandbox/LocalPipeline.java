@@ -6,6 +6,8 @@ import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
+import io.customertrack.nifi.processors.GenerateFakeCustomer;
+import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
 import io.customertrack.nifi.snowflake.FakesnowServer;
 
 import java.io.IOException;
@@ -18,6 +20,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -39,6 +44,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * what a correct pipeline guarantees.
  */
 final class LocalPipeline {
+
+    static final String MERGE = TriggerSnowflakeMerge.class.getName();
+    static final String GENERATOR = GenerateFakeCustomer.class.getName();
+    /** How NiFi's REST API writes a provenance event's time. */
+    private static final DateTimeFormatter PROVENANCE_TIME = DateTimeFormatter.ofPattern("MM/dd/yyyy HH:mm:ss.SSS z");
 
     /** Where the flow merges: the name scripts/local-flow.sh takes, the flow's parameters for it, a connection to check it. */
     interface Warehouse {
@@ -170,11 +180,16 @@ final class LocalPipeline {
     }
 
     DeployScript.Run deploy(final Path nar, final String... extraArguments) throws IOException {
+        return deploy(Map.of(), nar, extraArguments);
+    }
+
+    /** As {@link #deploy(Path, String...)}, with environment variables for the script (e.g. CUSTOMERTRACK_PARAM_*). */
+    DeployScript.Run deploy(final Map<String, String> environment, final Path nar, final String... extraArguments) throws IOException {
         final List<String> arguments = new ArrayList<>(List.of("--url", nifi.url(), "--nar", nar.toString(),
                 "--flow", flow.toString(), "--parameters", parameters.toString(), "--timeout", "120", "--drain-timeout", "300"));
         arguments.addAll(nifi.adminCredentials());
         arguments.addAll(List.of(extraArguments));
-        return DeployScript.run(arguments, Map.of());
+        return DeployScript.run(arguments, environment);
     }
 
     String groupId() throws IOException {
@@ -196,13 +211,22 @@ final class LocalPipeline {
     }
 
     String generatorId(final String groupId) throws IOException {
-        return processor(groupId, "io.customertrack.nifi.processors.GenerateFakeCustomer").get("id").asText();
+        return processor(groupId, GENERATOR).get("id").asText();
     }
 
     void setRunStatus(final String processorId, final String state) throws IOException {
         final JsonNode entity = rest.get("/processors/" + processorId);
         rest.put("/processors/" + processorId + "/run-status", Map.of("revision", entity.get("revision"), "state", state,
                 "disconnectedNodeAcknowledged", false));
+    }
+
+    /** Sets the generator's Records Per FlowFile to a value of its own, once the generator has stopped. */
+    void setGeneratorRecordsPerFlowFile(final String generatorId, final int records) throws IOException {
+        final JsonNode stopped = rest.await("/processors/" + generatorId, Duration.ofMinutes(1), processor ->
+                processor.at("/component/state").asText().equals("STOPPED")
+                        && processor.at("/status/aggregateSnapshot/activeThreadCount").asInt() == 0);
+        rest.put("/processors/" + generatorId, Map.of("revision", stopped.get("revision"), "component", Map.of("id", generatorId,
+                "config", Map.of("properties", Map.of("Records Per FlowFile", Integer.toString(records))))));
     }
 
     /** Waits until the group holds no FlowFile and no thread is active. */
@@ -224,6 +248,40 @@ final class LocalPipeline {
 
     long landedFileCount() throws IOException {
         return dataFiles(landing).size();
+    }
+
+    /** The landed files, valid records only (the files TriggerSnowflakeMerge receives). */
+    List<Path> landedFiles() throws IOException {
+        return dataFiles(landing);
+    }
+
+    /** The quarantined files, invalid records only. */
+    List<Path> quarantinedFiles() throws IOException {
+        return dataFiles(quarantine);
+    }
+
+    /**
+     * When TriggerSnowflakeMerge first reported each landed file merged, by the file's path: the time of its provenance
+     * event, which follows the warehouse commit, matched by the staged file attribute the processor writes.
+     */
+    Map<String, Instant> mergedAtByFile() throws IOException {
+        final String merge = processor(groupId(), MERGE).get("id").asText();
+        final Map<String, Instant> merged = new HashMap<>();
+        for (final JsonNode event : ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED", true)) {
+            String file = null;
+            for (final JsonNode attribute : event.get("attributes")) {
+                if (attribute.get("name").asText().equals(TriggerSnowflakeMerge.ATTR_STAGED_FILE)) {
+                    file = attribute.get("value").asText();
+                }
+            }
+            if (file == null) {
+                throw new IllegalStateException("a provenance event of TriggerSnowflakeMerge has no "
+                        + TriggerSnowflakeMerge.ATTR_STAGED_FILE + " attribute: " + event);
+            }
+            final Instant at = ZonedDateTime.parse(event.get("eventTime").asText(), PROVENANCE_TIME).toInstant();
+            merged.merge(file, at, (a, b) -> a.isBefore(b) ? a : b);
+        }
+        return merged;
     }
 
     private static List<Path> dataFiles(final Path folder) throws IOException {

@@ -1,15 +1,15 @@
 package io.customertrack.nifi.sandbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.customertrack.nifi.merge.CustomerStore;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
+import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,110 +20,210 @@ import java.util.TreeMap;
 
 /**
  * The CustomerTrack pipeline on one machine, without Docker: a secured sandbox NiFi, the local flow deployed by
- * deploy-nifi.sh, a DuckDB warehouse. Run by scripts/run-local.sh ({@code run}) and by the freshness benchmark
- * ({@code freshness}); everything it starts it stops, also on failure.
- *
- * <pre>
- * run [seconds=120] [work directory]              run, then print SCD1/SCD2 counts, one customer's history, freshness
- * freshness [files=100] [generator schedule=2 sec] p50/p95 from a file landing to its rows being merged
- * </pre>
+ * deploy-nifi.sh, a DuckDB warehouse. scripts/run-local.sh runs it; everything it starts it stops, also on failure,
+ * and a failure names the step it happened in and shows the end of NiFi's log.
  */
 public final class LocalRun {
 
-    private static final String MERGE = "io.customertrack.nifi.processors.TriggerSnowflakeMerge";
-    private static final DateTimeFormatter PROVENANCE_TIME = DateTimeFormatter.ofPattern("MM/dd/yyyy HH:mm:ss.SSS z");
+    static final String USAGE = """
+            Usage: scripts/run-local.sh [options]
+              --seconds N            how long the generator runs (default 120)
+              --records-per-file N   generator records per FlowFile (default 200; 1000 with --freshness)
+              --schedule PERIOD      generator run schedule, a NiFi time period (default "1 sec"; "2 sec" with --freshness)
+              --work DIR             where the NiFi home, landing and quarantine folders and warehouse.duckdb go
+              --freshness FILES      instead of a timed run: run until FILES files landed, print freshness p50/p95
+              --throughput           instead of a timed run: raise the rate in steps of 60 s until freshness p95
+                                     reaches 10 s, print each step and the highest rate that kept p95 under 10 s
+            Environment: CUSTOMERTRACK_PARAM_<NAME> sets the flow parameter <name> (dots as underscores), as for
+            scripts/deploy-nifi.sh; it wins over the options above.""";
+
+    /** Freshness target of the throughput ramp: a step whose p95 reaches it ends the ramp. */
+    private static final Duration FRESHNESS_TARGET = Duration.ofSeconds(10);
+    private static final Duration STEP = Duration.ofSeconds(60);
+    /** Records per FlowFile of the ramp's steps, one FlowFile a second. */
+    private static final int[] RAMP = {2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 17_500, 20_000, 25_000};
+
+    private static String step = "reading the options";
 
     private LocalRun() {
     }
 
-    public static void main(final String[] args) throws Exception {
-        final String mode = args.length > 0 ? args[0] : "run";
-        final Path work = mode.equals("run") && args.length > 2 ? Path.of(args[2]).toAbsolutePath()
-                : Files.createTempDirectory("customertrack-" + mode);
-        Files.createDirectories(work);
-        try (SandboxNiFi nifi = SandboxNiFi.startSecured(work.resolve("nifi"))) {
-            final LocalPipeline pipeline = new LocalPipeline(nifi, work);
-            switch (mode) {
-                case "run" -> run(nifi, pipeline, Duration.ofSeconds(args.length > 1 ? Long.parseLong(args[1]) : 120));
-                case "freshness" -> freshness(nifi, pipeline, args.length > 1 ? Integer.parseInt(args[1]) : 100,
-                        args.length > 2 ? args[2] : "2 sec");
-                default -> throw new IllegalArgumentException("mode must be run or freshness, not " + mode);
+    public static void main(final String[] args) {
+        final Options options;
+        try {
+            options = Options.parse(args);
+        } catch (final IllegalArgumentException e) {
+            System.err.println("run-local: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+            return;
+        }
+        final Path work = options.work();
+        try {
+            Files.createDirectories(work);
+            step("starting a secured sandbox NiFi in " + work.resolve("nifi"));
+            try (SandboxNiFi nifi = SandboxNiFi.startSecured(work.resolve("nifi"))) {
+                final LocalPipeline pipeline = new LocalPipeline(nifi, work);
+                switch (options.mode()) {
+                    case RUN -> run(nifi, pipeline, options);
+                    case FRESHNESS -> freshness(nifi, pipeline, options);
+                    case THROUGHPUT -> throughput(nifi, pipeline, options);
+                    default -> throw new IllegalStateException("unknown mode " + options.mode());
+                }
+                step("stopping NiFi");
             }
+        } catch (final Exception | AssertionError e) {
+            System.err.println("run-local: failed while " + step + ": " + e);
+            System.err.println("Last lines of NiFi's log (" + SandboxNiFi.logFile(work.resolve("nifi")) + "):");
+            System.err.println(SandboxNiFi.logTail(work.resolve("nifi")));
+            System.err.println("Work directory: " + work);
+            System.exit(1);
         }
         System.out.println("Work directory (NiFi home, landing and quarantine folders, warehouse.duckdb): " + work);
+        System.exit(0);
     }
 
-    private static void run(final SandboxNiFi nifi, final LocalPipeline pipeline, final Duration duration) throws Exception {
-        final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
+    private static void step(final String what) {
+        step = what;
+        System.out.println("==> " + Character.toUpperCase(what.charAt(0)) + what.substring(1));
+    }
+
+    private static void deploy(final LocalPipeline pipeline, final Options options) throws IOException {
+        step("deploying the local flow with scripts/deploy-nifi.sh");
+        pipeline.writeParameters(Map.of("generator.records.per.flowfile", Integer.toString(options.recordsPerFile()),
+                "generator.schedule", options.schedule()));
+        final DeployScript.Run deployed = pipeline.deploy(options.parameterEnvironment(), SandboxNiFi.CUSTOMERTRACK_NAR);
         System.out.print(deployed.output());
         if (deployed.exitCode() != 0) {
-            throw new IllegalStateException("deploy-nifi.sh exited " + deployed.exitCode());
+            throw new IllegalStateException("scripts/deploy-nifi.sh exited " + deployed.exitCode() + " (its output is above)");
         }
-        System.out.println("Running for " + duration.toSeconds() + " s at " + nifi.url() + " ...");
-        NiFiRest.sleep(duration.toMillis());
-        final Map<String, Long> freshness = stopAndMeasure(nifi, pipeline);
+    }
+
+    private static void run(final SandboxNiFi nifi, final LocalPipeline pipeline, final Options options) throws Exception {
+        deploy(pipeline, options);
+        step("running the pipeline for " + options.seconds() + " s at " + nifi.url() + " (" + options.recordsPerFile()
+                + " records per FlowFile every " + options.schedule() + ")");
+        NiFiRest.sleep(options.seconds() * 1000L);
+        final List<Long> freshness = stopAndMeasure(pipeline, null);
+        nifi.stop();
         report(pipeline, freshness);
     }
 
-    private static void freshness(final SandboxNiFi nifi, final LocalPipeline pipeline, final int files,
-                                  final String generatorSchedule) throws Exception {
-        pipeline.writeParameters(Map.of("generator.schedule", generatorSchedule, "generator.records.per.flowfile", "1000"));
-        final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
-        if (deployed.exitCode() != 0) {
-            throw new IllegalStateException("deploy-nifi.sh exited " + deployed.exitCode() + ":\n" + deployed.output());
-        }
-        // Ten files of warm-up are measured too: the first merges include class loading and DuckDB's first plans.
+    private static void freshness(final SandboxNiFi nifi, final LocalPipeline pipeline, final Options options) throws Exception {
+        deploy(pipeline, options);
+        step("running until " + options.files() + " files landed");
+        // The first files are measured too: the first merges include class loading and DuckDB's first plans.
         final long deadline = System.nanoTime() + Duration.ofMinutes(60).toNanos();
-        while (pipeline.landedFileCount() < files) {
+        while (pipeline.landedFileCount() < options.files()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("fewer than " + files + " files in 60 minutes");
+                throw new IllegalStateException("fewer than " + options.files() + " files landed in 60 minutes");
             }
             NiFiRest.sleep(1_000);
         }
-        final Map<String, Long> freshness = stopAndMeasure(nifi, pipeline);
-        final List<Long> sorted = new ArrayList<>(freshness.values());
-        Collections.sort(sorted);
+        final List<Long> sorted = stopAndMeasure(pipeline, null);
+        nifi.stop();
         System.out.printf("freshness, file landed -> rows merged (TriggerSnowflakeMerge every 5 sec, generator every %s, "
-                        + "1,000 records per file): files %d, p50 %.2f s, p95 %.2f s, max %.2f s%n", generatorSchedule,
-                sorted.size(), percentile(sorted, 50) / 1000.0, percentile(sorted, 95) / 1000.0, sorted.get(sorted.size() - 1) / 1000.0);
+                        + "%,d records per file): files %d, p50 %.2f s, p95 %.2f s, max %.2f s%n", options.schedule(),
+                options.recordsPerFile(), sorted.size(), percentile(sorted, 50) / 1000.0, percentile(sorted, 95) / 1000.0,
+                sorted.getLast() / 1000.0);
         System.out.printf("tutorial design (merge task every 1 min after Snowpipe's own delay): at least 30 s on average "
                 + "and up to 60 s from the schedule alone; target p95 < 10 s%n");
     }
 
-    /** Stops the generator, drains the group, reads each file's merge time from provenance, then stops NiFi. */
-    private static Map<String, Long> stopAndMeasure(final SandboxNiFi nifi, final LocalPipeline pipeline) throws Exception {
+    /**
+     * Raises the generator's rate step by step (one FlowFile a second, more records per FlowFile), each step
+     * {@link #STEP} long and drained before the next, until a step's freshness p95 reaches the target.
+     */
+    private static void throughput(final SandboxNiFi nifi, final LocalPipeline pipeline, final Options options) throws Exception {
+        deploy(pipeline, new Options(Mode.THROUGHPUT, 0, RAMP[0], "1 sec", 0, options.work(), options.parameterEnvironment()));
+        final String group = pipeline.groupId();
+        final String generator = pipeline.generatorId(group);
+        step("waiting for the first merge");
+        pipeline.awaitLandedFiles(1);
+        pipeline.setRunStatus(generator, "STOPPED");
+        pipeline.awaitDrained(group, Duration.ofMinutes(5));
+        double best = 0;
+        System.out.printf("%-22s %12s %10s %10s %8s%n", "records per FlowFile", "events/s", "p50 s", "p95 s", "files");
+        for (final int records : RAMP) {
+            step("ramp step: " + records + " records per FlowFile every second for " + STEP.toSeconds() + " s");
+            pipeline.setGeneratorRecordsPerFlowFile(generator, records);
+            final Instant start = Instant.now();
+            pipeline.setRunStatus(generator, "RUNNING");
+            NiFiRest.sleep(STEP.toMillis());
+            pipeline.setRunStatus(generator, "STOPPED");
+            final Instant end = Instant.now();
+            pipeline.awaitDrained(group, Duration.ofMinutes(10));
+            final List<Long> freshness = freshness(pipeline, start);
+            final double eventsPerSecond = recordsLandedSince(pipeline, start) / (double) Duration.between(start, end).toMillis() * 1000;
+            final long p95 = percentile(freshness, 95);
+            System.out.printf("%-22d %,12.0f %10.2f %10.2f %8d%n", records, eventsPerSecond, percentile(freshness, 50) / 1000.0,
+                    p95 / 1000.0, freshness.size());
+            if (p95 >= FRESHNESS_TARGET.toMillis()) {
+                break;
+            }
+            best = eventsPerSecond;
+        }
+        nifi.stop();
+        System.out.printf("throughput: highest rate with freshness p95 under %d s: %,.0f events/s (DuckDB warehouse, "
+                + "TriggerSnowflakeMerge every 5 sec, %d cores)%n", FRESHNESS_TARGET.toSeconds(), best, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Stops the generator, waits until the group is drained, and returns the freshness of every file landed since. */
+    private static List<Long> stopAndMeasure(final LocalPipeline pipeline, final Instant since) throws Exception {
+        step("stopping the generator and waiting for the queues to drain");
         final String group = pipeline.groupId();
         pipeline.setRunStatus(pipeline.generatorId(group), "STOPPED");
         pipeline.awaitDrained(group, Duration.ofMinutes(5));
-        final Map<String, Instant> merged = mergedAt(pipeline, pipeline.processor(group, MERGE).get("id").asText());
-        final Map<String, Long> freshness = new TreeMap<>();
-        for (final Map.Entry<String, Instant> file : merged.entrySet()) {
-            final Instant landed = Files.getLastModifiedTime(Path.of(file.getKey())).toInstant();
-            freshness.put(file.getKey(), Duration.between(landed, file.getValue()).toMillis());
-        }
-        nifi.stop();
-        return freshness;
+        return freshness(pipeline, since);
     }
 
-    /** When TriggerSnowflakeMerge reported each file merged: its provenance event comes after the warehouse commit. */
-    private static Map<String, Instant> mergedAt(final LocalPipeline pipeline, final String merge) throws Exception {
-        final NiFiRest rest = pipeline.rest();
-        final List<JsonNode> events = ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED");
-        final Map<String, Instant> merged = new HashMap<>();
-        for (final JsonNode event : events) {
-            final String details = event.get("details").asText();
-            final String file = details.substring("Rows of ".length(), details.indexOf(" merged into"));
-            final Instant at = ZonedDateTime.parse(event.get("eventTime").asText(), PROVENANCE_TIME).toInstant();
-            merged.merge(file, at, (a, b) -> a.isBefore(b) ? a : b);
+    /**
+     * From each file's landing (its modification time) to TriggerSnowflakeMerge reporting it merged, for the files
+     * landed at or after {@code since} (all when null), sorted. A landed file without a report is an error.
+     */
+    private static List<Long> freshness(final LocalPipeline pipeline, final Instant since) throws IOException {
+        step("reading when each file was merged from TriggerSnowflakeMerge's provenance events");
+        final Map<String, Instant> merged = pipeline.mergedAtByFile();
+        final Map<String, Long> freshness = new TreeMap<>();
+        for (final Path file : pipeline.landedFiles()) {
+            final Instant landed = Files.getLastModifiedTime(file).toInstant();
+            if (since != null && landed.isBefore(since)) {
+                continue;
+            }
+            final Instant at = merged.get(file.toString());
+            if (at == null) {
+                throw new IllegalStateException("landed file " + file + " has no merge report from TriggerSnowflakeMerge");
+            }
+            freshness.put(file.toString(), Duration.between(landed, at).toMillis());
         }
-        return merged;
+        if (freshness.isEmpty()) {
+            throw new IllegalStateException("no file landed" + (since == null ? "" : " since " + since));
+        }
+        final List<Long> sorted = new ArrayList<>(freshness.values());
+        Collections.sort(sorted);
+        return sorted;
+    }
+
+    /** Valid and invalid records of the files landed or quarantined since then: what the generator produced. */
+    private static long recordsLandedSince(final LocalPipeline pipeline, final Instant since) throws IOException {
+        long records = 0;
+        final List<Path> files = new ArrayList<>(pipeline.landedFiles());
+        files.addAll(pipeline.quarantinedFiles());
+        for (final Path file : files) {
+            if (!Files.getLastModifiedTime(file).toInstant().isBefore(since)) {
+                try (var lines = Files.lines(file)) {
+                    records += lines.count() - 1;
+                }
+            }
+        }
+        return records;
     }
 
     private static long percentile(final List<Long> sorted, final int percent) {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
     }
 
-    private static void report(final LocalPipeline pipeline, final Map<String, Long> freshness) throws Exception {
+    private static void report(final LocalPipeline pipeline, final List<Long> freshness) throws Exception {
+        step("reading the warehouse");
         try (CustomerStore store = CustomerStore.on(pipeline.connectWarehouse())) {
             System.out.println("CUSTOMER_RAW rows:     " + store.count("SELECT COUNT(*) FROM customer_raw"));
             System.out.println("CUSTOMER (SCD1) rows:  " + store.count("SELECT COUNT(*) FROM customer")
@@ -141,11 +241,77 @@ public final class LocalRun {
                 }
             }
         }
-        final List<Long> sorted = new ArrayList<>(freshness.values());
-        Collections.sort(sorted);
-        if (!sorted.isEmpty()) {
-            System.out.printf("Freshness (file landed -> rows merged) over %d files: p50 %.2f s, p95 %.2f s%n",
-                    sorted.size(), percentile(sorted, 50) / 1000.0, percentile(sorted, 95) / 1000.0);
+        System.out.printf("Freshness (file landed -> rows merged) over %d files: p50 %.2f s, p95 %.2f s%n",
+                freshness.size(), percentile(freshness, 50) / 1000.0, percentile(freshness, 95) / 1000.0);
+    }
+
+    enum Mode { RUN, FRESHNESS, THROUGHPUT }
+
+    /** The command line of scripts/run-local.sh. */
+    record Options(Mode mode, int seconds, int recordsPerFile, String schedule, int files, Path work,
+                   Map<String, String> parameterEnvironment) {
+
+        static Options parse(final String[] args) {
+            Mode mode = Mode.RUN;
+            Integer seconds = null;
+            Integer records = null;
+            String schedule = null;
+            int files = 0;
+            Path work = null;
+            for (int i = 0; i < args.length; i++) {
+                final String option = args[i];
+                final String value = option.equals("--throughput") ? null : valueOf(args, i++);
+                switch (option) {
+                    case "--seconds" -> seconds = positive(option, value);
+                    case "--records-per-file" -> records = positive(option, value);
+                    case "--schedule" -> schedule = value;
+                    case "--work" -> work = Path.of(value).toAbsolutePath();
+                    case "--freshness" -> {
+                        mode = Mode.FRESHNESS;
+                        files = positive(option, value);
+                    }
+                    case "--throughput" -> mode = Mode.THROUGHPUT;
+                    default -> throw new IllegalArgumentException("unknown option '" + option + "'");
+                }
+            }
+            if (mode != Mode.RUN && seconds != null) {
+                throw new IllegalArgumentException("--seconds goes with a timed run, not with --freshness or --throughput");
+            }
+            if (mode == Mode.THROUGHPUT && (records != null || schedule != null)) {
+                throw new IllegalArgumentException("--throughput sets the rate itself; leave out --records-per-file and --schedule");
+            }
+            if (work == null) {
+                work = Path.of(System.getProperty("java.io.tmpdir"), "customertrack-local-"
+                        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+            }
+            final boolean freshness = mode == Mode.FRESHNESS;
+            final Map<String, String> environment = new HashMap<>();
+            System.getenv().forEach((name, value) -> {
+                if (name.startsWith("CUSTOMERTRACK_PARAM_")) {
+                    environment.put(name, value);
+                }
+            });
+            return new Options(mode, seconds == null ? 120 : seconds, records != null ? records : freshness ? 1000 : 200,
+                    schedule != null ? schedule : freshness ? "2 sec" : "1 sec", files, work, Map.copyOf(environment));
+        }
+
+        private static String valueOf(final String[] args, final int i) {
+            if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+                throw new IllegalArgumentException(args[i] + " needs a value");
+            }
+            return args[i + 1];
+        }
+
+        private static int positive(final String option, final String value) {
+            try {
+                final int number = Integer.parseInt(value);
+                if (number > 0) {
+                    return number;
+                }
+            } catch (final NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException(option + " takes a whole number above 0, not '" + value + "'");
         }
     }
 }

@@ -10,10 +10,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,8 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineE2EIT {
-
-    private static final String GENERATOR = "io.customertrack.nifi.processors.GenerateFakeCustomer";
 
     @TempDir
     static Path work;
@@ -60,6 +62,7 @@ class PipelineE2EIT {
         pipeline.setRunStatus(pipeline.generatorId(group), "STOPPED");
         pipeline.awaitDrained(group, Duration.ofMinutes(3));
         final long generated = generatedRecords(group);
+        assertEveryLandedFileReportedMergedAfterItLanded();
 
         nifi.stop();
         final LocalPipeline.Outcome outcome = pipeline.verify();
@@ -88,7 +91,7 @@ class PipelineE2EIT {
         assertFalse(newGroup.equals(oldGroup));
         final JsonNode root = pipeline.rest().get("/flow/process-groups/root").at("/processGroupFlow/flow/processGroups");
         assertEquals(1, root.size(), "the old group is gone: " + root);
-        final JsonNode generator = pipeline.processor(newGroup, GENERATOR);
+        final JsonNode generator = pipeline.processor(newGroup, LocalPipeline.GENERATOR);
         assertEquals("0.2.0-upgrade", generator.at("/component/bundle/version").asText(), "the new group runs the new NAR");
         final JsonNode newContext = pipeline.rest().get("/parameter-contexts/"
                 + pipeline.rest().get("/process-groups/" + newGroup).at("/component/parameterContext/id").asText());
@@ -127,6 +130,22 @@ class PipelineE2EIT {
         final LocalPipeline.Outcome outcome = pipeline.verify();
         nifi.start();
         assertTrue(outcome.rawRows() > 0);
+    }
+
+    /**
+     * What run-local.sh's freshness figure is made of: for every landed file, the time TriggerSnowflakeMerge reported
+     * it merged, found by the attribute the processor writes, and later than the file's landing.
+     */
+    private static void assertEveryLandedFileReportedMergedAfterItLanded() throws IOException {
+        final Map<String, Instant> merged = pipeline.mergedAtByFile();
+        final List<Path> landed = pipeline.landedFiles();
+        assertEquals(landed.stream().map(Path::toString).collect(Collectors.toSet()), merged.keySet(),
+                "every landed file has TriggerSnowflakeMerge's report, and no other file has one");
+        for (final Path file : landed) {
+            final Instant landedAt = Files.getLastModifiedTime(file).toInstant();
+            assertTrue(merged.get(file.toString()).isAfter(landedAt), file + " reported merged at "
+                    + merged.get(file.toString()) + ", before it landed at " + landedAt);
+        }
     }
 
     /** The records the generator reported in its CREATE provenance events ("Generated N customer events"). */

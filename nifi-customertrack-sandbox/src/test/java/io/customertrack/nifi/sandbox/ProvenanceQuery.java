@@ -14,14 +14,20 @@ final class ProvenanceQuery {
     private ProvenanceQuery() {
     }
 
-    /** The events of one processor of one type (up to 10,000). */
+    /** The events of one processor of one type (up to 10,000), without their FlowFiles' attributes. */
     static List<JsonNode> events(final NiFiRest rest, final String processorId, final String eventType) throws IOException {
+        return events(rest, processorId, eventType, false);
+    }
+
+    /** As {@link #events(NiFiRest, String, String)}; with attributes, each event carries its FlowFile's attributes. */
+    static List<JsonNode> events(final NiFiRest rest, final String processorId, final String eventType,
+                                 final boolean withAttributes) throws IOException {
         grantProvenanceRead(rest);
         final Map<String, Object> searchTerms = Map.of(
                 "ProcessorID", Map.of("value", processorId, "inverse", false),
                 "EventType", Map.of("value", eventType, "inverse", false));
         final JsonNode submitted = rest.post("/provenance", Map.of("provenance", Map.of("request",
-                Map.of("maxResults", 10_000, "summarize", true, "incrementalResults", false, "searchTerms", searchTerms))));
+                Map.of("maxResults", 10_000, "summarize", !withAttributes, "incrementalResults", false, "searchTerms", searchTerms))));
         final String id = submitted.at("/provenance/id").asText();
         final JsonNode done = rest.await("/provenance/" + id, Duration.ofMinutes(1), answer -> answer.at("/provenance/finished").asBoolean());
         rest.delete("/provenance/" + id);

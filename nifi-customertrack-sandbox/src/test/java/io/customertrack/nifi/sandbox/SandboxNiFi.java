@@ -123,8 +123,17 @@ final class SandboxNiFi implements AutoCloseable {
     }
 
     String logTail() {
+        return logTail(home);
+    }
+
+    static Path logFile(final Path home) {
+        return home.resolve("logs/nifi-app.log");
+    }
+
+    /** The last 60 lines of the NiFi log of a sandbox home, also of one that never started. */
+    static String logTail(final Path home) {
         try {
-            final List<String> lines = Files.readAllLines(home.resolve("logs/nifi-app.log"));
+            final List<String> lines = Files.readAllLines(logFile(home));
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
         } catch (final IOException e) {
             return "(no log: " + e.getMessage() + ")";
