@@ -220,6 +220,34 @@ final class LocalPipeline {
                 "disconnectedNodeAcknowledged", false));
     }
 
+    /**
+     * What NiFi reports as wrong, for a failure message: the validation errors of the CustomerTrack group's processors
+     * and services, and the latest bulletins.
+     */
+    String problems() {
+        final StringBuilder problems = new StringBuilder();
+        try {
+            final String group = groupId();
+            final List<JsonNode> components = new ArrayList<>();
+            rest.get("/flow/process-groups/" + group).at("/processGroupFlow/flow/processors").forEach(components::add);
+            rest.get("/flow/process-groups/" + group + "/controller-services").get("controllerServices").forEach(components::add);
+            for (final JsonNode component : components) {
+                for (final JsonNode error : component.at("/component/validationErrors")) {
+                    problems.append("invalid ").append(component.at("/component/name").asText()).append(": ")
+                            .append(error.asText()).append('\n');
+                }
+            }
+            for (final JsonNode bulletin : rest.get("/flow/bulletin-board?limit=20").at("/bulletinBoard/bulletins")) {
+                problems.append("bulletin ").append(bulletin.at("/bulletin/level").asText()).append(' ')
+                        .append(bulletin.at("/bulletin/sourceName").asText()).append(": ")
+                        .append(bulletin.at("/bulletin/message").asText()).append('\n');
+            }
+        } catch (final IOException | RuntimeException e) {
+            problems.append("(NiFi's components and bulletins could not be read: ").append(e.getMessage()).append(")\n");
+        }
+        return problems.isEmpty() ? "NiFi reports no invalid component and no bulletin." : problems.toString().strip();
+    }
+
     /** Sets the generator's Records Per FlowFile to a value of its own, once the generator has stopped. */
     void setGeneratorRecordsPerFlowFile(final String generatorId, final int records) throws IOException {
         final JsonNode stopped = rest.await("/processors/" + generatorId, Duration.ofMinutes(1), processor ->

@@ -44,6 +44,8 @@ public final class LocalRun {
     private static final int[] RAMP = {2_500, 5_000, 7_500, 10_000, 12_500, 15_000, 17_500, 20_000, 25_000};
 
     private static String step = "reading the options";
+    /** NiFi's bulletins, invalid components and log tail, taken when a step failed while NiFi still ran. */
+    private static String whatNiFiSaid;
 
     private LocalRun() {
     }
@@ -58,23 +60,31 @@ public final class LocalRun {
             return;
         }
         final Path work = options.work();
+        final Path home = work.resolve("nifi");
         try {
             Files.createDirectories(work);
-            step("starting a secured sandbox NiFi in " + work.resolve("nifi"));
-            try (SandboxNiFi nifi = SandboxNiFi.startSecured(work.resolve("nifi"))) {
+            step("starting a secured sandbox NiFi in " + home);
+            try (SandboxNiFi nifi = SandboxNiFi.startSecured(home)) {
                 final LocalPipeline pipeline = new LocalPipeline(nifi, work);
-                switch (options.mode()) {
-                    case RUN -> run(nifi, pipeline, options);
-                    case FRESHNESS -> freshness(nifi, pipeline, options);
-                    case THROUGHPUT -> throughput(nifi, pipeline, options);
-                    default -> throw new IllegalStateException("unknown mode " + options.mode());
+                try {
+                    switch (options.mode()) {
+                        case RUN -> run(nifi, pipeline, options);
+                        case FRESHNESS -> freshness(nifi, pipeline, options);
+                        case THROUGHPUT -> throughput(nifi, pipeline, options);
+                        default -> throw new IllegalStateException("unknown mode " + options.mode());
+                    }
+                } catch (final Exception | AssertionError e) {
+                    // Read what NiFi says before closing it stops NiFi and ends its log with the shutdown.
+                    whatNiFiSaid = pipeline.problems() + "\nLast lines of NiFi's log (" + SandboxNiFi.logFile(home) + "):\n"
+                            + SandboxNiFi.logTail(home);
+                    throw e;
                 }
                 step("stopping NiFi");
             }
         } catch (final Exception | AssertionError e) {
             System.err.println("run-local: failed while " + step + ": " + e);
-            System.err.println("Last lines of NiFi's log (" + SandboxNiFi.logFile(work.resolve("nifi")) + "):");
-            System.err.println(SandboxNiFi.logTail(work.resolve("nifi")));
+            System.err.println(whatNiFiSaid != null ? whatNiFiSaid
+                    : "Last lines of NiFi's log (" + SandboxNiFi.logFile(home) + "):\n" + SandboxNiFi.logTail(home));
             System.err.println("Work directory: " + work);
             System.exit(1);
         }
