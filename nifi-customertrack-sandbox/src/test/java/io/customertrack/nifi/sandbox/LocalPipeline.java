@@ -296,12 +296,7 @@ final class LocalPipeline {
         final String merge = processor(groupId(), MERGE).get("id").asText();
         final Map<String, Instant> merged = new HashMap<>();
         for (final JsonNode event : ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED", true)) {
-            String file = null;
-            for (final JsonNode attribute : event.get("attributes")) {
-                if (attribute.get("name").asText().equals(TriggerSnowflakeMerge.ATTR_STAGED_FILE)) {
-                    file = attribute.get("value").asText();
-                }
-            }
+            final String file = ProvenanceQuery.attribute(event, TriggerSnowflakeMerge.ATTR_STAGED_FILE);
             if (file == null) {
                 throw new IllegalStateException("a provenance event of TriggerSnowflakeMerge has no "
                         + TriggerSnowflakeMerge.ATTR_STAGED_FILE + " attribute: " + event);

@@ -148,13 +148,13 @@ class PipelineE2EIT {
         }
     }
 
-    /** The records the generator reported in its CREATE provenance events ("Generated N customer events"). */
+    /** The records of the generator's FlowFiles: the record.count attribute on its CREATE provenance events. */
     private static long generatedRecords(final String group) throws IOException {
         long records = 0;
-        for (final JsonNode event : ProvenanceQuery.events(pipeline.rest(), pipeline.generatorId(group), "CREATE")) {
-            final String details = event.get("details").asText();
-            assertTrue(details.matches("Generated \\d+ customer events"), details);
-            records += Long.parseLong(details.replaceAll("\\D", ""));
+        for (final JsonNode event : ProvenanceQuery.events(pipeline.rest(), pipeline.generatorId(group), "CREATE", true)) {
+            final String count = ProvenanceQuery.attribute(event, "record.count");
+            assertTrue(count != null && count.matches("\\d+"), "record.count of a generated FlowFile: " + count);
+            records += Long.parseLong(count);
         }
         assertTrue(records > 0, "no CREATE events found");
         return records;

@@ -36,6 +36,16 @@ final class ProvenanceQuery {
         return events;
     }
 
+    /** An attribute of the event's FlowFile (events read with attributes), or null when it has none of that name. */
+    static String attribute(final JsonNode event, final String name) {
+        for (final JsonNode attribute : event.get("attributes")) {
+            if (attribute.get("name").asText().equals(name)) {
+                return attribute.get("value").asText();
+            }
+        }
+        return null;
+    }
+
     /**
      * Reading provenance is no deployment need, so deploy-nifi.sh grants nothing for it: the tests give the current
      * user read on /provenance and on the root group's provenance data (nothing to do on an unsecured NiFi).
