@@ -1,10 +1,8 @@
 package io.customertrack.nifi.deploy;
 
+import io.customertrack.nifi.ProjectFiles;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,11 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** One NiFi version everywhere, and no secret in the committed deployment files. */
 class DeploymentFilesTest {
 
-    private static final Path ROOT = Path.of("..");
-
     @Test
-    void everyNiFiImageIsTheBuildsNiFiVersion() throws IOException {
-        final String compose = Files.readString(ROOT.resolve("docker/docker-compose.yml"));
+    void everyNiFiImageIsTheBuildsNiFiVersion() {
+        final String compose = ProjectFiles.read("docker/docker-compose.yml");
         final Matcher image = Pattern.compile("image: apache/nifi:(\\S+)").matcher(compose);
         int images = 0;
         while (image.find()) {
@@ -38,8 +34,8 @@ class DeploymentFilesTest {
      * NiFi's Host header check.
      */
     @Test
-    void nifiNodesRunTheImagesSecureScriptAndAcceptThePublishedPort() throws IOException {
-        final String compose = Files.readString(ROOT.resolve("docker/docker-compose.yml"));
+    void nifiNodesRunTheImagesSecureScriptAndAcceptThePublishedPort() {
+        final String compose = ProjectFiles.read("docker/docker-compose.yml");
         final String nodeEnvironment = compose.substring(compose.indexOf("environment: &nifi-env"), compose.indexOf("healthcheck:"));
         assertTrue(Pattern.compile("(?m)^\\s+AUTH: (tls|ldap|oidc)$").matcher(nodeEnvironment).find(), "AUTH set for every node");
         final Matcher proxy = Pattern.compile("NIFI_WEB_PROXY_HOST: (\\S+)").matcher(compose);
@@ -49,11 +45,11 @@ class DeploymentFilesTest {
 
     /** The Docker local profile runs fakesnow's own image at the version the tests run. */
     @Test
-    void theStacksFakesnowIsTheTestsFakesnow() throws IOException {
+    void theStacksFakesnowIsTheTestsFakesnow() {
         final Matcher tested = Pattern.compile("(?m)^fakesnow\\[server\\]==(\\S+)$")
-                .matcher(Files.readString(ROOT.resolve("scripts/python-requirements.txt")));
+                .matcher(ProjectFiles.read("scripts/python-requirements.txt"));
         assertTrue(tested.find(), "fakesnow pinned in scripts/python-requirements.txt");
-        final Matcher images = Pattern.compile("image: ghcr.io/tekumara/fakesnow:(\\S+)").matcher(Files.readString(ROOT.resolve("docker/docker-compose.yml")));
+        final Matcher images = Pattern.compile("image: ghcr.io/tekumara/fakesnow:(\\S+)").matcher(ProjectFiles.read("docker/docker-compose.yml"));
         int count = 0;
         while (images.find()) {
             count++;
@@ -63,22 +59,22 @@ class DeploymentFilesTest {
     }
 
     @Test
-    void committedEnvironmentHoldsPlaceholdersOnly() throws IOException {
-        final List<String> lines = Files.readAllLines(ROOT.resolve("docker/.env.example"));
+    void committedEnvironmentHoldsPlaceholdersOnly() {
+        final List<String> lines = ProjectFiles.read("docker/.env.example").lines().toList();
         for (final String line : lines) {
             if (line.matches("[A-Z_]*(PASSWORD|KEY|SECRET)[A-Z_]*=.*")) {
                 final String value = line.substring(line.indexOf('=') + 1);
                 assertTrue(value.isEmpty() || value.startsWith("CHANGE-ME"), "real-looking secret in .env.example: " + line);
             }
         }
-        final String gitignore = Files.readString(ROOT.resolve(".gitignore"));
+        final String gitignore = ProjectFiles.read(".gitignore");
         assertTrue(gitignore.lines().anyMatch(".env"::equals), "docker/.env is ignored");
         assertTrue(gitignore.contains("docker/keys/*"), "private keys are ignored");
     }
 
     @Test
-    void iamPolicyGrantsNoWildcardActionsOrBuckets() throws IOException {
-        final String policy = Files.readString(ROOT.resolve("docker/ec2/iam-policy.json"));
+    void iamPolicyGrantsNoWildcardActionsOrBuckets() {
+        final String policy = ProjectFiles.read("docker/ec2/iam-policy.json");
         assertFalse(policy.contains("\"s3:*\"") || policy.contains("\"*\""), "no wildcard actions or resources");
         assertFalse(policy.contains("arn:aws:s3:::*"), "no access to other buckets");
         assertFalse(policy.contains("s3:DeleteObject"), "NiFi never deletes lake objects");

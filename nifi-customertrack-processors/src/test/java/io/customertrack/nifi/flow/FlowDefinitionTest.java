@@ -2,6 +2,7 @@ package io.customertrack.nifi.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.customertrack.nifi.ProjectFiles;
 import org.apache.nifi.components.ConfigurableComponent;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.controller.ControllerService;
@@ -12,8 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -37,7 +36,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FlowDefinitionTest {
 
-    private static final Path FLOW = Path.of("..", "flows", "customertrack", "customertrack-pipeline.json");
     private static final Pattern PARAMETER = Pattern.compile("#\\{([^}]+)}");
     private static final String BUNDLE_ARTIFACT = "nifi-customertrack-nar";
 
@@ -46,7 +44,7 @@ class FlowDefinitionTest {
 
     @BeforeAll
     static void load() throws IOException {
-        flow = new ObjectMapper().readTree(Files.readString(FLOW));
+        flow = new ObjectMapper().readTree(ProjectFiles.read("flows/customertrack/customertrack-pipeline.json"));
         contents = flow.get("flowContents");
     }
 
@@ -211,7 +209,7 @@ class FlowDefinitionTest {
     }
 
     @Test
-    void everyParameterReferenceIsDefinedInTheOneParameterContext() throws IOException {
+    void everyParameterReferenceIsDefinedInTheOneParameterContext() {
         assertEquals("CustomerTrack", contents.get("parameterContextName").asText());
         final JsonNode parameterContexts = flow.get("parameterContexts");
         assertEquals(1, parameterContexts.size());
@@ -235,7 +233,7 @@ class FlowDefinitionTest {
         }
         // The key password is referenced only by the SENSITIVE.private_key_pwd property deploy-nifi.sh adds when the
         // parameter has a value: DBCPConnectionPool does not enable with a dynamic property whose parameter is empty.
-        final String deployScript = Files.readString(Path.of("../scripts/deploy-nifi.sh"));
+        final String deployScript = ProjectFiles.read("scripts/deploy-nifi.sh");
         assertTrue(deployScript.contains("\"SENSITIVE.private_key_pwd\": \"#{snowflake.private.key.password}\""), "deploy-nifi.sh adds the key password property");
         referenced.add("snowflake.private.key.password");
         assertEquals(new TreeSet<>(parameters.keySet()), new TreeSet<>(referenced), "every parameter is used");

@@ -1,7 +1,7 @@
 package io.customertrack.nifi.merge;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import io.customertrack.nifi.ProjectFiles;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
  */
 public final class SnowflakeDdl {
 
-    private static final Path SQL = findSqlFolder();
     private static final Pattern CREATE_TABLE = Pattern.compile("(?s)CREATE (?:TRANSIENT )?TABLE IF NOT EXISTS (\\w+) \\(.*?\\n\\)[^;]*;");
 
     private SnowflakeDdl() {
@@ -100,11 +99,7 @@ public final class SnowflakeDdl {
 
     /** flows/local/stream-view.sql: the stream as a view, for DuckDB and fakesnow, which have no streams. */
     public static String streamView() {
-        try {
-            return Files.readString(SQL.resolveSibling("flows").resolve("local").resolve("stream-view.sql"));
-        } catch (final IOException e) {
-            throw new IllegalStateException("Cannot read flows/local/stream-view.sql", e);
-        }
+        return ProjectFiles.read("flows/local/stream-view.sql");
     }
 
     static String withoutKeys(final String ddl) {
@@ -123,24 +118,10 @@ public final class SnowflakeDdl {
     }
 
     public static Path sqlFolder() {
-        return SQL;
-    }
-
-    /** sql/ of this repository, from the module folder (tests) or the repository root (benchmarks via exec:java). */
-    private static Path findSqlFolder() {
-        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
-            if (Files.isRegularFile(folder.resolve("sql").resolve("02_ingest.sql"))) {
-                return folder.resolve("sql");
-            }
-        }
-        throw new IllegalStateException("sql/02_ingest.sql not found above " + Path.of("").toAbsolutePath());
+        return ProjectFiles.resolve("sql");
     }
 
     private static String read(final String file) {
-        try {
-            return Files.readString(SQL.resolve(file));
-        } catch (final IOException e) {
-            throw new IllegalStateException("Cannot read sql/" + file, e);
-        }
+        return ProjectFiles.read("sql/" + file);
     }
 }

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.nifi.ProjectFiles;
 import io.customertrack.nifi.customer.CustomerField;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Keeps the Java side and sql/ in step: the packed merge script, column sizes and the pipe's column order. */
 class SqlContractTest {
 
-    private static final Path SQL = Path.of("..", "sql");
+    private static final Path SQL = ProjectFiles.resolve("sql");
 
     private static String read(final String file) throws IOException {
         return Files.readString(SQL.resolve(file), StandardCharsets.UTF_8);

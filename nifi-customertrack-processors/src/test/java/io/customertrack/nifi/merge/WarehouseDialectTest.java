@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The non-Snowflake side of WarehouseDialect on DuckDB; FakesnowMergeTest holds the Snowflake side to the real driver. */
+/** The non-Snowflake side of WarehouseDialect on DuckDB; FakesnowMergeIT holds the Snowflake side to the real driver. */
 class WarehouseDialectTest {
 
     @Test

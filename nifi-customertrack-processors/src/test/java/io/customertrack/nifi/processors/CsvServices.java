@@ -2,6 +2,7 @@ package io.customertrack.nifi.processors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.customertrack.nifi.ProjectFiles;
 import org.apache.nifi.controller.ControllerService;
 import org.apache.nifi.csv.CSVReader;
 import org.apache.nifi.csv.CSVRecordSetWriter;
@@ -10,8 +11,6 @@ import org.apache.nifi.util.TestRunner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -68,16 +67,10 @@ public final class CsvServices {
     }
 
     private static JsonNode flow() {
-        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
-            final Path flow = folder.resolve("flows/customertrack/customertrack-pipeline.json");
-            if (Files.isRegularFile(flow)) {
-                try {
-                    return new ObjectMapper().readTree(flow.toFile());
-                } catch (final IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+        try {
+            return new ObjectMapper().readTree(ProjectFiles.read("flows/customertrack/customertrack-pipeline.json"));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
         }
-        throw new IllegalStateException("flows/customertrack/customertrack-pipeline.json not found");
     }
 }

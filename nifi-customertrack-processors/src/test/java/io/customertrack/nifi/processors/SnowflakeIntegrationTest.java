@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.nifi.ProjectFiles;
 import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.Events;
@@ -72,7 +73,7 @@ class SnowflakeIntegrationTest {
             sql.execute("CREATE SCHEMA " + SCHEMA);
             sql.execute("USE SCHEMA " + SCHEMA);
             for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql", "04_merge.sql")) {
-                for (final String statement : MergeScript.split(Files.readString(Path.of("..", "sql", file)))) {
+                for (final String statement : MergeScript.split(ProjectFiles.read("sql/" + file))) {
                     if (isSchemaLevel(statement)) {
                         sql.execute(statement);
                     }

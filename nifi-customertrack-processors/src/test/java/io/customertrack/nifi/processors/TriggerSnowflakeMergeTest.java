@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.nifi.ProjectFiles;
 import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.Events;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -34,21 +34,7 @@ class TriggerSnowflakeMergeTest {
     private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
 
     /** The local flow's COPY for DuckDB (flows/local/duckdb-copy.sql): reads the files as the pipe does. */
-    static final String DUCKDB_COPY = duckDbCopy();
-
-    static String duckDbCopy() {
-        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
-            final Path copy = folder.resolve("flows/local/duckdb-copy.sql");
-            if (Files.isRegularFile(copy)) {
-                try {
-                    return Files.readString(copy).strip();
-                } catch (final IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
-        throw new IllegalStateException("flows/local/duckdb-copy.sql not found");
-    }
+    static final String DUCKDB_COPY = ProjectFiles.read("flows/local/duckdb-copy.sql").strip();
 
     @TempDir
     Path tempDir;

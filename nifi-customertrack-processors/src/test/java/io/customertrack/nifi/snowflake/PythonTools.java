@@ -1,8 +1,9 @@
 package io.customertrack.nifi.snowflake;
 
+import io.customertrack.nifi.ProjectFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.List;
 /** The Python tools of scripts/python-requirements.txt (fakesnow, sqlglot, sqlfluff), in the venv python-tools.sh keeps. */
 public final class PythonTools {
 
-    static final Path ROOT = findRoot();
     private static Path environment;
 
     private PythonTools() {
@@ -19,7 +19,7 @@ public final class PythonTools {
     /** The virtual environment, created on first use (needs Python 3 with venv and pip, and PyPI). */
     public static synchronized Path environment() throws IOException {
         if (environment == null) {
-            final Process tools = new ProcessBuilder("bash", ROOT.resolve("scripts/python-tools.sh").toString())
+            final Process tools = new ProcessBuilder("bash", ProjectFiles.resolve("scripts/python-tools.sh").toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             final String venv = new String(tools.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             try {
@@ -38,17 +38,8 @@ public final class PythonTools {
     /** A process running {@code scripts/<script>} with this environment's Python and {@code arguments}. */
     static ProcessBuilder script(final String script, final List<String> arguments) throws IOException {
         final List<String> command = new ArrayList<>(List.of(environment().resolve("bin/python").toString(),
-                ROOT.resolve("scripts").resolve(script).toString()));
+                ProjectFiles.resolve("scripts/" + script).toString()));
         command.addAll(arguments);
         return new ProcessBuilder(command);
-    }
-
-    private static Path findRoot() {
-        for (Path folder = Path.of("").toAbsolutePath(); folder != null; folder = folder.getParent()) {
-            if (Files.exists(folder.resolve("scripts/python-tools.sh"))) {
-                return folder;
-            }
-        }
-        throw new IllegalStateException("scripts/python-tools.sh not found above " + Path.of("").toAbsolutePath());
     }
 }

@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * placed in CUSTOMER_RAW as the pipe would place them (Snowpipe mode). fakesnow keeps a database file open for one
  * session at a time, so everything here goes through the pool's one connection.
  */
-class FakesnowMergeTest {
+class FakesnowMergeIT {
 
     private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
     private static final String TAG = "customertrack:test";

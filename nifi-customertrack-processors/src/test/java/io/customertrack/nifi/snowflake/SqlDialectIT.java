@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sqlglot (read="snowflake") and sqlfluff (dialect snowflake). A statement a parser cannot handle passes only through
  * an entry of sql/dialect-allowlist.txt that names the parser's gap; an entry that is no longer needed fails too.
  */
-class SqlDialectTest {
+class SqlDialectIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

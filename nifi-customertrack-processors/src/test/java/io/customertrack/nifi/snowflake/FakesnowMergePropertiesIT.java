@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * the same random streams, merges and checks, on the emulator's translation of the merge's Snowflake SQL. Fewer tries
  * than on DuckDB: every statement is an HTTP round trip.
  */
-class FakesnowMergePropertiesTest {
+class FakesnowMergePropertiesIT {
 
     private static Path databases;
     private static FakesnowServer server;
