@@ -53,13 +53,8 @@ import java.util.concurrent.TimeUnit;
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_FORBIDDEN)
 @Tags({"customertrack", "customer", "generate", "fake", "test data", "datafaker", "record", "scd"})
-@CapabilityDescription("Generates synthetic customer change events with datafaker and writes them with the configured Record "
-        + "Writer. Besides new customers (INSERT) it emits UPDATEs and DELETEs of customers it issued before, and re-INSERTs "
-        + "of deleted ones, so that SCD Type 1 and Type 2 tables downstream see real history. Fields, in this order: "
-        + "customer_id, first_name, last_name, email, street, city, state, country, op, updated_at (ISO-8601 UTC, microseconds). "
-        + "DELETE events carry only customer_id, op and updated_at. The next customer id and the deleted ids of a recent "
-        + "window live in cluster state, so restarts and primary-node changes never reissue an id. With a Random Seed, "
-        + "the same settings and the same starting state produce byte-identical output, event times included.")
+@CapabilityDescription("Generates synthetic customer change events with datafaker: new customers, updates, deletes and re-registrations, "
+        + "optionally also broken, late, replayed and erasure events. Customer ids live in cluster state and are never reissued.")
 @Stateful(scopes = Scope.CLUSTER, description = "The next customer id to issue, which of the most recent ids (see Known Customer "
         + "Window) are deleted, the batch sequence number and the event clock. Clearing state restarts ids at Customer ID Start.")
 @SeeAlso({ValidateCustomerRecord.class, TriggerSnowflakeMerge.class})

@@ -46,14 +46,9 @@ import java.util.concurrent.TimeUnit;
 @TriggerSerially
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "snowflake", "snowpipe", "merge", "scd", "scd2", "cdc", "sql", "jdbc"})
-@CapabilityDescription("Makes the CustomerTrack SCD tables current as soon as files land. Takes the FlowFiles PutS3Object sent "
-        + "to S3, checks which of their files are loaded into CUSTOMER_RAW (waiting for Snowpipe, or loading them itself with "
-        + "COPY), runs the SCD1 + SCD2 merge (the statements of the MERGE_CUSTOMER_CHANGES procedure) in one transaction, and routes each FlowFile to 'success' "
-        + "once its file appears in CUSTOMER_MERGE_LOG, whether this processor or the scheduled task merged it, with the file's "
-        + "receipt (versions opened, closed and re-cut, no-op updates, quarantined events) as attributes. Files not yet "
-        + "loaded go to 'retry' (penalized) until the Load Wait Timeout, then to 'failure'. Connection problems roll the merge "
-        + "back and send the batch to 'retry'; SQL errors send it to 'failure' with the message. On Snowflake, every statement "
-        + "carries the Query Tag. In a cluster, load-balance its incoming connection to a single node so one node runs the merges.")
+@CapabilityDescription("Merges the files PutS3Object landed into the CustomerTrack SCD1 and SCD2 tables in one transaction once they are "
+        + "loaded into CUSTOMER_RAW, by Snowpipe or by its own COPY. Each FlowFile goes to 'success' with its file's receipt, "
+        + "or to 'retry' until its file is loaded.")
 @SeeAlso({GenerateFakeCustomer.class, ValidateCustomerRecord.class})
 @MultiProcessorUseCase(
         description = "Stream customer change events into Snowflake and keep an SCD Type 1 table (CUSTOMER) and an SCD Type 2 "

@@ -43,15 +43,8 @@ import java.util.concurrent.TimeUnit;
 @SideEffectFree
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
-@CapabilityDescription("Checks every customer change event against CustomerTrack's record-level rules and splits the input "
-        + "FlowFile into one FlowFile of valid records (written in the canonical customer field order, ready for Snowpipe) "
-        + "and one FlowFile of invalid records, each carrying its reasons in a 'validation_errors' field. "
-        + "Rules: required fields present and non-blank (DELETE events need only customer_id, op and updated_at; ERASE requests "
-        + "must carry nothing else); customer_id a positive integer; email syntactically valid; op one of INSERT, UPDATE, "
-        + "DELETE, ERASE; updated_at an "
-        + "ISO-8601 timestamp no later than now plus the allowed clock skew (rewritten to UTC with microseconds); every value "
-        + "within its Snowflake column size; no control characters and no undecodable bytes; no values beyond the customer fields. "
-        + "Input that cannot be parsed goes to 'failure' unchanged, with the parser's message.")
+@CapabilityDescription("Checks each customer change event against CustomerTrack's rules and splits the input into valid records, ready for "
+        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
 @SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
 @UseCase(
         description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",

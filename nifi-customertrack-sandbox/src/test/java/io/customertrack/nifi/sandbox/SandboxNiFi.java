@@ -5,6 +5,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +42,18 @@ final class SandboxNiFi implements AutoCloseable {
     /** A secured NiFi (HTTPS, client certificates, managed authorizer) on a fresh empty flow. */
     static SandboxNiFi startSecured(final Path home) throws IOException {
         final SandboxNiFi nifi = new SandboxNiFi(home, freePort(), true, List.of());
+        nifi.start();
+        return nifi;
+    }
+
+    /**
+     * An unsecured NiFi (plain HTTP, no authentication) on a fresh empty flow, with the CustomerTrack NAR in its
+     * extensions folder, which NiFi autoloads at start as it would a NAR a user dropped there.
+     */
+    static SandboxNiFi startPlainWithCustomerTrack(final Path home) throws IOException {
+        final Path extensions = Files.createDirectories(home.resolve("extensions"));
+        Files.copy(CUSTOMERTRACK_NAR, extensions.resolve(CUSTOMERTRACK_NAR.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        final SandboxNiFi nifi = new SandboxNiFi(home, freePort(), false, List.of());
         nifi.start();
         return nifi;
     }
