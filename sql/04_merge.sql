@@ -42,12 +42,6 @@
 USE ROLE CUSTOMERTRACK_ADMIN;
 USE SCHEMA CUSTOMERTRACK.CORE;
 
-CREATE STREAM IF NOT EXISTS CUSTOMER_RAW_STREAM
-    ON TABLE CUSTOMER_RAW
-    APPEND_ONLY = TRUE
-    COMMENT = 'CustomerTrack: events loaded but not yet merged';
-GRANT SELECT ON STREAM CUSTOMER_RAW_STREAM TO ROLE CUSTOMERTRACK_LOADER;
-
 CREATE OR REPLACE PROCEDURE MERGE_CUSTOMER_CHANGES()
     RETURNS VARCHAR
     LANGUAGE SQL
@@ -458,7 +452,12 @@ $$;
 -- resuming the warehouse: an idle pipeline costs no warehouse credits, only the small cloud-services charge of one
 -- SYSTEM$STREAM_HAS_DATA check a minute (billed where cloud services exceed 10% of the day's compute).
 -- OVERLAP_POLICY defaults to NO_OVERLAP, so runs never overlap.
-CREATE TASK IF NOT EXISTS MERGE_CUSTOMER_CHANGES_TASK
+-- CREATE OR ALTER applies every setting written here to an existing task (CREATE ... IF NOT EXISTS would keep the old
+-- ones) and keeps the task object itself (CREATE OR REPLACE would drop it and its grants). A task must be suspended
+-- to be altered (a resumed standalone task may be altered in place only from the 2026_06 behaviour bundle on):
+-- suspend, alter, resume. Events loaded meanwhile wait in the stream.
+ALTER TASK IF EXISTS MERGE_CUSTOMER_CHANGES_TASK SUSPEND;
+CREATE OR ALTER TASK MERGE_CUSTOMER_CHANGES_TASK
     WAREHOUSE = CUSTOMERTRACK_WH
     SCHEDULE = '1 MINUTE'
     SUSPEND_TASK_AFTER_NUM_FAILURES = 10
