@@ -89,7 +89,9 @@ FROM (
 
 -- Events this merge will not apply: those of an erased customer (whenever they happened: an erased id is retired),
 -- and those more than the lateness budget older than the newest event merged for their customer. The statements
--- below read the stream without them.
+-- below read the stream without them. A file already in the merge log is not judged again: a merge that waited for
+-- another one reads the same stream rows (the stream is fixed at BEGIN), and that merge applied or quarantined them
+-- (judged against the watermark it then raised, they would look late, and be quarantined twice).
 INSERT INTO customer_merge_quarantine
     (source_file, source_row_number, customer_id, op, updated_at, reason, newest_merged_at, quarantined_at)
 SELECT s.source_file, s.source_row_number, s.customer_id, s.op, s.updated_at,
@@ -99,6 +101,7 @@ FROM customer_raw_stream AS s
 LEFT JOIN customer_erasure AS e ON e.customer_id = s.customer_id
 LEFT JOIN customer_merge_watermark AS w ON w.customer_id = s.customer_id
 WHERE s.op <> 'ERASE'
+  AND s.source_file NOT IN (SELECT source_file FROM customer_merge_log)
   AND (e.customer_id IS NOT NULL
        OR FLOOR(EXTRACT(EPOCH FROM w.last_event_at)) - FLOOR(EXTRACT(EPOCH FROM s.updated_at))
           > (SELECT MAX(lateness_budget_seconds) FROM customer_merge_settings));
@@ -112,9 +115,10 @@ SELECT customer_id, first_name, last_name, email, street, city, state, country, 
        change_kind, previous_valid_to, content_changed, source_file
 FROM (
     WITH admitted AS (
-        -- The stream's customer events: no erasure requests, nothing quarantined.
+        -- The stream's customer events: no erasure requests, nothing quarantined, no file merged before (above).
         SELECT s.* FROM customer_raw_stream AS s
         WHERE s.op <> 'ERASE'
+          AND s.source_file NOT IN (SELECT source_file FROM customer_merge_log)
           AND NOT EXISTS (SELECT 1 FROM customer_merge_quarantine AS q
                           WHERE q.source_file = s.source_file AND q.source_row_number = s.source_row_number)
     ),

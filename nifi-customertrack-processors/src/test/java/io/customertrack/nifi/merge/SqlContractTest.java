@@ -69,8 +69,24 @@ class SqlContractTest {
     @Test
     void monitoringInvariantsAreFoundForThePropertyTest() {
         final List<String> invariants = SnowflakeDdl.invariantQueries();
-        assertEquals(4, invariants.size(), invariants.toString());
+        assertEquals(SnowflakeDdl.declaredKeys().size() + 4, invariants.size(), invariants.toString());
         invariants.forEach(query -> assertTrue(query.startsWith("SELECT "), query));
+    }
+
+    /** Snowflake enforces no declared key: sql/05 has a query that returns the duplicates of each one. */
+    @Test
+    void everyDeclaredKeyHasItsDuplicateQueryInMonitoring() {
+        final List<SnowflakeDdl.Key> keys = SnowflakeDdl.declaredKeys();
+        assertEquals(List.of("CUSTOMER(customer_id)", "CUSTOMER_HISTORY(customer_id, valid_from)", "CUSTOMER_MERGE_LOG(source_file)",
+                        "CUSTOMER_MERGE_WATERMARK(customer_id)", "CUSTOMER_MERGE_QUARANTINE(source_file, source_row_number)",
+                        "CUSTOMER_MERGE_RECEIPT(source_file)", "CUSTOMER_ERASURE(customer_id)"),
+                keys.stream().map(key -> key.table() + "(" + String.join(", ", key.columns()) + ")").toList());
+        final List<String> invariants = SnowflakeDdl.invariantQueries();
+        for (final SnowflakeDdl.Key key : keys) {
+            final String query = "SELECT " + key.columns().getFirst() + " FROM " + key.table() + " GROUP BY "
+                    + String.join(", ", key.columns()) + " HAVING COUNT(*) > 1";
+            assertTrue(invariants.contains(query), "sql/05 lacks: " + query);
+        }
     }
 
     /**

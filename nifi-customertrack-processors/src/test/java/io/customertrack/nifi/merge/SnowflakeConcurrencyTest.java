@@ -1,0 +1,109 @@
+package io.customertrack.nifi.merge;
+
+import io.customertrack.nifi.customer.CustomerEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.customertrack.nifi.merge.Events.upsert;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What Snowflake does and DuckDB hides, made visible on DuckDB: keys not enforced, a stream fixed for the transaction
+ * while tables are read as committed per statement, ties broken by no particular order, and an UPDATE's table lock.
+ * The store here enforces no key, as Snowflake does not.
+ */
+class SnowflakeConcurrencyTest {
+
+    private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
+
+    private CustomerStore store;
+
+    @BeforeEach
+    void createStore() throws SQLException {
+        store = new CustomerStore(CustomerStore.IN_MEMORY, false);
+    }
+
+    @AfterEach
+    void closeStore() throws SQLException {
+        store.close();
+    }
+
+    private static CustomerEvent event(final long id, final String op, final int minute, final String city) {
+        return upsert(id, op, T1.plusMinutes(minute), "Name" + id, "Family", "n@example.com", "1 Street", city, "State", "Country");
+    }
+
+    private static CustomerEvent erase(final long id, final int minute) {
+        return CustomerEvent.erase(id, T1.plusMinutes(minute).toInstant(ZoneOffset.UTC));
+    }
+
+    /** Every table the merge writes, without the columns that hold the time of the merge. */
+    private List<String> tables(final CustomerStore on) throws SQLException {
+        final List<String> rows = new ArrayList<>();
+        for (final String query : List.of(
+                "SELECT CONCAT_WS('|', customer_id, valid_from, valid_to, is_current, row_hash) FROM customer_history",
+                "SELECT CONCAT_WS('|', customer_id, updated_at, is_deleted, deleted_at, row_hash) FROM customer",
+                "SELECT CONCAT_WS('|', source_file, source_row_number, reason, newest_merged_at) FROM customer_merge_quarantine",
+                "SELECT CONCAT_WS('|', customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows) FROM customer_erasure",
+                "SELECT CONCAT_WS('|', source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed,"
+                        + " noop_updates, events_quarantined, erasure_requests) FROM customer_merge_receipt",
+                "SELECT CONCAT_WS('|', customer_id, valid_from, previous_valid_to, valid_to, change_kind, caused_by_file)"
+                        + " FROM customer_history_recut",
+                "SELECT CONCAT_WS('|', source_file, row_count) FROM customer_merge_log",
+                "SELECT CONCAT_WS('|', customer_id, last_event_at) FROM customer_merge_watermark")) {
+            final List<String> table = new ArrayList<>(on.rows(query));
+            table.sort(null);
+            rows.add(String.join("\n", table));
+        }
+        return rows;
+    }
+
+    /**
+     * On Snowflake a merge that waited for a concurrent one (or any second merge before the stream's offset moved) reads
+     * the same stream rows, and every table as the first one committed it. It must add nothing: no second quarantine
+     * row, receipt, erasure receipt, audit row or log row, and no event judged late against the watermark that the
+     * first merge raised with that very event.
+     */
+    @Test
+    void aSecondMergeOverTheSameStreamRowsChangesNothing() throws SQLException {
+        store.latenessBudget(120L);
+        final List<CustomerEvent> first = List.of(event(1, "INSERT", 0, "London"), event(1, "UPDATE", 3, "Oslo"),
+                event(2, "INSERT", 0, "Rome"));
+        store.load("file-1.csv", first);
+        store.merge();
+        final List<CustomerEvent> batch = List.of(
+                event(1, "UPDATE", 2, "Paris"),             // late, within the budget: re-cuts London
+                upsert(1, "UPDATE", T1.plusMinutes(3).minusSeconds(121), "Name1", "Family", null, null, "Lima", null, null), // beyond it
+                erase(2, 5), event(2, "UPDATE", 6, "Milan"), // an erasure, and a later event of the erased customer
+                event(3, "INSERT", 0, "Bern"), event(3, "UPDATE", 4, "Basel")); // new customer: 4 minutes > the budget
+        store.load("file-2.csv", batch);
+
+        store.pinStream(List.of("file-2.csv"));
+        store.merge();
+        final List<String> afterOne = tables(store);
+        final Map<MergeScript.Step, Long> second = store.merge();
+        store.restoreStream();
+
+        assertEquals(afterOne, tables(store), "the second merge over the same stream rows changed a table");
+        assertEquals(0, second.get(MergeScript.Step.QUARANTINE_INSERT) + second.get(MergeScript.Step.ERASURE_INSERT)
+                + second.get(MergeScript.Step.RECUT_INSERT) + second.get(MergeScript.Step.RECEIPT_INSERT)
+                + second.get(MergeScript.Step.MERGE_LOG_INSERT) + second.get(MergeScript.Step.HISTORY_MERGE), second.toString());
+        final ScdModel.Merges model = new ScdModel.Merges(120L);
+        model.merge(first);
+        model.merge(batch);
+        assertEquals(model.state(), store.state());
+        RandomMerges.checkMonitoringInvariants(store);
+        assertEquals(CustomerStore.counts(), store.merge(), "nothing left pending");
+    }
+}
