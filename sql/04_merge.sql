@@ -62,10 +62,11 @@ INSERT INTO customer_erasure
 SELECT customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, CURRENT_TIMESTAMP
 FROM (
     WITH requests AS (
-        SELECT customer_id, MIN(updated_at) AS requested_at, MIN_BY(source_file, updated_at) AS source_file
+        -- A customer's earliest request; replayed copies tie on time, so the first file and row decide.
+        SELECT customer_id, updated_at AS requested_at, source_file
         FROM customer_raw_stream
         WHERE op = 'ERASE' AND customer_id NOT IN (SELECT customer_id FROM customer_erasure)
-        GROUP BY customer_id
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at, source_file, source_row_number) = 1
     )
     SELECT r.customer_id, r.requested_at, r.source_file, COALESCE(raw.row_count, 0) AS raw_rows,
            COALESCE(history.row_count, 0) AS history_rows, COALESCE(current_rows.row_count, 0) AS customer_rows
@@ -123,9 +124,10 @@ FROM (
                           WHERE q.source_file = s.source_file AND q.source_row_number = s.source_row_number)
     ),
     changed_keys AS (
-        SELECT customer_id, MIN(updated_at) AS first_new_at, MIN_BY(source_file, updated_at) AS first_new_file
+        -- Per customer the earliest new event; of events at the same time, the first file and row.
+        SELECT customer_id, updated_at AS first_new_at, source_file AS first_new_file
         FROM admitted
-        GROUP BY customer_id
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at, source_file, source_row_number) = 1
     ),
     ordered AS (
         -- A customer needs its merged events from CUSTOMER_RAW only when a new event is not newer than every event
@@ -164,7 +166,7 @@ FROM (
         -- log; inside the transaction the stream is fixed at BEGIN while CUSTOMER_RAW is read as committed at each
         -- statement, so a file Snowpipe commits meanwhile waits for the next run, as its rows in the stream do) ...
         SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
-               r.source_file, FALSE AS is_new
+               r.source_file, r.source_row_number, FALSE AS is_new
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
@@ -175,7 +177,7 @@ FROM (
         UNION ALL
         -- ... and every customer's new events, from the stream.
         SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at,
-               s.source_file, TRUE AS is_new
+               s.source_file, s.source_row_number, TRUE AS is_new
         FROM admitted AS s
     ),
     hashed AS (
@@ -193,15 +195,19 @@ FROM (
         -- itself. Its attributes are not needed: that version keeps its content, only its end can move.
         SELECT a.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                CASE WHEN d.is_delete THEN 'DELETE' ELSE 'UPDATE' END,
-               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, FALSE, a.anchor_hash
+               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, NULL, FALSE, a.anchor_hash
         FROM anchors AS a
         JOIN (SELECT FALSE AS is_delete UNION ALL SELECT TRUE) AS d ON NOT d.is_delete OR a.anchor_closed_at IS NOT NULL
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
     events AS (
+        -- One event per customer and time: a DELETE, else the larger row hash. Copies of one event (a replay) tie on
+        -- both; a total order picks the same copy every run (Snowflake picks any among ties): a merged copy before a
+        -- new one, so a replay is credited with nothing, then the first file and row.
         SELECT * FROM hashed
         QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id, updated_at
-                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC) = 1
+                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC, is_new,
+                                            source_file, source_row_number) = 1
     ),
     sequenced AS (
         SELECT events.*,

@@ -106,4 +106,29 @@ class SnowflakeConcurrencyTest {
         RandomMerges.checkMonitoringInvariants(store);
         assertEquals(CustomerStore.counts(), store.merge(), "nothing left pending");
     }
+
+    /**
+     * Snowflake picks any row among ties (MIN_BY, ROW_NUMBER over equal keys). A file replayed in the same batch ties
+     * with its copy on every event; which copy counts must not depend on the physical order of the rows.
+     */
+    @Test
+    void receiptsDoNotDependOnWhichCopyOfATiedEventComesFirst() throws SQLException {
+        final List<CustomerEvent> events = List.of(event(1, "INSERT", 0, "London"), event(1, "UPDATE", 1, "Paris"),
+                event(1, "UPDATE", 2, "Paris"), erase(2, 3), event(4, "INSERT", 1, "Rome"));
+        final List<List<String>> outcomes = new ArrayList<>();
+        for (final List<String> order : List.of(List.of("a.csv", "b.csv"), List.of("b.csv", "a.csv"))) {
+            try (CustomerStore each = new CustomerStore(CustomerStore.IN_MEMORY, false)) {
+                each.load("first.csv", List.of(event(2, "INSERT", 0, "Oslo"), event(4, "INSERT", 0, "Lima")));
+                each.merge();
+                for (final String file : order) {
+                    each.load(file, file.equals(order.getFirst()) ? events : events.reversed());
+                }
+                each.merge();
+                outcomes.add(tables(each));
+            }
+        }
+        assertEquals(outcomes.get(0), outcomes.get(1));
+        assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
+        assertTrue(outcomes.get(0).get(3).contains("|a.csv|"), "the erasure receipt names the first file: " + outcomes.get(0).get(3));
+    }
 }

@@ -45,6 +45,29 @@ class SqlContractTest {
     }
 
     /**
+     * Snowflake picks any row among ties of MIN_BY/MAX_BY's key or ROW_NUMBER's order, so every such choice must order by
+     * a key: MIN_BY/MAX_BY only by CUSTOMER_HISTORY's valid_from within one customer (its declared key, which sql/05
+     * checks), every ROW_NUMBER down to a CUSTOMER_RAW row (source_file, source_row_number). LAG/LEAD run over events
+     * already one per customer and time.
+     */
+    @Test
+    void everyChoiceAmongRowsInTheMergeHasATotalOrder() {
+        final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
+        final List<String> byKeys = fragments(script, "(?:MIN|MAX)_BY\\([^()]*(?:\\([^()]*\\)[^()]*)*\\)");
+        assertFalse(byKeys.isEmpty());
+        byKeys.forEach(call -> assertTrue(call.endsWith(", h.valid_from)"), "ordered by CUSTOMER_HISTORY's key: " + call));
+        for (final String statement : MergeScript.statements()) {
+            if (statement.contains("_BY(")) {
+                assertTrue(statement.contains("GROUP BY h.customer_id") || statement.contains("GROUP BY o.customer_id"),
+                        "MIN_BY/MAX_BY per customer: " + statement.lines().findFirst().orElse(""));
+            }
+        }
+        final List<String> rowNumbers = fragments(script, "ROW_NUMBER\\(\\) OVER \\(PARTITION BY [^)]*?ORDER BY .*?\\) = 1");
+        assertEquals(3, rowNumbers.size(), rowNumbers.toString());
+        rowNumbers.forEach(window -> assertTrue(window.endsWith("source_file, source_row_number) = 1"), "ends at a raw row: " + window));
+    }
+
+    /**
      * Fragments that appear in more than one statement: the row hash (SCD2 source, SCD1 insert), the newest version per
      * customer (SCD1 merge, SCD1 insert) and the end of that version (also in the SCD2 anchors). Copies must not drift apart.
      */
