@@ -1,13 +1,16 @@
 -- =====================================================================================================
--- 04_merge.sql: change capture and scheduling. Stream on CUSTOMER_RAW, the merge procedure, the task.
+-- 04_merge.sql: the merge procedure and the task that runs it. (The stream it reads, CUSTOMER_RAW_STREAM, is created
+--           in 02_ingest.sql before the pipe, so that no loaded row predates it.)
 --
--- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: the stream and task are created IF NOT EXISTS (a replaced stream
---           would lose its offset); the procedure is CREATE OR REPLACE (it holds no state).
+-- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: the procedure is CREATE OR REPLACE (it holds no state); the task is
+--           CREATE OR ALTER (a re-run applies changed settings to the existing task).
 --
--- The merge DML below, between the two `customertrack:merge` marker lines, exists only here. The scheduled task
--- runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
+-- The merge DML below, between the `customertrack:merge:begin` and `:end` marker lines, exists only here. The scheduled
+-- task runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
 -- its jar at build time) in one transaction on its own connection; the tests run it on DuckDB, where a view named
--- customer_raw_stream stands in for the stream. Nothing else may differ.
+-- customer_raw_stream stands in for the stream. Nothing else may differ. The one statement the procedure runs only
+-- under a condition (the erasure scrub of CUSTOMER_RAW, inside an IF between two marked sections) is skipped by
+-- MergeRunner under the same condition, read from the same text.
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
@@ -56,7 +59,10 @@ BEGIN
 DELETE FROM customer_merge_plan;
 
 -- Erasure requests first: an ERASE event of a customer not erased before gets its receipt, with the rows the
--- statements below will clear, counted before they do.
+-- statements below will clear, counted before they do. Tables are read as committed when each statement begins, so
+-- rows Snowpipe commits between this count and the clearing would be cleared uncounted: both count and clear only the
+-- CUSTOMER_RAW rows of files this transaction sees (merged before, or in the stream, which is fixed at BEGIN). Later
+-- rows of an erased customer reach a later merge's stream, which quarantines and clears them.
 INSERT INTO customer_erasure
     (customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, erased_at)
 SELECT customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, CURRENT_TIMESTAMP
@@ -73,7 +79,11 @@ FROM (
     FROM requests AS r
     LEFT JOIN (
         SELECT customer_id, COUNT(*) AS row_count FROM customer_raw
-        WHERE op <> 'ERASE' AND customer_id IN (SELECT customer_id FROM requests)
+        WHERE customer_id IN (SELECT customer_id FROM requests)
+          AND (source_file IN (SELECT source_file FROM customer_merge_log)
+               OR source_file IN (SELECT source_file FROM customer_raw_stream))
+          AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL
+               OR city IS NOT NULL OR state IS NOT NULL OR country IS NOT NULL)
         GROUP BY customer_id
     ) AS raw ON raw.customer_id = r.customer_id
     LEFT JOIN (
@@ -385,20 +395,34 @@ FROM (
 ) AS current_rows;
 
 -- Erasure: the history and current row of every customer the batch asks to erase go, and CUSTOMER_RAW keeps their
--- events (their keys, times and files stay the load record) without personal values. The batch's other events of
--- erased customers were quarantined above; their values go here too.
+-- events (their keys, times and files stay the load record) without personal values: the rows the receipt counted
+-- (above). The batch's other events of erased customers were quarantined above; their values go here too.
 DELETE FROM customer_history
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
 
 DELETE FROM customer
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
-
+-- customertrack:merge:end
+    -- CUSTOMER_RAW is written only when the batch holds an event of an erased customer. An UPDATE takes a lock on the
+    -- table Snowpipe loads into (its COPY runs beside that lock only sometimes), held until COMMIT, whether or not a
+    -- row matches; so without an erasure the statement does not run at all. MergeScript reads this SELECT as the
+    -- guard of the statement in the IF, and MergeRunner skips that statement the same way.
+    LET erasing BOOLEAN := FALSE;
+    SELECT COUNT(*) > 0 INTO :erasing
+    FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id;
+    IF (erasing) THEN
+-- customertrack:merge:begin
 UPDATE customer_raw
 SET first_name = NULL, last_name = NULL, email = NULL, street = NULL, city = NULL, state = NULL, country = NULL
 WHERE customer_id IN (SELECT s.customer_id FROM customer_raw_stream AS s
                       JOIN customer_erasure AS e ON e.customer_id = s.customer_id)
-  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL OR city IS NOT NULL
-       OR state IS NOT NULL OR country IS NOT NULL);
+  AND (source_file IN (SELECT source_file FROM customer_merge_log)
+       OR source_file IN (SELECT source_file FROM customer_raw_stream))
+  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL
+       OR city IS NOT NULL OR state IS NOT NULL OR country IS NOT NULL);
+-- customertrack:merge:end
+    END IF;
+-- customertrack:merge:begin
 
 -- The newest event time merged per customer, for the next run's choice above. Same transaction, same stream rows.
 MERGE INTO customer_merge_watermark AS target

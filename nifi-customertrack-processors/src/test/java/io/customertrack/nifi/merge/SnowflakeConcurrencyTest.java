@@ -131,4 +131,70 @@ class SnowflakeConcurrencyTest {
         assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
         assertTrue(outcomes.get(0).get(3).contains("|a.csv|"), "the erasure receipt names the first file: " + outcomes.get(0).get(3));
     }
+
+    /**
+     * Tables are read as committed when each statement begins; the stream is fixed at BEGIN. A file Snowpipe commits
+     * between the erasure receipt's count and the clearing of CUSTOMER_RAW must be neither counted nor cleared by this
+     * merge (DuckDB runs a transaction on one snapshot, so the statements run one by one here, the stream pinned).
+     */
+    @Test
+    void theErasureReceiptCountsExactlyTheRowsItsMergeClears() throws SQLException {
+        store.load("file-1.csv", List.of(event(1, "INSERT", 0, "London"), event(1, "UPDATE", 1, "Paris")));
+        store.merge();
+        store.load("erase.csv", List.of(erase(1, 2)));
+        store.pinStream(List.of("erase.csv"));
+        try (Statement statement = store.connection().createStatement()) {
+            for (final MergeScript.Step step : MergeScript.Step.values()) {
+                if (MergeScript.applies(step, statement)) {
+                    statement.execute(MergeScript.statements().get(step.ordinal()));
+                }
+                if (step == MergeScript.Step.ERASURE_INSERT) {
+                    store.load("during.csv", List.of(event(1, "UPDATE", 3, "Rome")));
+                }
+            }
+        }
+        store.restoreStream();
+        final String cleared = "SELECT COUNT(*) FROM customer_raw WHERE customer_id = 1 AND op <> 'ERASE'"
+                + " AND COALESCE(first_name, last_name, email, street, city, state, country) IS NULL";
+        assertEquals(2, store.count("SELECT raw_rows FROM customer_erasure WHERE customer_id = 1"));
+        assertEquals(2, store.count(cleared), "the receipt counts what the merge cleared, no more");
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_raw WHERE source_file = 'during.csv' AND city = 'Rome'"),
+                "a file committed during the merge waits for the next one");
+
+        store.merge();
+        assertEquals(3, store.count(cleared), "the next merge quarantines and clears it");
+        assertEquals(List.of(new ScdModel.Quarantined(1, "UPDATE", T1.plusMinutes(3), ScdModel.QuarantineReason.CUSTOMER_ERASED)),
+                store.quarantined());
+        assertEquals(2, store.count("SELECT raw_rows FROM customer_erasure WHERE customer_id = 1"), "the receipt stays as written");
+        RandomMerges.checkMonitoringInvariants(store);
+    }
+
+    /**
+     * An UPDATE of CUSTOMER_RAW locks the table Snowpipe loads into, whether or not a row matches: a merge without
+     * anything to erase must not run it. Here CUSTOMER_RAW becomes a view, which DuckDB refuses to UPDATE: the merge
+     * succeeds only if it leaves the table alone.
+     */
+    @Test
+    void aMergeWithNothingToEraseLeavesCustomerRawAlone() throws SQLException {
+        assertNotNull(MergeScript.guard(MergeScript.Step.RAW_ERASE), "the erasure scrub has its guard");
+        for (final MergeScript.Step step : MergeScript.Step.values()) {
+            assertEquals(step == MergeScript.Step.RAW_ERASE, MergeScript.guard(step) != null, step + ": guarded only the scrub");
+        }
+        store.load("file-1.csv", List.of(event(1, "INSERT", 0, "London"), Events.delete(2, T1)));
+        store.load("erase.csv", List.of(erase(3, 1)));
+        store.execute("ALTER TABLE customer_raw RENAME TO customer_raw_rows");
+        store.execute("CREATE VIEW customer_raw AS SELECT * FROM customer_raw_rows");
+        store.pinStream(List.of("file-1.csv"));
+        try (Statement statement = store.connection().createStatement()) {
+            assertFalse(MergeScript.applies(MergeScript.Step.RAW_ERASE, statement));
+        }
+        assertEquals(0, store.merge().get(MergeScript.Step.RAW_ERASE));
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
+
+        store.pinStream(List.of("erase.csv"));
+        try (Statement statement = store.connection().createStatement()) {
+            statement.execute(MergeScript.statements().get(MergeScript.Step.ERASURE_INSERT.ordinal()));
+            assertTrue(MergeScript.applies(MergeScript.Step.RAW_ERASE, statement), "an erasure request recorded: the scrub runs");
+        }
+    }
 }

@@ -42,6 +42,9 @@ class SqlContractTest {
         }
         assertEquals(List.of("UPDATE customer_merge_receipt SET merge_query_id = ? WHERE merge_query_id IS NULL",
                 "UPDATE customer_erasure SET merge_query_id = ? WHERE merge_query_id IS NULL"), MergeScript.queryIdStatements());
+        // The procedure's IF around the scrub of CUSTOMER_RAW, read as the runner's guard of that one step.
+        assertEquals("SELECT COUNT(*) > 0 FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id",
+                MergeScript.guard(MergeScript.Step.RAW_ERASE).replaceAll("\\s+", " "));
     }
 
     /**
@@ -83,6 +86,10 @@ class SqlContractTest {
         final List<String> newestEnds = fragments(script, "NULLIF\\(MAX_BY\\(COALESCE\\(h\\.valid_to, .*?\\), h\\.valid_from\\), .*?\\)");
         assertEquals(3, newestEnds.size(), "end of the newest version: SCD2 anchors, SCD1 merge, SCD1 insert");
         assertEquals(1, Set.copyOf(newestEnds).size(), newestEnds.toString());
+        // The erasure receipt counts exactly the CUSTOMER_RAW rows the scrub clears: the same files, the same values.
+        final List<String> rawRows = fragments(script, "AND \\(source_file IN \\(SELECT source_file FROM customer_merge_log\\).*?country IS NOT NULL\\)");
+        assertEquals(2, rawRows.size(), "CUSTOMER_RAW rows of the erasure: receipt count, scrub");
+        assertEquals(rawRows.get(0), rawRows.get(1));
     }
 
     private static List<String> fragments(final String text, final String regex) {
