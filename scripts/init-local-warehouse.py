@@ -24,10 +24,24 @@ TABLE_FILES = ("sql/02_ingest.sql", "sql/03_scd_tables.sql")
 VIEW_FILE = "flows/local/stream-view.sql"
 
 
-def statements(path, keep):
+def statements(path, keep, without_keys=False):
     """The statements of a file as parsed Snowflake SQL, in order, filtered by keep(expression)."""
     text = (ROOT / path).read_text(encoding="utf-8")
-    return [e.sql(dialect="snowflake") for e in sqlglot.parse(text, read="snowflake") if e is not None and keep(e)]
+    parsed = [e for e in sqlglot.parse(text, read="snowflake") if e is not None and keep(e)]
+    return [(drop_keys(e) if without_keys else e).sql(dialect="snowflake") for e in parsed]
+
+
+def drop_keys(expression):
+    """The statement without PRIMARY KEY and UNIQUE constraints: Snowflake declares them but enforces neither."""
+    keys = (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint, exp.UniqueColumnConstraint)
+
+    def without(node):
+        if isinstance(node, exp.ColumnConstraint) and isinstance(node.args.get("kind"), keys):
+            return None
+        if isinstance(node, keys):
+            return None
+        return node
+    return expression.transform(without)
 
 
 def is_table_or_seed(expression):
@@ -59,10 +73,12 @@ def main():
     parser.add_argument("--schema", default="CORE")
     parser.add_argument("--db-path", help="fakesnow's FAKESNOW_DB_PATH session parameter (default: its shared in-memory database)")
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for fakesnow to answer")
+    parser.add_argument("--without-keys", action="store_true",
+                        help="create the tables without PRIMARY KEY/UNIQUE, as unenforced as on Snowflake (DuckDB enforces them)")
     args = parser.parse_args()
 
     try:
-        tables = [sql for path in TABLE_FILES for sql in statements(path, is_table_or_seed)]
+        tables = [sql for path in TABLE_FILES for sql in statements(path, is_table_or_seed, args.without_keys)]
         views = statements(VIEW_FILE, lambda e: True)
     except (OSError, sqlglot.errors.ParseError) as error:
         print(f"init-local-warehouse: {error}", file=sys.stderr)

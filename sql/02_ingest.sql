@@ -1,5 +1,6 @@
 -- =====================================================================================================
--- 02_ingest.sql: from S3 into CUSTOMER_RAW. Storage integration, file format, stage, raw table, Snowpipe.
+-- 02_ingest.sql: from S3 into CUSTOMER_RAW. Storage integration, file format, stage, raw table, the stream the merge
+-- reads it through, Snowpipe.
 --
 -- Run as:   ACCOUNTADMIN for the storage integration (first block), then CUSTOMERTRACK_ADMIN.
 -- Idempotent: IF NOT EXISTS everywhere, so re-running never drops load history (a replaced pipe or table
@@ -80,11 +81,23 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_RAW (
 )
 COMMENT = 'CustomerTrack: every loaded customer change event (append-only)';
 
+-- What the merge (04_merge.sql) consumes. A stream starts at its creation: a row loaded before it exists is in no stream
+-- and so never merged. Hence here, right after the table and before the pipe that can load anything into it.
+CREATE STREAM IF NOT EXISTS CUSTOMER_RAW_STREAM
+    ON TABLE CUSTOMER_RAW
+    APPEND_ONLY = TRUE
+    COMMENT = 'CustomerTrack: events loaded but not yet merged';
+GRANT SELECT ON STREAM CUSTOMER_RAW_STREAM TO ROLE CUSTOMERTRACK_LOADER;
+
 -- Snowpipe. ON_ERROR = SKIP_FILE is Snowpipe's default, written out: a file with a bad row is skipped whole
 -- and shows up in COPY_HISTORY (05_monitoring.sql), never half-loaded.
 -- Snowpipe and TriggerSnowflakeMerge's COPY mode are exclusive: the pipe's load history and COPY's load metadata on
 -- the table are kept apart, so with both live every file is loaded twice. COPY mode (accounts without S3 event
 -- notifications) needs this pipe dropped or paused first: ALTER PIPE CUSTOMER_RAW_PIPE SET PIPE_EXECUTION_PAUSED = TRUE.
+-- PATTERN: only the objects the flow's PutS3Object writes (Object Key #{s3.valid.prefix}/yyyy/MM/dd/HH/<uuid>.csv), so
+-- a REFRESH or a stray object under the prefix (a manual upload, a temporary file) is not loaded. Snowpipe matches it
+-- against the path after the stage's URL; the optional leading part also admits the full bucket path. A pipe created
+-- before the PATTERN existed keeps its old definition (IF NOT EXISTS); replacing it would forget its load history.
 CREATE PIPE IF NOT EXISTS CUSTOMER_RAW_PIPE
     AUTO_INGEST = TRUE
     COMMENT = 'CustomerTrack: loads each valid customer file once'
@@ -97,6 +110,7 @@ FROM (
     FROM @CUSTOMER_STAGE
 )
 FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
+PATTERN = '(.*/)?[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[.]csv'
 ON_ERROR = SKIP_FILE;
 
 GRANT SELECT, INSERT ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;      -- INSERT: TriggerSnowflakeMerge COPY mode

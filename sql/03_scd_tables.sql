@@ -169,10 +169,15 @@ COMMENT = 'CustomerTrack: the work table of the merge, what the last merge chang
 -- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
 --   SELECT ... FROM CUSTOMER_HISTORY WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
 -- e.g. SELECT * FROM TABLE(CUSTOMER_AS_OF('2026-01-31 12:00:00'::TIMESTAMP_NTZ)) WHERE country = 'Norway'.
+-- Event times are UTC wall-clock times (TIMESTAMP_NTZ). One overload per timestamp type, so that no argument is cast
+-- implicitly: Snowflake would turn a TIMESTAMP_LTZ or _TZ into TIMESTAMP_NTZ by keeping its wall-clock time in the
+-- session's time zone, which is UTC only by chance. A TIMESTAMP_NTZ is taken as UTC; a TIMESTAMP_LTZ or TIMESTAMP_TZ
+-- is an instant, converted to UTC explicitly (CONVERT_TIMEZONE), whatever the session's time zone. A plain string is
+-- ambiguous between the overloads: cast it (to TIMESTAMP_NTZ for a UTC time).
 CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_NTZ)
 RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
                city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
-COMMENT = 'CustomerTrack: every customer live at event time AS_OF, from CUSTOMER_HISTORY'
+COMMENT = 'CustomerTrack: every customer live at event time AS_OF (UTC), from CUSTOMER_HISTORY'
 AS
 $$
     SELECT customer_id, first_name, last_name, email, street, city, state, country, valid_from, valid_to
@@ -180,11 +185,37 @@ $$
     WHERE valid_from <= AS_OF AND (valid_to IS NULL OR valid_to > AS_OF)
 $$;
 
+CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_LTZ)
+RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
+               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+COMMENT = 'CustomerTrack: every customer live at the instant AS_OF, from CUSTOMER_HISTORY'
+AS
+$$
+    SELECT customer_id, first_name, last_name, email, street, city, state, country, valid_from, valid_to
+    FROM CUSTOMER_HISTORY
+    WHERE valid_from <= CONVERT_TIMEZONE('UTC', AS_OF)::TIMESTAMP_NTZ
+      AND (valid_to IS NULL OR valid_to > CONVERT_TIMEZONE('UTC', AS_OF)::TIMESTAMP_NTZ)
+$$;
+
+CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_TZ)
+RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
+               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+COMMENT = 'CustomerTrack: every customer live at the instant AS_OF, from CUSTOMER_HISTORY'
+AS
+$$
+    SELECT customer_id, first_name, last_name, email, street, city, state, country, valid_from, valid_to
+    FROM CUSTOMER_HISTORY
+    WHERE valid_from <= CONVERT_TIMEZONE('UTC', AS_OF)::TIMESTAMP_NTZ
+      AND (valid_to IS NULL OR valid_to > CONVERT_TIMEZONE('UTC', AS_OF)::TIMESTAMP_NTZ)
+$$;
+
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE CUSTOMER_HISTORY TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_LOG TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_WATERMARK TO ROLE CUSTOMERTRACK_LOADER;
 GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_NTZ) TO ROLE CUSTOMERTRACK_LOADER;
+GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_LTZ) TO ROLE CUSTOMERTRACK_LOADER;
+GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_TZ) TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT ON TABLE CUSTOMER_MERGE_SETTINGS TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT ON TABLE CUSTOMER_MERGE_QUARANTINE TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_RECEIPT TO ROLE CUSTOMERTRACK_LOADER;

@@ -1,13 +1,16 @@
 -- =====================================================================================================
--- 04_merge.sql: change capture and scheduling. Stream on CUSTOMER_RAW, the merge procedure, the task.
+-- 04_merge.sql: the merge procedure and the task that runs it. (The stream it reads, CUSTOMER_RAW_STREAM, is created
+--           in 02_ingest.sql before the pipe, so that no loaded row predates it.)
 --
--- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: the stream and task are created IF NOT EXISTS (a replaced stream
---           would lose its offset); the procedure is CREATE OR REPLACE (it holds no state).
+-- Run as:   CUSTOMERTRACK_ADMIN.   Idempotent: the procedure is CREATE OR REPLACE (it holds no state); the task is
+--           CREATE OR ALTER (a re-run applies changed settings to the existing task).
 --
--- The merge DML below, between the two `customertrack:merge` marker lines, exists only here. The scheduled task
--- runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
+-- The merge DML below, between the `customertrack:merge:begin` and `:end` marker lines, exists only here. The scheduled
+-- task runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
 -- its jar at build time) in one transaction on its own connection; the tests run it on DuckDB, where a view named
--- customer_raw_stream stands in for the stream. Nothing else may differ.
+-- customer_raw_stream stands in for the stream. Nothing else may differ. The one statement the procedure runs only
+-- under a condition (the erasure scrub of CUSTOMER_RAW, inside an IF between two marked sections) is skipped by
+-- MergeRunner under the same condition, read from the same text.
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
@@ -42,12 +45,6 @@
 USE ROLE CUSTOMERTRACK_ADMIN;
 USE SCHEMA CUSTOMERTRACK.CORE;
 
-CREATE STREAM IF NOT EXISTS CUSTOMER_RAW_STREAM
-    ON TABLE CUSTOMER_RAW
-    APPEND_ONLY = TRUE
-    COMMENT = 'CustomerTrack: events loaded but not yet merged';
-GRANT SELECT ON STREAM CUSTOMER_RAW_STREAM TO ROLE CUSTOMERTRACK_LOADER;
-
 CREATE OR REPLACE PROCEDURE MERGE_CUSTOMER_CHANGES()
     RETURNS VARCHAR
     LANGUAGE SQL
@@ -62,23 +59,31 @@ BEGIN
 DELETE FROM customer_merge_plan;
 
 -- Erasure requests first: an ERASE event of a customer not erased before gets its receipt, with the rows the
--- statements below will clear, counted before they do.
+-- statements below will clear, counted before they do. Tables are read as committed when each statement begins, so
+-- rows Snowpipe commits between this count and the clearing would be cleared uncounted: both count and clear only the
+-- CUSTOMER_RAW rows of files this transaction sees (merged before, or in the stream, which is fixed at BEGIN). Later
+-- rows of an erased customer reach a later merge's stream, which quarantines and clears them.
 INSERT INTO customer_erasure
     (customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, erased_at)
 SELECT customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, CURRENT_TIMESTAMP
 FROM (
     WITH requests AS (
-        SELECT customer_id, MIN(updated_at) AS requested_at, MIN_BY(source_file, updated_at) AS source_file
+        -- A customer's earliest request; replayed copies tie on time, so the first file and row decide.
+        SELECT customer_id, updated_at AS requested_at, source_file
         FROM customer_raw_stream
         WHERE op = 'ERASE' AND customer_id NOT IN (SELECT customer_id FROM customer_erasure)
-        GROUP BY customer_id
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at, source_file, source_row_number) = 1
     )
     SELECT r.customer_id, r.requested_at, r.source_file, COALESCE(raw.row_count, 0) AS raw_rows,
            COALESCE(history.row_count, 0) AS history_rows, COALESCE(current_rows.row_count, 0) AS customer_rows
     FROM requests AS r
     LEFT JOIN (
         SELECT customer_id, COUNT(*) AS row_count FROM customer_raw
-        WHERE op <> 'ERASE' AND customer_id IN (SELECT customer_id FROM requests)
+        WHERE customer_id IN (SELECT customer_id FROM requests)
+          AND (source_file IN (SELECT source_file FROM customer_merge_log)
+               OR source_file IN (SELECT source_file FROM customer_raw_stream))
+          AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL
+               OR city IS NOT NULL OR state IS NOT NULL OR country IS NOT NULL)
         GROUP BY customer_id
     ) AS raw ON raw.customer_id = r.customer_id
     LEFT JOIN (
@@ -95,7 +100,9 @@ FROM (
 
 -- Events this merge will not apply: those of an erased customer (whenever they happened: an erased id is retired),
 -- and those more than the lateness budget older than the newest event merged for their customer. The statements
--- below read the stream without them.
+-- below read the stream without them. A file already in the merge log is not judged again: a merge that waited for
+-- another one reads the same stream rows (the stream is fixed at BEGIN), and that merge applied or quarantined them
+-- (judged against the watermark it then raised, they would look late, and be quarantined twice).
 INSERT INTO customer_merge_quarantine
     (source_file, source_row_number, customer_id, op, updated_at, reason, newest_merged_at, quarantined_at)
 SELECT s.source_file, s.source_row_number, s.customer_id, s.op, s.updated_at,
@@ -105,6 +112,7 @@ FROM customer_raw_stream AS s
 LEFT JOIN customer_erasure AS e ON e.customer_id = s.customer_id
 LEFT JOIN customer_merge_watermark AS w ON w.customer_id = s.customer_id
 WHERE s.op <> 'ERASE'
+  AND s.source_file NOT IN (SELECT source_file FROM customer_merge_log)
   AND (e.customer_id IS NOT NULL
        OR FLOOR(EXTRACT(EPOCH FROM w.last_event_at)) - FLOOR(EXTRACT(EPOCH FROM s.updated_at))
           > (SELECT MAX(lateness_budget_seconds) FROM customer_merge_settings));
@@ -118,16 +126,18 @@ SELECT customer_id, first_name, last_name, email, street, city, state, country, 
        change_kind, previous_valid_to, content_changed, source_file
 FROM (
     WITH admitted AS (
-        -- The stream's customer events: no erasure requests, nothing quarantined.
+        -- The stream's customer events: no erasure requests, nothing quarantined, no file merged before (above).
         SELECT s.* FROM customer_raw_stream AS s
         WHERE s.op <> 'ERASE'
+          AND s.source_file NOT IN (SELECT source_file FROM customer_merge_log)
           AND NOT EXISTS (SELECT 1 FROM customer_merge_quarantine AS q
                           WHERE q.source_file = s.source_file AND q.source_row_number = s.source_row_number)
     ),
     changed_keys AS (
-        SELECT customer_id, MIN(updated_at) AS first_new_at, MIN_BY(source_file, updated_at) AS first_new_file
+        -- Per customer the earliest new event; of events at the same time, the first file and row.
+        SELECT customer_id, updated_at AS first_new_at, source_file AS first_new_file
         FROM admitted
-        GROUP BY customer_id
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY updated_at, source_file, source_row_number) = 1
     ),
     ordered AS (
         -- A customer needs its merged events from CUSTOMER_RAW only when a new event is not newer than every event
@@ -166,7 +176,7 @@ FROM (
         -- log; inside the transaction the stream is fixed at BEGIN while CUSTOMER_RAW is read as committed at each
         -- statement, so a file Snowpipe commits meanwhile waits for the next run, as its rows in the stream do) ...
         SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
-               r.source_file, FALSE AS is_new
+               r.source_file, r.source_row_number, FALSE AS is_new
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
@@ -177,7 +187,7 @@ FROM (
         UNION ALL
         -- ... and every customer's new events, from the stream.
         SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at,
-               s.source_file, TRUE AS is_new
+               s.source_file, s.source_row_number, TRUE AS is_new
         FROM admitted AS s
     ),
     hashed AS (
@@ -195,15 +205,19 @@ FROM (
         -- itself. Its attributes are not needed: that version keeps its content, only its end can move.
         SELECT a.customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                CASE WHEN d.is_delete THEN 'DELETE' ELSE 'UPDATE' END,
-               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, FALSE, a.anchor_hash
+               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, NULL, FALSE, a.anchor_hash
         FROM anchors AS a
         JOIN (SELECT FALSE AS is_delete UNION ALL SELECT TRUE) AS d ON NOT d.is_delete OR a.anchor_closed_at IS NOT NULL
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
     events AS (
+        -- One event per customer and time: a DELETE, else the larger row hash. Copies of one event (a replay) tie on
+        -- both; a total order picks the same copy every run (Snowflake picks any among ties): a merged copy before a
+        -- new one, so a replay is credited with nothing, then the first file and row.
         SELECT * FROM hashed
         QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id, updated_at
-                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC) = 1
+                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC, is_new,
+                                            source_file, source_row_number) = 1
     ),
     sequenced AS (
         SELECT events.*,
@@ -381,20 +395,34 @@ FROM (
 ) AS current_rows;
 
 -- Erasure: the history and current row of every customer the batch asks to erase go, and CUSTOMER_RAW keeps their
--- events (their keys, times and files stay the load record) without personal values. The batch's other events of
--- erased customers were quarantined above; their values go here too.
+-- events (their keys, times and files stay the load record) without personal values: the rows the receipt counted
+-- (above). The batch's other events of erased customers were quarantined above; their values go here too.
 DELETE FROM customer_history
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
 
 DELETE FROM customer
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
-
+-- customertrack:merge:end
+    -- CUSTOMER_RAW is written only when the batch holds an event of an erased customer. An UPDATE takes a lock on the
+    -- table Snowpipe loads into (its COPY runs beside that lock only sometimes), held until COMMIT, whether or not a
+    -- row matches; so without an erasure the statement does not run at all. MergeScript reads this SELECT as the
+    -- guard of the statement in the IF, and MergeRunner skips that statement the same way.
+    LET erasing BOOLEAN := FALSE;
+    SELECT COUNT(*) > 0 INTO :erasing
+    FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id;
+    IF (erasing) THEN
+-- customertrack:merge:begin
 UPDATE customer_raw
 SET first_name = NULL, last_name = NULL, email = NULL, street = NULL, city = NULL, state = NULL, country = NULL
 WHERE customer_id IN (SELECT s.customer_id FROM customer_raw_stream AS s
                       JOIN customer_erasure AS e ON e.customer_id = s.customer_id)
-  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL OR city IS NOT NULL
-       OR state IS NOT NULL OR country IS NOT NULL);
+  AND (source_file IN (SELECT source_file FROM customer_merge_log)
+       OR source_file IN (SELECT source_file FROM customer_raw_stream))
+  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL
+       OR city IS NOT NULL OR state IS NOT NULL OR country IS NOT NULL);
+-- customertrack:merge:end
+    END IF;
+-- customertrack:merge:begin
 
 -- The newest event time merged per customer, for the next run's choice above. Same transaction, same stream rows.
 MERGE INTO customer_merge_watermark AS target
@@ -458,7 +486,12 @@ $$;
 -- resuming the warehouse: an idle pipeline costs no warehouse credits, only the small cloud-services charge of one
 -- SYSTEM$STREAM_HAS_DATA check a minute (billed where cloud services exceed 10% of the day's compute).
 -- OVERLAP_POLICY defaults to NO_OVERLAP, so runs never overlap.
-CREATE TASK IF NOT EXISTS MERGE_CUSTOMER_CHANGES_TASK
+-- CREATE OR ALTER applies every setting written here to an existing task (CREATE ... IF NOT EXISTS would keep the old
+-- ones) and keeps the task object itself (CREATE OR REPLACE would drop it and its grants). A task must be suspended
+-- to be altered (a resumed standalone task may be altered in place only from the 2026_06 behaviour bundle on):
+-- suspend, alter, resume. Events loaded meanwhile wait in the stream.
+ALTER TASK IF EXISTS MERGE_CUSTOMER_CHANGES_TASK SUSPEND;
+CREATE OR ALTER TASK MERGE_CUSTOMER_CHANGES_TASK
     WAREHOUSE = CUSTOMERTRACK_WH
     SCHEDULE = '1 MINUTE'
     SUSPEND_TASK_AFTER_NUM_FAILURES = 10

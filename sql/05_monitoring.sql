@@ -27,8 +27,20 @@ ORDER BY scheduled_time DESC;
 SELECT COUNT(*) AS pending_events, MIN(loaded_at) AS oldest_pending_load
 FROM CUSTOMER_RAW_STREAM;
 
--- Is the stream about to go stale (not consumed within the table's data retention period)?
+-- Is the stream stale, or about to be? A stream not consumed within CUSTOMER_RAW's retention, extended up to
+-- MAX_DATA_EXTENSION_TIME_IN_DAYS (14 by default), goes stale: its offset is lost and its pending events can no longer
+-- be read through it. The merge consumes it every run, so a stream near stale_after means no merge has committed for
+-- days: the task is suspended (SUSPEND_TASK_AFTER_NUM_FAILURES, or by hand) or failing, and NiFi is not merging either.
+-- Returns a row when stale, or within 2 days of stale_after. Action: find why merges stop (task history above), fix
+-- it, and ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME (or EXECUTE TASK) before stale_after; one merge resets it.
+-- Already stale: suspend the task, re-create the stream with SHOW_INITIAL_ROWS = TRUE (CREATE OR REPLACE STREAM
+-- CUSTOMER_RAW_STREAM ON TABLE CUSTOMER_RAW APPEND_ONLY = TRUE SHOW_INITIAL_ROWS = TRUE), GRANT SELECT on it to
+-- CUSTOMERTRACK_LOADER again, resume the task. Its first read returns every row of CUSTOMER_RAW; the merge skips rows of
+-- files already in CUSTOMER_MERGE_LOG and applies the rest (those loaded since the last merge), once.
 SHOW STREAMS LIKE 'CUSTOMER_RAW_STREAM';
+SELECT "name", "stale", "stale_after"
+FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+WHERE "stale" = 'true' OR "stale_after" < DATEADD(day, 2, CURRENT_TIMESTAMP());
 
 -- Loaded files not yet merged (should be empty a minute after the last load).
 SELECT r.source_file, COUNT(*) AS events, MIN(r.loaded_at) AS loaded_at
@@ -70,6 +82,17 @@ WHERE erased_at >= DATEADD(day, -30, CURRENT_TIMESTAMP())
 ORDER BY erased_at DESC;
 
 -- SCD invariants (each should return no rows).
+-- Declared keys: Snowflake enforces neither PRIMARY KEY nor UNIQUE, so a doubled key only shows here (and a doubled
+-- (customer_id, valid_from) in CUSTOMER_HISTORY makes every later merge of that customer fail with error 100090).
+-- One query per declared key of 03_scd_tables.sql.
+SELECT customer_id FROM CUSTOMER GROUP BY customer_id HAVING COUNT(*) > 1;
+SELECT customer_id FROM CUSTOMER_HISTORY GROUP BY customer_id, valid_from HAVING COUNT(*) > 1;
+SELECT source_file FROM CUSTOMER_MERGE_LOG GROUP BY source_file HAVING COUNT(*) > 1;
+SELECT customer_id FROM CUSTOMER_MERGE_WATERMARK GROUP BY customer_id HAVING COUNT(*) > 1;
+SELECT source_file FROM CUSTOMER_MERGE_QUARANTINE GROUP BY source_file, source_row_number HAVING COUNT(*) > 1;
+SELECT source_file FROM CUSTOMER_MERGE_RECEIPT GROUP BY source_file HAVING COUNT(*) > 1;
+SELECT customer_id FROM CUSTOMER_ERASURE GROUP BY customer_id HAVING COUNT(*) > 1;
+-- The SCD rules.
 SELECT customer_id FROM CUSTOMER_HISTORY WHERE is_current GROUP BY customer_id HAVING COUNT(*) > 1;
 SELECT c.customer_id FROM CUSTOMER AS c
 LEFT JOIN CUSTOMER_HISTORY AS h ON h.customer_id = c.customer_id AND h.is_current

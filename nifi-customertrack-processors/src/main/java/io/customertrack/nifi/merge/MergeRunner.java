@@ -50,7 +50,12 @@ public final class MergeRunner {
                 physical = WarehouseDialect.physicalConnection(statement);
                 dialect.tag(statement, queryTag);
                 for (int i = 0; i < statements.size(); i++) {
-                    steps.put(MergeScript.Step.values()[i], dialect.execute(statement, statements.get(i)));
+                    final MergeScript.Step step = MergeScript.Step.values()[i];
+                    if (!MergeScript.applies(step, statement)) {
+                        steps.put(step, new StepResult(0, 0, 0, 0)); // skipped, as the procedure's IF skips it
+                        continue;
+                    }
+                    steps.put(step, dialect.execute(statement, statements.get(i)));
                     final String queryId = dialect.queryId(statement);
                     if (queryId != null) {
                         queryIds.add(queryId);

@@ -4,12 +4,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The SCD1 + SCD2 merge statements, read from {@code sql/04_merge.sql} (packed into this jar at build time) between the
- * {@value #BEGIN_MARKER} and {@value #END_MARKER} lines. The scheduled task, this bundle and the tests all run that text.
+ * {@value #BEGIN_MARKER} and {@value #END_MARKER} lines, section after section. The scheduled task, this bundle and the
+ * tests all run that text. A section the procedure runs inside {@code IF (flag) THEN}, after
+ * {@code SELECT <condition> INTO :flag FROM ...}, has that SELECT as its guard: see {@link #applies}.
  */
 public final class MergeScript {
 
@@ -48,8 +57,12 @@ public final class MergeScript {
 
     static final String QUERY_ID_VARIABLE = ":merge_query_id";
 
+    /** Between two sections: {@code SELECT <expression> INTO :<flag> FROM ...; IF (<flag>) THEN}. */
+    private static final Pattern GUARD = Pattern.compile("(?s)SELECT\\s+(.+?)\\s+INTO\\s+:(\\w+)\\s+(FROM\\s.+?);\\s*IF\\s*\\(\\s*\\2\\s*\\)\\s*THEN\\s*$");
+
     private static final String SCRIPT = read();
     private static final List<String> STATEMENTS = load(SCRIPT);
+    private static final Map<Step, String> GUARDS = guards(SCRIPT);
     private static final List<String> QUERY_ID_STATEMENTS = queryIdStatements(SCRIPT);
 
     private MergeScript() {
@@ -58,6 +71,28 @@ public final class MergeScript {
     /** The statements, without trailing semicolons, in the order they must run inside one transaction. */
     public static List<String> statements() {
         return STATEMENTS;
+    }
+
+    /**
+     * The query whose one boolean value says whether {@code step} runs, or null when it always runs: the SELECT the
+     * procedure stores into the flag of the IF around the step's section, without its INTO.
+     */
+    public static String guard(final Step step) {
+        return GUARDS.get(step);
+    }
+
+    /**
+     * Whether {@code step} runs in this merge, by its {@linkplain #guard guard} evaluated on the merge's own statement
+     * (inside its transaction), as the procedure's IF decides. Steps without a guard always run.
+     */
+    public static boolean applies(final Step step, final Statement statement) throws SQLException {
+        final String guard = guard(step);
+        if (guard == null) {
+            return true;
+        }
+        try (ResultSet result = statement.executeQuery(guard)) {
+            return result.next() && result.getBoolean(1);
+        }
     }
 
     /**
@@ -106,13 +141,58 @@ public final class MergeScript {
         return List.copyOf(statements);
     }
 
+    /** The text of every marked section, in order, joined: the statements both the procedure and MergeRunner run. */
     static String extractBetweenMarkers(final String script) {
-        final int begin = script.indexOf(BEGIN_MARKER);
-        final int end = script.indexOf(END_MARKER);
-        if (begin < 0 || end < begin) {
+        final StringBuilder merge = new StringBuilder();
+        for (final String[] section : sections(script)) {
+            merge.append(section[1]).append('\n');
+        }
+        return merge.toString();
+    }
+
+    /** Each marked section as {text before it since the previous section's end, the section's text}. */
+    private static List<String[]> sections(final String script) {
+        final List<String[]> sections = new ArrayList<>();
+        int from = 0;
+        int begin = script.indexOf(BEGIN_MARKER);
+        if (begin < 0) {
             throw new IllegalStateException("Merge script lacks the '" + BEGIN_MARKER + "' ... '" + END_MARKER + "' section");
         }
-        return script.substring(begin + BEGIN_MARKER.length(), end);
+        while (begin >= 0) {
+            final int end = script.indexOf(END_MARKER, begin);
+            final int nextBegin = script.indexOf(BEGIN_MARKER, begin + BEGIN_MARKER.length());
+            if (end < 0 || nextBegin >= 0 && nextBegin < end) {
+                throw new IllegalStateException("Merge script section at offset " + begin + " lacks its '" + END_MARKER + "'");
+            }
+            sections.add(new String[]{script.substring(from, begin), script.substring(begin + BEGIN_MARKER.length(), end)});
+            from = end + END_MARKER.length();
+            begin = nextBegin;
+        }
+        return sections;
+    }
+
+    /** Steps of a section that follows {@code SELECT ... INTO :flag FROM ...; IF (flag) THEN}, with that SELECT minus INTO. */
+    private static Map<Step, String> guards(final String script) {
+        final Map<Step, String> guards = new EnumMap<>(Step.class);
+        int statement = 0;
+        final List<String[]> sections = sections(script);
+        for (int i = 0; i < sections.size(); i++) {
+            final int count = split(sections.get(i)[1]).size();
+            if (i > 0) {
+                final Matcher guard = GUARD.matcher(stripComments(sections.get(i)[0]));
+                if (guard.find()) {
+                    for (int s = statement; s < statement + count; s++) {
+                        guards.put(Step.values()[s], "SELECT " + guard.group(1) + " " + guard.group(3));
+                    }
+                }
+            }
+            statement += count;
+        }
+        return guards;
+    }
+
+    private static String stripComments(final String sql) {
+        return sql.replaceAll("(?m)--.*$", "").strip();
     }
 
     /**

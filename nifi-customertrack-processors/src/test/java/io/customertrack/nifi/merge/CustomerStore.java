@@ -34,10 +34,13 @@ import java.util.TreeMap;
  */
 public final class CustomerStore implements AutoCloseable {
 
+    /** An embedded in-memory DuckDB. */
+    public static final String IN_MEMORY = "jdbc:duckdb:";
+
     private final Connection connection;
 
     public CustomerStore() throws SQLException {
-        this("jdbc:duckdb:");
+        this(IN_MEMORY);
     }
 
     public CustomerStore(final String url) throws SQLException {
@@ -45,7 +48,7 @@ public final class CustomerStore implements AutoCloseable {
     }
 
     /**
-     * @param enforceKeys false for benchmarks: Snowflake does not enforce the declared primary keys
+     * @param enforceKeys false as on Snowflake, which does not enforce the declared primary keys (property tests, benchmarks)
      */
     public CustomerStore(final String url, final boolean enforceKeys) throws SQLException {
         connection = open(url);
@@ -121,6 +124,36 @@ public final class CustomerStore implements AutoCloseable {
      */
     private static final List<MergeScript.Step> COUNTED_STEPS = Arrays.stream(MergeScript.Step.values())
             .filter(step -> step != MergeScript.Step.PLAN_CLEAR).toList();
+
+    /**
+     * Two merges over the same stream rows: what a merge that waited for a concurrent one sees on Snowflake, where the
+     * stream is fixed when the transaction begins but every table is read as committed when each statement begins (so
+     * the second sees the first one's results, and the same stream rows). The stand-in stream is pinned to these files
+     * for both merges, then restored. Returns the second merge's row counts.
+     */
+    public Map<MergeScript.Step, Long> mergeTwiceOverTheSameStreamRows(final Collection<String> files) throws SQLException {
+        pinStream(files);
+        try {
+            runMerge(connection);
+            return runMerge(connection);
+        } finally {
+            restoreStream();
+        }
+    }
+
+    /** The stand-in stream as a fixed set of files, as a Snowflake stream is fixed for one transaction. */
+    public void pinStream(final Collection<String> files) throws SQLException {
+        final String names = files.isEmpty() ? "NULL"
+                : String.join(", ", files.stream().map(file -> "'" + file.replace("'", "''") + "'").toList());
+        execute("CREATE OR REPLACE VIEW customer_raw_stream AS SELECT * FROM customer_raw WHERE source_file IN (" + names + ")");
+    }
+
+    /** flows/local/stream-view.sql again: the stream as every file not yet merged. */
+    public void restoreStream() throws SQLException {
+        for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
+            execute(ddl);
+        }
+    }
 
     /** Rows each merge statement affected, from {@link MergeRunner}. */
     public static Map<MergeScript.Step, Long> runMerge(final Connection connection) throws SQLException {

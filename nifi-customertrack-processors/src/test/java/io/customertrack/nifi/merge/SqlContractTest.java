@@ -8,11 +8,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.MatchResult;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,6 +43,32 @@ class SqlContractTest {
         }
         assertEquals(List.of("UPDATE customer_merge_receipt SET merge_query_id = ? WHERE merge_query_id IS NULL",
                 "UPDATE customer_erasure SET merge_query_id = ? WHERE merge_query_id IS NULL"), MergeScript.queryIdStatements());
+        // The procedure's IF around the scrub of CUSTOMER_RAW, read as the runner's guard of that one step.
+        assertEquals("SELECT COUNT(*) > 0 FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id",
+                MergeScript.guard(MergeScript.Step.RAW_ERASE).replaceAll("\\s+", " "));
+    }
+
+    /**
+     * Snowflake picks any row among ties of MIN_BY/MAX_BY's key or ROW_NUMBER's order, so every such choice must order by
+     * a key: MIN_BY/MAX_BY only by CUSTOMER_HISTORY's valid_from within one customer (its declared key, which sql/05
+     * checks), every ROW_NUMBER down to a CUSTOMER_RAW row (source_file, source_row_number). LAG/LEAD run over events
+     * already one per customer and time.
+     */
+    @Test
+    void everyChoiceAmongRowsInTheMergeHasATotalOrder() {
+        final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
+        final List<String> byKeys = fragments(script, "(?:MIN|MAX)_BY\\([^()]*(?:\\([^()]*\\)[^()]*)*\\)");
+        assertFalse(byKeys.isEmpty());
+        byKeys.forEach(call -> assertTrue(call.endsWith(", h.valid_from)"), "ordered by CUSTOMER_HISTORY's key: " + call));
+        for (final String statement : MergeScript.statements()) {
+            if (statement.contains("_BY(")) {
+                assertTrue(statement.contains("GROUP BY h.customer_id") || statement.contains("GROUP BY o.customer_id"),
+                        "MIN_BY/MAX_BY per customer: " + statement.lines().findFirst().orElse(""));
+            }
+        }
+        final List<String> rowNumbers = fragments(script, "ROW_NUMBER\\(\\) OVER \\(PARTITION BY [^)]*?ORDER BY .*?\\) = 1");
+        assertEquals(3, rowNumbers.size(), rowNumbers.toString());
+        rowNumbers.forEach(window -> assertTrue(window.endsWith("source_file, source_row_number) = 1"), "ends at a raw row: " + window));
     }
 
     /**
@@ -57,6 +87,10 @@ class SqlContractTest {
         final List<String> newestEnds = fragments(script, "NULLIF\\(MAX_BY\\(COALESCE\\(h\\.valid_to, .*?\\), h\\.valid_from\\), .*?\\)");
         assertEquals(3, newestEnds.size(), "end of the newest version: SCD2 anchors, SCD1 merge, SCD1 insert");
         assertEquals(1, Set.copyOf(newestEnds).size(), newestEnds.toString());
+        // The erasure receipt counts exactly the CUSTOMER_RAW rows the scrub clears: the same files, the same values.
+        final List<String> rawRows = fragments(script, "AND \\(source_file IN \\(SELECT source_file FROM customer_merge_log\\).*?country IS NOT NULL\\)");
+        assertEquals(2, rawRows.size(), "CUSTOMER_RAW rows of the erasure: receipt count, scrub");
+        assertEquals(rawRows.get(0), rawRows.get(1));
     }
 
     private static List<String> fragments(final String text, final String regex) {
@@ -66,8 +100,111 @@ class SqlContractTest {
     @Test
     void monitoringInvariantsAreFoundForThePropertyTest() {
         final List<String> invariants = SnowflakeDdl.invariantQueries();
-        assertEquals(4, invariants.size(), invariants.toString());
+        assertEquals(SnowflakeDdl.declaredKeys().size() + 4, invariants.size(), invariants.toString());
         invariants.forEach(query -> assertTrue(query.startsWith("SELECT "), query));
+    }
+
+    /** Snowflake enforces no declared key: sql/05 has a query that returns the duplicates of each one. */
+    @Test
+    void everyDeclaredKeyHasItsDuplicateQueryInMonitoring() {
+        final List<SnowflakeDdl.Key> keys = SnowflakeDdl.declaredKeys();
+        assertEquals(List.of("CUSTOMER(customer_id)", "CUSTOMER_HISTORY(customer_id, valid_from)", "CUSTOMER_MERGE_LOG(source_file)",
+                        "CUSTOMER_MERGE_WATERMARK(customer_id)", "CUSTOMER_MERGE_QUARANTINE(source_file, source_row_number)",
+                        "CUSTOMER_MERGE_RECEIPT(source_file)", "CUSTOMER_ERASURE(customer_id)"),
+                keys.stream().map(key -> key.table() + "(" + String.join(", ", key.columns()) + ")").toList());
+        final List<String> invariants = SnowflakeDdl.invariantQueries();
+        for (final SnowflakeDdl.Key key : keys) {
+            final String query = "SELECT " + key.columns().getFirst() + " FROM " + key.table() + " GROUP BY "
+                    + String.join(", ", key.columns()) + " HAVING COUNT(*) > 1";
+            assertTrue(invariants.contains(query), "sql/05 lacks: " + query);
+        }
+    }
+
+    /**
+     * A stream starts at its creation: rows loaded before it are in no stream and never merged. Over sql/01..05 in the
+     * order they are run, CUSTOMER_RAW_STREAM is created after CUSTOMER_RAW and before anything that loads it.
+     */
+    @Test
+    void theStreamExistsBeforeAnythingCanLoadCustomerRaw() throws IOException {
+        final List<String> statements = new ArrayList<>();
+        try (var files = Files.list(SQL)) {
+            for (final Path file : files.filter(f -> f.getFileName().toString().matches("0\\d_.*\\.sql")).sorted().toList()) {
+                statements.addAll(MergeScript.split(Files.readString(file)));
+            }
+        }
+        final int table = indexOf(statements, "CREATE TABLE IF NOT EXISTS CUSTOMER_RAW (");
+        final int stream = indexOf(statements, "CREATE STREAM IF NOT EXISTS CUSTOMER_RAW_STREAM");
+        assertTrue(statements.get(stream).contains("ON TABLE CUSTOMER_RAW\n") && statements.get(stream).contains("APPEND_ONLY = TRUE"));
+        assertTrue(table < stream, "the stream follows its table");
+        for (int i = 0; i < stream; i++) {
+            assertFalse(statements.get(i).contains("INTO CUSTOMER_RAW "), "loads CUSTOMER_RAW before the stream exists: " + statements.get(i));
+        }
+        assertTrue(stream < indexOf(statements, "CREATE PIPE IF NOT EXISTS CUSTOMER_RAW_PIPE"), "the stream precedes the pipe");
+    }
+
+    private static int indexOf(final List<String> statements, final String opening) {
+        for (int i = 0; i < statements.size(); i++) {
+            if (statements.get(i).startsWith(opening)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no statement begins " + opening);
+    }
+
+    /** The pipe's PATTERN admits the object keys the flow's PutS3Object writes, relative to the stage or in full, and no others. */
+    @Test
+    void thePipeLoadsExactlyTheObjectKeysOfTheFlow() throws IOException {
+        final Matcher pattern = Pattern.compile("(?m)^PATTERN = '([^']*)'$").matcher(read("02_ingest.sql"));
+        assertTrue(pattern.find(), "the pipe has a PATTERN");
+        final Pattern keys = Pattern.compile(pattern.group(1));
+        final Matcher objectKey = Pattern.compile("\"Object Key\": \"(#\\{s3\\.valid\\.prefix\\}/[^\"]*)\"")
+                .matcher(Files.readString(SQL.resolveSibling("flows").resolve("customertrack").resolve("customertrack-pipeline.json")));
+        assertTrue(objectKey.find(), "the flow's PutS3Object of valid files");
+        final Matcher time = Pattern.compile("\\$\\{now\\(\\):format\\('([^']+)', 'GMT'\\)\\}").matcher(objectKey.group(1));
+        assertTrue(time.find(), objectKey.group(1));
+        for (final LocalDateTime at : List.of(LocalDateTime.parse("2026-01-31T09:05:00"), LocalDateTime.parse("2031-12-01T23:59:59"))) {
+            final String relative = objectKey.group(1).replace(time.group(), at.format(DateTimeFormatter.ofPattern(time.group(1))))
+                    .replace("${uuid}", UUID.randomUUID().toString()).replace("#{s3.valid.prefix}/", "");
+            assertTrue(keys.matcher(relative).matches(), relative);
+            assertTrue(keys.matcher("customers/valid/" + relative).matches(), "full path " + relative);
+            for (final String other : List.of(relative + ".tmp", relative.replace(".csv", ".json"), relative.substring(relative.lastIndexOf('/') + 1),
+                    relative.replaceFirst("/\\d\\d/", "/"), relative.substring(0, relative.lastIndexOf('/') + 1) + "notes.csv")) {
+                assertFalse(keys.matcher(other).matches(), other);
+            }
+        }
+    }
+
+    /**
+     * CUSTOMER_AS_OF takes a UTC wall-clock TIMESTAMP_NTZ; an instant (LTZ or TZ) has its own overload that converts it to
+     * UTC explicitly, the same query otherwise, so that no argument is cast by the session's time zone. (DuckDB has no
+     * CONVERT_TIMEZONE or overloading of macros by type: the NTZ body runs in MergePropertiesTest, the others are held
+     * to it here.)
+     */
+    @Test
+    void customerAsOfConvertsInstantsToUtcExplicitly() throws IOException {
+        final String tables = read("03_scd_tables.sql");
+        final Map<String, String> bodies = new LinkedHashMap<>();
+        final Matcher function = Pattern.compile("(?s)CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF\\(AS_OF (\\w+)\\).*?\\$\\$(.*?)\\$\\$").matcher(tables);
+        while (function.find()) {
+            bodies.put(function.group(1), function.group(2).replaceAll("\\s+", " ").strip());
+        }
+        assertEquals(List.of("TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP_TZ"), List.copyOf(bodies.keySet()));
+        final String instant = bodies.get("TIMESTAMP_NTZ").replace("AS_OF", "CONVERT_TIMEZONE('UTC', AS_OF)::TIMESTAMP_NTZ");
+        assertEquals(instant, bodies.get("TIMESTAMP_LTZ"));
+        assertEquals(instant, bodies.get("TIMESTAMP_TZ"));
+        for (final String type : bodies.keySet()) {
+            assertTrue(tables.contains("GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(" + type + ") TO ROLE CUSTOMERTRACK_LOADER;"), type);
+        }
+    }
+
+    /** A re-run of sql/04 applies the task's settings as written (CREATE TASK IF NOT EXISTS would keep the old ones). */
+    @Test
+    void reRunningTheMergeScriptAppliesTheTasksSettings() throws IOException {
+        final List<String> statements = MergeScript.split(read("04_merge.sql"));
+        final int create = indexOf(statements, "CREATE OR ALTER TASK MERGE_CUSTOMER_CHANGES_TASK");
+        assertEquals("ALTER TASK IF EXISTS MERGE_CUSTOMER_CHANGES_TASK SUSPEND", statements.get(create - 1), "altered while suspended");
+        assertEquals("ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME", statements.get(create + 1));
+        assertTrue(statements.stream().noneMatch(sql -> sql.startsWith("CREATE TASK")), "no CREATE TASK that keeps old settings");
     }
 
     @Test
@@ -111,9 +248,10 @@ class SqlContractTest {
                 final String text = Files.readString(file);
                 assertTrue(text.startsWith("-- ====="), file + " starts with its documentation block");
                 for (final String line : text.lines().filter(l -> l.startsWith("CREATE ")).toList()) {
-                    // Procedures and functions hold no state: replacing them is how a re-run updates them.
+                    // Procedures and functions hold no state: replacing them is how a re-run updates them. A task is
+                    // altered in place (it keeps its grants).
                     assertTrue(line.contains(" IF NOT EXISTS ") || line.startsWith("CREATE OR REPLACE PROCEDURE ")
-                                    || line.startsWith("CREATE OR REPLACE FUNCTION "),
+                                    || line.startsWith("CREATE OR REPLACE FUNCTION ") || line.startsWith("CREATE OR ALTER TASK "),
                             file + " re-runs must not fail or drop state: " + line);
                 }
             }

@@ -105,10 +105,20 @@ public final class FakesnowServer implements AutoCloseable {
 
     /**
      * The CustomerTrack tables and the stream view, created by scripts/init-local-warehouse.py: the script the Docker
-     * local profile's init service runs.
+     * local profile's init service runs. Keys enforced (DuckDB under fakesnow enforces them; Snowflake does not).
      */
     public void createSchema() throws IOException {
+        createSchema(true);
+    }
+
+    /**
+     * @param enforceKeys false creates the tables without PRIMARY KEY/UNIQUE, as unenforced as Snowflake's
+     */
+    public void createSchema(final boolean enforceKeys) throws IOException {
         final List<String> arguments = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10"));
+        if (!enforceKeys) {
+            arguments.add("--without-keys");
+        }
         if (databases != null) {
             arguments.addAll(List.of("--db-path", databases.toString()));
         }
