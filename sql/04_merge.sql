@@ -58,6 +58,10 @@ $$
 BEGIN
     BEGIN TRANSACTION;
 -- customertrack:merge:begin
+-- Merges run one at a time: this UPDATE holds CUSTOMER_MERGE_LOCK until COMMIT, so a concurrent merge waits here,
+-- before it reads anything, for at most its LOCK_TIMEOUT.
+UPDATE customer_merge_lock SET merge_started_at = CURRENT_TIMESTAMP;
+
 -- The plan (below) of the previous merge goes first; it stays readable until then, for a look at what that merge did.
 DELETE FROM customer_merge_plan;
 
