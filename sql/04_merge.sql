@@ -445,7 +445,7 @@ FROM customer_raw_stream
 WHERE source_file NOT IN (SELECT source_file FROM customer_merge_log)
 GROUP BY source_file;
 -- customertrack:merge:end
-    -- The receipts of this run name its last statement; TriggerSnowflakeMerge does the same with the driver's query id.
+    -- The receipts of this run name its last statement; TriggerSnowflakeMerge does the same with LAST_QUERY_ID().
     LET merge_query_id VARCHAR := SQLID;
     UPDATE customer_merge_receipt SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;
     UPDATE customer_erasure SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;

@@ -6,6 +6,7 @@ import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
+import io.customertrack.nifi.processors.CustomerTrackAttributes;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
 import io.customertrack.nifi.snowflake.FakesnowServer;
@@ -298,13 +299,13 @@ final class LocalPipeline {
         for (final JsonNode event : ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED", true)) {
             String file = null;
             for (final JsonNode attribute : event.get("attributes")) {
-                if (attribute.get("name").asText().equals(TriggerSnowflakeMerge.ATTR_STAGED_FILE)) {
+                if (attribute.get("name").asText().equals(CustomerTrackAttributes.STAGED_FILE)) {
                     file = attribute.get("value").asText();
                 }
             }
             if (file == null) {
                 throw new IllegalStateException("a provenance event of TriggerSnowflakeMerge has no "
-                        + TriggerSnowflakeMerge.ATTR_STAGED_FILE + " attribute: " + event);
+                        + CustomerTrackAttributes.STAGED_FILE + " attribute: " + event);
             }
             final Instant at = ZonedDateTime.parse(event.get("eventTime").asText(), PROVENANCE_TIME).toInstant();
             merged.merge(file, at, (a, b) -> a.isBefore(b) ? a : b);
