@@ -24,6 +24,7 @@
 -- CUSTOMER_ERASURE:         per erased customer_id, the erasure receipt: request, rows touched per table, when, query id.
 --                           An erased id is retired: the merge quarantines every later event of it.
 -- CUSTOMER_MERGE_PLAN:      the merge's work table: what the last merge changed, cleared when the next begins.
+-- CUSTOMER_MERGE_LOCK:      one row, which every merge updates first: merges run one at a time.
 -- =====================================================================================================
 
 USE ROLE CUSTOMERTRACK_ADMIN;
@@ -164,6 +165,13 @@ CREATE TRANSIENT TABLE IF NOT EXISTS CUSTOMER_MERGE_PLAN (
 DATA_RETENTION_TIME_IN_DAYS = 0
 COMMENT = 'CustomerTrack: the work table of the merge, what the last merge changed';
 
+-- Every merge (the task's procedure and TriggerSnowflakeMerge) updates this row first, so a second merge waits for the
+-- first one's COMMIT, up to its LOCK_TIMEOUT, before it reads anything. The row says when the last merge began.
+CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_LOCK (
+    merge_started_at   TIMESTAMP_LTZ(6)
+)
+COMMENT = 'CustomerTrack: the lock every merge takes first, one row';
+
 -- Point in time: every customer as CUSTOMER_HISTORY has them at event time AS_OF, one row per customer who was live
 -- then (a customer deleted at or before AS_OF, or first seen after it, has no row). The history is the merged one: a
 -- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
@@ -222,11 +230,16 @@ GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_MERGE_RECEIPT TO ROLE CUSTOMERTRA
 GRANT SELECT, INSERT ON TABLE CUSTOMER_HISTORY_RECUT TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, UPDATE ON TABLE CUSTOMER_ERASURE TO ROLE CUSTOMERTRACK_LOADER;
 GRANT SELECT, INSERT, DELETE ON TABLE CUSTOMER_MERGE_PLAN TO ROLE CUSTOMERTRACK_LOADER;
+GRANT SELECT, UPDATE ON TABLE CUSTOMER_MERGE_LOCK TO ROLE CUSTOMERTRACK_LOADER;
 GRANT UPDATE ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;      -- erasure removes personal values from it
 
 -- The default lateness budget, 7 days, on a fresh install; a re-run keeps whatever was set.
 INSERT INTO CUSTOMER_MERGE_SETTINGS (lateness_budget_seconds)
 SELECT 604800 WHERE NOT EXISTS (SELECT 1 FROM CUSTOMER_MERGE_SETTINGS);
+
+-- The lock's one row, which every merge updates.
+INSERT INTO CUSTOMER_MERGE_LOCK (merge_started_at)
+SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM CUSTOMER_MERGE_LOCK);
 
 -- Time Travel keeps the old values of updated and deleted rows for the retention period, then Fail-safe for 7 more
 -- days (permanent tables; no one but Snowflake Support can read it). An erasure is complete in Snowflake only after

@@ -55,6 +55,10 @@ $$
 BEGIN
     BEGIN TRANSACTION;
 -- customertrack:merge:begin
+-- Merges run one at a time: this UPDATE holds CUSTOMER_MERGE_LOCK until COMMIT, so a concurrent merge waits here,
+-- before it reads anything, for at most its LOCK_TIMEOUT.
+UPDATE customer_merge_lock SET merge_started_at = CURRENT_TIMESTAMP;
+
 -- The plan (below) of the previous merge goes first; it stays readable until then, for a look at what that merge did.
 DELETE FROM customer_merge_plan;
 
@@ -469,7 +473,7 @@ FROM customer_raw_stream
 WHERE source_file NOT IN (SELECT source_file FROM customer_merge_log)
 GROUP BY source_file;
 -- customertrack:merge:end
-    -- The receipts of this run name its last statement; TriggerSnowflakeMerge does the same with the driver's query id.
+    -- The receipts of this run name its last statement; TriggerSnowflakeMerge does the same with LAST_QUERY_ID().
     LET merge_query_id VARCHAR := SQLID;
     UPDATE customer_merge_receipt SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;
     UPDATE customer_erasure SET merge_query_id = :merge_query_id WHERE merge_query_id IS NULL;

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +16,11 @@ public final class MergeRunner {
     public record StepResult(long affected, long inserted, long updated, long deleted) {
     }
 
-    /** The outcome of one merge transaction. {@code queryIds} holds Snowflake query ids where the driver exposes them. */
-    public record Result(Map<MergeScript.Step, StepResult> steps, List<String> queryIds, long durationMillis) {
+    /**
+     * The outcome of one merge transaction. {@code queryId} is Snowflake's id of its last merge statement (null where the
+     * warehouse has none); QUERY_HISTORY's TRANSACTION_ID of it finds the others.
+     */
+    public record Result(Map<MergeScript.Step, StepResult> steps, String queryId, long durationMillis) {
         public StepResult step(final MergeScript.Step step) {
             return steps.get(step);
         }
@@ -27,28 +29,24 @@ public final class MergeRunner {
     private MergeRunner() {
     }
 
-    public static Result run(final Connection connection) throws SQLException {
-        return run(connection, null);
-    }
-
     /**
      * Runs the merge statements and commits. On any error the transaction is rolled back (so no statement's effect
      * survives and a Snowflake stream keeps its offset) and the error is rethrown. The connection's auto-commit
-     * setting is restored afterwards. On Snowflake every statement carries the query tag (null or empty: none).
+     * setting is restored afterwards.
      */
-    public static Result run(final Connection connection, final String queryTag) throws SQLException {
+    public static Result run(final Connection connection) throws SQLException {
         final long started = System.nanoTime();
         final WarehouseDialect dialect = WarehouseDialect.of(connection);
         final List<String> statements = MergeScript.statements();
         final Map<MergeScript.Step, StepResult> steps = new EnumMap<>(MergeScript.Step.class);
-        final List<String> queryIds = new ArrayList<>();
         final boolean autoCommit = connection.getAutoCommit();
+        final boolean queryIds = autoCommit && dialect.reportsQueryIds(connection);
+        String queryId = null;
         connection.setAutoCommit(false);
         Connection physical = null;
         try {
             try (Statement statement = connection.createStatement()) {
                 physical = WarehouseDialect.physicalConnection(statement);
-                dialect.tag(statement, queryTag);
                 for (int i = 0; i < statements.size(); i++) {
                     final MergeScript.Step step = MergeScript.Step.values()[i];
                     if (!MergeScript.applies(step, statement)) {
@@ -56,14 +54,11 @@ public final class MergeRunner {
                         continue;
                     }
                     steps.put(step, dialect.execute(statement, statements.get(i)));
-                    final String queryId = dialect.queryId(statement);
-                    if (queryId != null) {
-                        queryIds.add(queryId);
-                    }
                 }
             }
-            if (!queryIds.isEmpty()) {
-                recordQueryId(connection, dialect, queryTag, queryIds.getLast());
+            if (queryIds) {
+                queryId = dialect.lastQueryId(connection);
+                recordQueryId(connection, queryId);
             }
             connection.commit();
         } catch (final SQLException | RuntimeException e) {
@@ -83,15 +78,13 @@ public final class MergeRunner {
         } finally {
             restoreAutoCommit(connection, autoCommit);
         }
-        return new Result(steps, List.copyOf(queryIds), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        return new Result(steps, queryId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     /** The run's receipts name its last statement, as the procedure's do (MergeScript#queryIdStatements). */
-    private static void recordQueryId(final Connection connection, final WarehouseDialect dialect, final String queryTag,
-                                      final String queryId) throws SQLException {
+    private static void recordQueryId(final Connection connection, final String queryId) throws SQLException {
         for (final String sql : MergeScript.queryIdStatements()) {
             try (PreparedStatement update = connection.prepareStatement(sql)) {
-                dialect.tag(update, queryTag);
                 update.setString(1, queryId);
                 update.executeUpdate();
             }

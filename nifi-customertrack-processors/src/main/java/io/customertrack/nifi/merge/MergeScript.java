@@ -28,6 +28,7 @@ public final class MergeScript {
 
     /** The statements in script order, each by how it begins (checked when the script is read). */
     public enum Step {
+        MERGE_LOCK("UPDATE customer_merge_lock"),
         PLAN_CLEAR("DELETE FROM customer_merge_plan"),
         ERASURE_INSERT("INSERT INTO customer_erasure"),
         QUARANTINE_INSERT("INSERT INTO customer_merge_quarantine"),

@@ -11,17 +11,17 @@ import java.sql.Statement;
 import java.util.Locale;
 
 /**
- * What differs between the warehouse drivers this bundle talks to, in one place: Snowflake's JDBC driver (against
- * Snowflake, or fakesnow, which reports itself as Snowflake) and any other (DuckDB in tests and the local pipeline).
- * The bundle compiles against no driver: Snowflake's statement interface is found by name on the driver's statement,
- * also when a pool wraps it (commons-dbcp2, as in NiFi's DBCPConnectionPool).
+ * What differs between the warehouses this bundle talks to, in one place: Snowflake (or fakesnow, which reports itself as
+ * Snowflake), DuckDB (tests and the local pipeline) and any other. Everything goes through plain JDBC and SQL, so any
+ * version of Snowflake's driver does, also behind a pool's wrappers (commons-dbcp2, as in NiFi's DBCPConnectionPool).
  */
 public enum WarehouseDialect {
 
     SNOWFLAKE {
         /**
-         * snowflake-jdbc 4.0.0 answers MERGE, INSERT and DELETE with one row ("number of rows inserted", "... updated",
-         * "... deleted"); {@code execute()} drops that row and keeps only the total, {@code executeQuery()} returns it.
+         * snowflake-jdbc answers MERGE, INSERT, UPDATE and DELETE with one row of counts; {@code execute()} drops that row
+         * and keeps only the total, {@code executeQuery()} returns it. UPDATE's row also has "number of multi-joined rows
+         * updated", which is not the rows updated.
          */
         @Override
         MergeRunner.StepResult execute(final Statement statement, final String sql) throws SQLException {
@@ -32,13 +32,12 @@ public enum WarehouseDialect {
                 if (rs.next()) {
                     final ResultSetMetaData meta = rs.getMetaData();
                     for (int column = 1; column <= meta.getColumnCount(); column++) {
-                        final String label = meta.getColumnLabel(column).toLowerCase(Locale.ROOT);
-                        if (label.contains("inserted")) {
-                            inserted = rs.getLong(column);
-                        } else if (label.contains("updated")) {
-                            updated = rs.getLong(column);
-                        } else if (label.contains("deleted")) {
-                            deleted = rs.getLong(column);
+                        switch (meta.getColumnLabel(column).toLowerCase(Locale.ROOT)) {
+                            case "number of rows inserted" -> inserted = rs.getLong(column);
+                            case "number of rows updated" -> updated = rs.getLong(column);
+                            case "number of rows deleted" -> deleted = rs.getLong(column);
+                            default -> {
+                            }
                         }
                     }
                 }
@@ -47,18 +46,43 @@ public enum WarehouseDialect {
             return new MergeRunner.StepResult(affected, inserted, updated, deleted);
         }
 
+        /** Asked outside a transaction: on an emulator without the function, a failed statement would abort one. */
         @Override
-        public String queryId(final Statement statement) throws SQLException {
-            final Object id = invokeOnDriverStatement(statement, "getQueryID", new Class<?>[0]);
-            return id == null ? null : id.toString();
+        public boolean reportsQueryIds(final Connection connection) {
+            try {
+                lastQueryId(connection);
+                return true;
+            } catch (final SQLException noSuchFunction) {
+                return false;
+            }
         }
 
-        /** A statement-level QUERY_TAG: sent with each query, so nothing is left on a pooled connection. */
         @Override
-        public void tag(final Statement statement, final String tag) throws SQLException {
-            if (tag != null && !tag.isBlank()) {
-                invokeOnDriverStatement(statement, "setParameter", new Class<?>[] {String.class, Object.class}, "QUERY_TAG", tag);
+        public String lastQueryId(final Connection connection) throws SQLException {
+            try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT LAST_QUERY_ID()")) {
+                return rs.next() ? rs.getString(1) : null;
             }
+        }
+
+        /** Snowflake lists its session parameters; an emulator that has none lists none (fakesnow). */
+        @Override
+        public boolean hasSessionParameters(final Connection connection) throws SQLException {
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SHOW PARAMETERS LIKE 'LOCK_TIMEOUT' IN SESSION")) {
+                return rs.next();
+            }
+        }
+
+        @Override
+        public String sessionSettings(final long timeoutSeconds, final String queryTag) {
+            return "ALTER SESSION SET LOCK_TIMEOUT = " + timeoutSeconds + ", STATEMENT_TIMEOUT_IN_SECONDS = " + timeoutSeconds
+                    + (queryTag == null || queryTag.isBlank() ? "" : ", QUERY_TAG = " + literal(queryTag));
+        }
+
+        /** UNSET returns each parameter to the user's or account's value. */
+        @Override
+        public String sessionReset() {
+            return "ALTER SESSION UNSET LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS, QUERY_TAG";
         }
 
         /** Snowflake treats a backslash in a single-quoted literal as an escape character, so it is escaped too. */
@@ -74,44 +98,86 @@ public enum WarehouseDialect {
         }
     },
 
-    OTHER {
+    DUCKDB {
+        /** DuckDB does not wait for a lock: a write to a row another open transaction wrote fails at once, without SQLState. */
         @Override
-        MergeRunner.StepResult execute(final Statement statement, final String sql) throws SQLException {
-            return new MergeRunner.StepResult(statement.executeLargeUpdate(sql), -1, -1, -1);
+        boolean isContention(final SQLException e) {
+            return super.isContention(e) || e.getMessage() != null && e.getMessage().startsWith("TransactionContext Error: Conflict");
         }
+    },
 
-        @Override
-        public String queryId(final Statement statement) {
-            return null;
-        }
-
-        @Override
-        public void tag(final Statement statement, final String tag) {
-        }
-
-        @Override
-        public String literal(final String value) {
-            return "'" + value.replace("'", "''") + "'";
-        }
-    };
-
-    private static final String SNOWFLAKE_STATEMENT = "net.snowflake.client.api.statement.SnowflakeStatement";
+    OTHER;
 
     public static WarehouseDialect of(final Connection connection) throws SQLException {
-        return "Snowflake".equalsIgnoreCase(connection.getMetaData().getDatabaseProductName()) ? SNOWFLAKE : OTHER;
+        final String product = connection.getMetaData().getDatabaseProductName();
+        if ("Snowflake".equalsIgnoreCase(product)) {
+            return SNOWFLAKE;
+        }
+        return "DuckDB".equalsIgnoreCase(product) ? DUCKDB : OTHER;
     }
 
     /** Runs one DML statement and reports its counts as far as the driver tells them. */
-    abstract MergeRunner.StepResult execute(Statement statement, String sql) throws SQLException;
+    MergeRunner.StepResult execute(final Statement statement, final String sql) throws SQLException {
+        return new MergeRunner.StepResult(statement.executeLargeUpdate(sql), -1, -1, -1);
+    }
 
-    /** The warehouse's id of the statement just run, or null where there is none. */
-    public abstract String queryId(Statement statement) throws SQLException;
+    /** Whether {@link #lastQueryId} answers on this connection; call it outside a transaction. */
+    public boolean reportsQueryIds(final Connection connection) {
+        return false;
+    }
 
-    /** Marks the statements run through this statement with the tag (empty or null: no tag). */
-    public abstract void tag(Statement statement, String tag) throws SQLException;
+    /** The warehouse's id of the statement run last on this connection, or null where there is none. */
+    public String lastQueryId(final Connection connection) throws SQLException {
+        return null;
+    }
+
+    /** Whether the session takes {@link #sessionSettings}. */
+    public boolean hasSessionParameters(final Connection connection) throws SQLException {
+        return false;
+    }
+
+    /**
+     * The statement that bounds the session's lock waits and statements to the timeout and tags its statements (null or
+     * empty tag: none); {@link #sessionReset} undoes it.
+     */
+    public String sessionSettings(final long timeoutSeconds, final String queryTag) {
+        throw new UnsupportedOperationException(name() + " has no session parameters");
+    }
+
+    public String sessionReset() {
+        throw new UnsupportedOperationException(name() + " has no session parameters");
+    }
 
     /** The value as a single-quoted string literal that no value can end early. */
-    public abstract String literal(String value);
+    public String literal(final String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    /**
+     * Whether the same statements may well succeed when run again: the connection failed, or the transaction met another
+     * one (it waited too long for a lock, a statement timed out, or a write conflicted) and was rolled back.
+     */
+    public boolean isRetryable(final SQLException e) {
+        if (isConnectionFailure(e)) {
+            return true;
+        }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && isContention(sql)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * SQLState 57014, query canceled (SQL standard): Snowflake's error 000625 (a statement that waited too long for
+     * another transaction's lock) and 000630 (STATEMENT_TIMEOUT_IN_SECONDS reached) carry it, and so do snowflake-jdbc's
+     * own cancellations (ErrorCode.QUERY_CANCELED and INTERRUPTED use SqlState.QUERY_CANCELED). SQLState 40001,
+     * serialization failure (SQL standard), is a conflict with another transaction.
+     */
+    boolean isContention(final SQLException e) {
+        return "57014".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+    }
 
     /** Whether an error means the connection failed, so the same statements may well succeed on another. */
     public boolean isConnectionFailure(final SQLException e) {
@@ -130,39 +196,6 @@ public enum WarehouseDialect {
     /** SQLState class 08: connection exception (SQL standard). */
     boolean isConnectionFailureState(final String sqlState) {
         return sqlState.startsWith("08");
-    }
-
-    /** Calls a method of Snowflake's statement interface on the driver's own statement, under any pool wrappers. */
-    private static Object invokeOnDriverStatement(final Statement statement, final String method, final Class<?>[] parameterTypes,
-                                                  final Object... arguments) throws SQLException {
-        final Object driverStatement = innermost(statement);
-        for (Class<?> type = driverStatement.getClass(); type != null; type = type.getSuperclass()) {
-            for (final Class<?> contract : type.getInterfaces()) {
-                final Class<?> snowflakeStatement = find(contract);
-                if (snowflakeStatement != null) {
-                    try {
-                        return snowflakeStatement.getMethod(method, parameterTypes).invoke(driverStatement, arguments);
-                    } catch (final ReflectiveOperationException e) {
-                        throw new SQLException("Cannot call " + method + " on " + driverStatement.getClass().getName(), e);
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
-    /** The interface itself or one it extends, if it is Snowflake's statement interface. */
-    private static Class<?> find(final Class<?> contract) {
-        if (contract.getName().equals(SNOWFLAKE_STATEMENT)) {
-            return contract;
-        }
-        for (final Class<?> parent : contract.getInterfaces()) {
-            final Class<?> found = find(parent);
-            if (found != null) {
-                return found;
-            }
-        }
-        return null;
     }
 
     /** The driver's own connection behind a statement, also through commons-dbcp2's wrappers. */

@@ -83,73 +83,41 @@ import java.util.concurrent.TimeUnit;
                     """)
         })
 @ReadsAttributes({
-        @ReadsAttribute(attribute = "s3.key", description = "Object key written by PutS3Object (the default Staged File Name)"),
-        @ReadsAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Set by this processor on first sight")
+        @ReadsAttribute(attribute = "s3.key", description = "Object key written by PutS3Object (the default Staged File Name); "
+                + "CUSTOMER_RAW.source_file may hold it, or s3://<s3.bucket>/<s3.key>, instead of the Staged File Name"),
+        @ReadsAttribute(attribute = "s3.bucket", description = "Bucket written by PutS3Object"),
+        @ReadsAttribute(attribute = CustomerTrackAttributes.WAIT_STARTED, description = "Set by this processor on first sight")
 })
 @WritesAttributes({
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_STAGED_FILE, description = "The file name looked up in CUSTOMER_RAW.source_file"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_WAIT_STARTED, description = "Epoch millis when this processor first saw the FlowFile"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FILE_ROWS, description = "Rows of this file that were merged"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_MERGED_AT, description = "When the merge that applied this file committed"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_PERFORMED_BY, description = "'this-run' if this processor's merge "
-                + "applied the file, 'earlier-run' if the scheduled task or an earlier run had"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_OPENED, description = "From the file's receipt "
+        @WritesAttribute(attribute = CustomerTrackAttributes.STAGED_FILE, description = "The file name looked up in CUSTOMER_RAW.source_file"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.WAIT_STARTED, description = "Epoch millis when this processor first saw the FlowFile"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.FILE_ROWS, description = "Rows of this file that were merged"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.MERGED_AT, description = "When the merge that applied this file committed"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.MERGED_BY, description = "'" + CustomerTrackAttributes.MERGED_BY_THIS_RUN
+                + "' if this processor's merge applied the file, '" + CustomerTrackAttributes.MERGED_BY_EARLIER_RUN
+                + "' if the scheduled task or an earlier run had"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.VERSIONS_OPENED, description = "From the file's receipt "
                 + "(CUSTOMER_MERGE_RECEIPT), whichever run merged it: versions its events opened"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_CLOSED, description = "Receipt: open versions its events closed"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_RECUT, description = "Receipt: closed versions its late events re-cut "
+        @WritesAttribute(attribute = CustomerTrackAttributes.VERSIONS_CLOSED, description = "Receipt: open versions its events closed"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.VERSIONS_RECUT, description = "Receipt: closed versions its late events re-cut "
                 + "(each one in CUSTOMER_HISTORY_RECUT)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_REMOVED, description = "Receipt: versions its late events made redundant"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_NOOP, description = "Receipt: INSERTs and UPDATEs that began no version"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_QUARANTINED, description = "Receipt: events set aside in "
+        @WritesAttribute(attribute = CustomerTrackAttributes.VERSIONS_REMOVED, description = "Receipt: versions its late events made redundant"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.EVENTS_QUARANTINED, description = "Receipt: events set aside in "
                 + "CUSTOMER_MERGE_QUARANTINE (beyond the lateness budget, or of an erased customer)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_ERASURES, description = "Receipt: ERASE requests in the file"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RECEIPT_QUERY_ID, description = "Receipt: query id of the merge that "
-                + "applied the file (its last statement; absent where the driver reports none)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_HISTORY_ROWS, description = "Rows of CUSTOMER_HISTORY the merge inserted, updated or removed (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS, description = "Rows of CUSTOMER the merge removed, flagged or wrote; "
-                + "a row replaced by new content counts twice (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_OPENED, description = "New versions in CUSTOMER_HISTORY (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_CHANGED, description = "Versions closed or corrected by late events (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_VERSIONS_REMOVED, description = "Versions a late event made redundant (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_WRITTEN, description = "Current rows written to CUSTOMER: new customers and customers with new content (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_FLAGGED, description = "CUSTOMER rows whose delete flag changed in place (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_CUSTOMER_ROWS_REMOVED, description = "CUSTOMER rows removed: replaced by new content, "
-                + "or of a customer left without any version (this-run, Snowflake only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FILES, description = "Files the merge applied (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_QUERY_IDS, description = "Snowflake query ids of the merge statements, comma-separated (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_DURATION, description = "Duration of the merge transaction (this-run only)"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_RETRY_REASON, description = "Why the FlowFile went to retry"),
-        @WritesAttribute(attribute = TriggerSnowflakeMerge.ATTR_FAILURE_REASON, description = "Why the FlowFile went to failure")
+        @WritesAttribute(attribute = CustomerTrackAttributes.QUERY_ID, description = "Receipt: Snowflake query id of the last statement "
+                + "of the merge that applied the file; QUERY_HISTORY's TRANSACTION_ID of it finds the others (absent elsewhere)"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.RETRY_REASON, description = "Why the FlowFile went to retry"),
+        @WritesAttribute(attribute = CustomerTrackAttributes.FAILURE_REASON, description = "Why the FlowFile went to failure")
 })
 public class TriggerSnowflakeMerge extends AbstractProcessor {
 
-    /** The staged file name a FlowFile was matched by; also on its provenance events, where tools look files up. */
-    public static final String ATTR_STAGED_FILE = "snowflake.staged.file";
-    static final String ATTR_WAIT_STARTED = "merge.wait.started";
-    static final String ATTR_FILE_ROWS = "merge.file.row.count";
-    static final String ATTR_MERGED_AT = "merge.merged.at";
-    static final String ATTR_PERFORMED_BY = "merge.performed.by";
-    static final String ATTR_RECEIPT_OPENED = "merge.receipt.versions.opened";
-    static final String ATTR_RECEIPT_CLOSED = "merge.receipt.versions.closed";
-    static final String ATTR_RECEIPT_RECUT = "merge.receipt.versions.recut";
-    static final String ATTR_RECEIPT_REMOVED = "merge.receipt.versions.removed";
-    static final String ATTR_RECEIPT_NOOP = "merge.receipt.noop.updates";
-    static final String ATTR_RECEIPT_QUARANTINED = "merge.receipt.events.quarantined";
-    static final String ATTR_RECEIPT_ERASURES = "merge.receipt.erasure.requests";
-    static final String ATTR_RECEIPT_QUERY_ID = "merge.receipt.query.id";
-    static final String ATTR_HISTORY_ROWS = "merge.history.rows";
-    static final String ATTR_CUSTOMER_ROWS = "merge.customer.rows";
-    static final String ATTR_VERSIONS_OPENED = "merge.history.versions.opened";
-    static final String ATTR_VERSIONS_CHANGED = "merge.history.versions.changed";
-    static final String ATTR_VERSIONS_REMOVED = "merge.history.versions.removed";
-    static final String ATTR_CUSTOMER_ROWS_WRITTEN = "merge.customer.rows.written";
-    static final String ATTR_CUSTOMER_ROWS_FLAGGED = "merge.customer.rows.flagged";
-    static final String ATTR_CUSTOMER_ROWS_REMOVED = "merge.customer.rows.removed";
-    static final String ATTR_FILES = "merge.files";
-    static final String ATTR_QUERY_IDS = "merge.query.id";
-    static final String ATTR_DURATION = "merge.duration.millis";
-    static final String ATTR_RETRY_REASON = "merge.retry.reason";
-    static final String ATTR_FAILURE_REASON = "merge.failure.reason";
+    /** Counters: what the merges of this processor did, summed over its runs. */
+    static final String COUNTER_MERGES = "Merges";
+    static final String COUNTER_FILES_MERGED = "Files merged";
+    static final String COUNTER_MERGE_MILLIS = "Merge time (ms)";
+    static final String COUNTER_HISTORY_ROWS = "CUSTOMER_HISTORY rows changed";
+    static final String COUNTER_CUSTOMER_ROWS = "CUSTOMER rows changed";
+    static final String COUNTER_MERGES_RETRIED = "Merges rolled back for retry";
     static final String FILES_PLACEHOLDER = "{files}";
 
     /** Who loads the files into CUSTOMER_RAW. */
@@ -252,22 +220,35 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
 
     public static final PropertyDescriptor QUERY_TAG = new PropertyDescriptor.Builder()
             .name("Query Tag")
-            .description("Snowflake QUERY_TAG of this processor's statements, sent with each statement (nothing is left on "
-                    + "the pooled session), so they can be found in QUERY_HISTORY, e.g. customertrack:TriggerSnowflakeMerge. "
+            .description("Snowflake QUERY_TAG of this processor's statements, set on the session while it works and unset "
+                    + "after, so they can be found in QUERY_HISTORY, e.g. customertrack:TriggerSnowflakeMerge. "
                     + "Not set: no tag. Ignored on other databases.")
             .required(false)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
 
+    public static final PropertyDescriptor MERGE_TIMEOUT = new PropertyDescriptor.Builder()
+            .name("Merge Timeout")
+            .description("The longest any statement of this processor may wait for a lock or run on Snowflake (the session's "
+                    + "LOCK_TIMEOUT and STATEMENT_TIMEOUT_IN_SECONDS while it works; whole seconds). A merge waits here "
+                    + "for another one (the scheduled task's) to commit; one that waits or runs longer is rolled back "
+                    + "and its FlowFiles go to 'retry'. Snowflake's defaults are 12 hours and 2 days.")
+            .required(true)
+            .defaultValue("5 min")
+            .addValidator(StandardValidators.createTimePeriodValidator(1, TimeUnit.SECONDS, 12, TimeUnit.HOURS))
+            .build();
+
     public static final Relationship REL_SUCCESS = new Relationship.Builder()
             .name("success").description("The FlowFile's file is loaded and its rows are merged into CUSTOMER and CUSTOMER_HISTORY").build();
     public static final Relationship REL_RETRY = new Relationship.Builder()
-            .name("retry").description("Not loaded or not merged yet, or the connection failed; penalized. Route back to this processor.").build();
+            .name("retry").description("Not loaded or not merged yet, the connection failed, or the merge met another one "
+                    + "(Merge Timeout); penalized. Route back to this processor.").build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, or an SQL error (message in merge.failure.reason)").build();
+            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, or an SQL error "
+                    + "(message in " + CustomerTrackAttributes.FAILURE_REASON + ")").build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CONNECTION_POOL, LOAD_MODE, STAGED_FILE_NAME, COPY_STATEMENT,
-            BATCH_SIZE, LOAD_WAIT_TIMEOUT, QUERY_TAG);
+            BATCH_SIZE, LOAD_WAIT_TIMEOUT, MERGE_TIMEOUT, QUERY_TAG);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_RETRY, REL_FAILURE);
 
     @Override
@@ -310,21 +291,36 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             return;
         }
         final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
+        final long timeoutSeconds = context.getProperty(MERGE_TIMEOUT).asTimePeriod(TimeUnit.SECONDS);
         WarehouseDialect dialect = WarehouseDialect.OTHER;
         final BatchOutcome outcome;
         try (Connection connection = pool.getConnection()) {
             dialect = WarehouseDialect.of(connection);
-            outcome = confirmLoadsAndMerge(context, connection, dialect, byFile.keySet());
+            final Warehouse warehouse = Warehouse.open(connection, timeoutSeconds, context.getProperty(QUERY_TAG).getValue());
+            try {
+                outcome = confirmLoadsAndMerge(context, warehouse, connection, byFile);
+            } finally {
+                resetSession(warehouse);
+            }
         } catch (final SQLException e) {
             routeAfterSqlError(context, session, byFile, dialect, e);
             return;
         } catch (final ProcessException e) {
             // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
-            routeAll(session, byFile, REL_RETRY, ATTR_RETRY_REASON, "Cannot get a database connection: " + e.getMessage(), true);
+            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, "Cannot get a database connection: " + e.getMessage(), true);
             getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
             return;
         }
         route(context, session, byFile, outcome, now);
+    }
+
+    /** A session left with this processor's settings is harmless (its own timeouts and tag) and not worth failing a batch for. */
+    private void resetSession(final Warehouse warehouse) {
+        try {
+            warehouse.resetSession();
+        } catch (final SQLException e) {
+            getLogger().warn("Could not unset the session's LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS and QUERY_TAG", e);
+        }
     }
 
     /**
@@ -335,43 +331,68 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                                                           final List<FlowFile> flowFiles, final long now) {
         final Map<String, List<FlowFile>> byFile = new LinkedHashMap<>();
         for (FlowFile flowFile : flowFiles) {
-            final String waitStarted = flowFile.getAttribute(ATTR_WAIT_STARTED);
+            final String waitStarted = flowFile.getAttribute(CustomerTrackAttributes.WAIT_STARTED);
             if (waitStarted == null) {
-                flowFile = session.putAttribute(flowFile, ATTR_WAIT_STARTED, Long.toString(now));
+                flowFile = session.putAttribute(flowFile, CustomerTrackAttributes.WAIT_STARTED, Long.toString(now));
             } else if (!waitStarted.matches("\\d{1,18}")) {
-                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "Attribute " + ATTR_WAIT_STARTED + " is '"
-                        + waitStarted + "', not the epoch milliseconds this processor writes; remove it to start waiting anew"), REL_FAILURE);
+                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "Attribute "
+                        + CustomerTrackAttributes.WAIT_STARTED + " is '" + waitStarted
+                        + "', not the epoch milliseconds this processor writes; remove it to start waiting anew"), REL_FAILURE);
                 continue;
             }
             final String stagedFile = context.getProperty(STAGED_FILE_NAME).evaluateAttributeExpressions(flowFile).getValue();
             if (stagedFile == null || stagedFile.isBlank()) {
-                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON,
+                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON,
                         "Staged File Name evaluated to an empty value; is the s3.key attribute missing?"), REL_FAILURE);
                 continue;
             }
-            byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>()).add(session.putAttribute(flowFile, ATTR_STAGED_FILE, stagedFile));
+            byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>())
+                    .add(session.putAttribute(flowFile, CustomerTrackAttributes.STAGED_FILE, stagedFile));
         }
         return byFile;
     }
 
+    /**
+     * Every value CUSTOMER_RAW.source_file may hold for the batch's files. Snowflake documents METADATA$FILENAME as the
+     * full path to the file, where the Staged File Name is relative to the stage URL (what COPY's FILES list takes): so
+     * the name itself, and the FlowFile's object key, bare and as an s3:// URL, where that key ends in '/' and the name.
+     */
+    private static Set<String> sourceFiles(final Map<String, List<FlowFile>> byFile) {
+        final Set<String> sourceFiles = new LinkedHashSet<>(byFile.keySet());
+        byFile.forEach((stagedFile, flowFiles) -> {
+            for (final FlowFile flowFile : flowFiles) {
+                final String key = flowFile.getAttribute("s3.key");
+                if (key != null && key.endsWith("/" + stagedFile)) {
+                    sourceFiles.add(key);
+                    final String bucket = flowFile.getAttribute("s3.bucket");
+                    if (bucket != null && !bucket.isBlank()) {
+                        sourceFiles.add("s3://" + bucket + "/" + key);
+                    }
+                }
+            }
+        });
+        return sourceFiles;
+    }
+
     /** Confirms which files are loaded (COPYing the missing ones in COPY mode) and merges when a loaded file is unmerged. */
-    private BatchOutcome confirmLoadsAndMerge(final ProcessContext context, final Connection connection, final WarehouseDialect dialect,
-                                              final Set<String> files) throws SQLException {
-        final Warehouse warehouse = new Warehouse(connection, dialect, context.getProperty(QUERY_TAG).getValue());
+    private BatchOutcome confirmLoadsAndMerge(final ProcessContext context, final Warehouse warehouse, final Connection connection,
+                                              final Map<String, List<FlowFile>> byFile) throws SQLException {
+        final Set<String> files = byFile.keySet();
+        final Set<String> sourceFiles = sourceFiles(byFile);
         final Map<String, String> copyFailures = new LinkedHashMap<>();
-        Set<String> loaded = warehouse.loadedFiles(files);
+        Set<String> loaded = warehouse.loadedFiles(files, sourceFiles);
         if (context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY && loaded.size() < files.size()) {
             final Set<String> missing = new LinkedHashSet<>(files);
             missing.removeAll(loaded);
             copyFailures.putAll(copy(warehouse, context.getProperty(COPY_STATEMENT).getValue(), missing));
-            loaded = warehouse.loadedFiles(files);
+            loaded = warehouse.loadedFiles(files, sourceFiles);
         }
-        final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files);
+        final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files, sourceFiles);
         if (alreadyMerged.keySet().containsAll(loaded)) {
             return new BatchOutcome(alreadyMerged, Set.of(), null, copyFailures);
         }
-        final MergeRunner.Result result = MergeRunner.run(connection, warehouse.queryTag());
-        final Map<String, Warehouse.MergedFile> merged = warehouse.mergedFiles(files);
+        final MergeRunner.Result result = MergeRunner.run(connection);
+        final Map<String, Warehouse.MergedFile> merged = warehouse.mergedFiles(files, sourceFiles);
         final Set<String> mergedThisRun = new LinkedHashSet<>(merged.keySet());
         mergedThisRun.removeAll(alreadyMerged.keySet());
         getLogger().info("Merged {} file(s) of this batch in {} ms", mergedThisRun.size(), result.durationMillis());
@@ -383,36 +404,37 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                        final BatchOutcome outcome, final long now) {
         outcome.copyFailures().forEach((file, reason) -> {
             for (final FlowFile flowFile : byFile.remove(file)) {
-                session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "COPY of " + file + " failed: " + reason), REL_FAILURE);
+                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "COPY of " + file + " failed: " + reason),
+                        REL_FAILURE);
             }
         });
+        if (outcome.mergeResult() != null) {
+            countMerge(session, outcome.mergeResult(), outcome.mergedThisRun().size());
+        }
         final long timeoutMillis = context.getProperty(LOAD_WAIT_TIMEOUT).asTimePeriod(TimeUnit.MILLISECONDS);
-        final Map<String, String> runAttributes = outcome.mergeResult() == null ? Map.of()
-                : runAttributes(outcome.mergeResult(), outcome.mergedThisRun().size());
         for (final Map.Entry<String, List<FlowFile>> entry : byFile.entrySet()) {
             final Warehouse.MergedFile file = outcome.merged().get(entry.getKey());
             final boolean byThisRun = outcome.mergedThisRun().contains(entry.getKey());
             for (final FlowFile flowFile : entry.getValue()) {
                 if (file != null) {
                     final Map<String, String> attributes = new HashMap<>();
-                    attributes.put(ATTR_FILE_ROWS, Long.toString(file.rowCount()));
-                    attributes.put(ATTR_MERGED_AT, file.mergedAt());
-                    attributes.put(ATTR_PERFORMED_BY, byThisRun ? "this-run" : "earlier-run");
-                    if (byThisRun) {
-                        attributes.putAll(runAttributes);
-                    }
+                    attributes.put(CustomerTrackAttributes.FILE_ROWS, Long.toString(file.rowCount()));
+                    attributes.put(CustomerTrackAttributes.MERGED_AT, file.mergedAt());
+                    attributes.put(CustomerTrackAttributes.MERGED_BY,
+                            byThisRun ? CustomerTrackAttributes.MERGED_BY_THIS_RUN : CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
                     if (file.receipt() != null) {
                         attributes.putAll(receiptAttributes(file.receipt()));
                     }
                     final FlowFile done = session.putAllAttributes(flowFile, attributes);
-                    session.getProvenanceReporter().modifyAttributes(done, provenanceDetails(entry.getKey(), file));
+                    session.getProvenanceReporter().modifyAttributes(done,
+                            provenanceDetails(entry.getKey(), file, byThisRun ? outcome.mergeResult() : null, outcome.mergedThisRun().size()));
                     session.transfer(done, REL_SUCCESS);
-                } else if (now - Long.parseLong(flowFile.getAttribute(ATTR_WAIT_STARTED)) >= timeoutMillis) {
-                    session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, "File " + entry.getKey()
+                } else if (now - Long.parseLong(flowFile.getAttribute(CustomerTrackAttributes.WAIT_STARTED)) >= timeoutMillis) {
+                    session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "File " + entry.getKey()
                             + " was not loaded into CUSTOMER_RAW and merged within " + context.getProperty(LOAD_WAIT_TIMEOUT).getValue()
                             + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)"), REL_FAILURE);
                 } else {
-                    session.transfer(session.penalize(session.putAttribute(flowFile, ATTR_RETRY_REASON,
+                    session.transfer(session.penalize(session.putAttribute(flowFile, CustomerTrackAttributes.RETRY_REASON,
                             "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet")), REL_RETRY);
                 }
             }
@@ -421,69 +443,56 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
 
     private static Map<String, String> receiptAttributes(final Warehouse.Receipt receipt) {
         final Map<String, String> attributes = new HashMap<>();
-        attributes.put(ATTR_RECEIPT_OPENED, Long.toString(receipt.versionsOpened()));
-        attributes.put(ATTR_RECEIPT_CLOSED, Long.toString(receipt.versionsClosed()));
-        attributes.put(ATTR_RECEIPT_RECUT, Long.toString(receipt.versionsRecut()));
-        attributes.put(ATTR_RECEIPT_REMOVED, Long.toString(receipt.versionsRemoved()));
-        attributes.put(ATTR_RECEIPT_NOOP, Long.toString(receipt.noopUpdates()));
-        attributes.put(ATTR_RECEIPT_QUARANTINED, Long.toString(receipt.eventsQuarantined()));
-        attributes.put(ATTR_RECEIPT_ERASURES, Long.toString(receipt.erasureRequests()));
+        attributes.put(CustomerTrackAttributes.VERSIONS_OPENED, Long.toString(receipt.versionsOpened()));
+        attributes.put(CustomerTrackAttributes.VERSIONS_CLOSED, Long.toString(receipt.versionsClosed()));
+        attributes.put(CustomerTrackAttributes.VERSIONS_RECUT, Long.toString(receipt.versionsRecut()));
+        attributes.put(CustomerTrackAttributes.VERSIONS_REMOVED, Long.toString(receipt.versionsRemoved()));
+        attributes.put(CustomerTrackAttributes.EVENTS_QUARANTINED, Long.toString(receipt.eventsQuarantined()));
         if (receipt.queryId() != null) {
-            attributes.put(ATTR_RECEIPT_QUERY_ID, receipt.queryId());
+            attributes.put(CustomerTrackAttributes.QUERY_ID, receipt.queryId());
         }
         return attributes;
     }
 
-    /** The receipt in one line, for the provenance event: what the merge did with this file. */
-    private static String provenanceDetails(final String stagedFile, final Warehouse.MergedFile file) {
+    /** The receipt in one line, for the provenance event: what the merge did with this file, and the run that did it. */
+    private static String provenanceDetails(final String stagedFile, final Warehouse.MergedFile file, final MergeRunner.Result run,
+                                            final int filesOfRun) {
         final Warehouse.Receipt receipt = file.receipt();
         final String merged = file.rowCount() + " rows of " + stagedFile + " merged into CUSTOMER and CUSTOMER_HISTORY";
+        final String by = run == null ? " by an earlier run" : " by this run (" + filesOfRun + " files in " + run.durationMillis() + " ms)";
         if (receipt == null) {
-            return merged + " (no receipt: merged before receipts were kept)";
+            return merged + by + " (no receipt: merged before receipts were kept)";
         }
-        return merged + ": " + receipt.versionsOpened()
+        return merged + by + ": " + receipt.versionsOpened()
                 + " versions opened, " + receipt.versionsClosed() + " closed, " + receipt.versionsRecut() + " re-cut, "
                 + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.eventsQuarantined()
                 + " events quarantined, " + receipt.erasureRequests() + " erasure requests"
                 + (receipt.queryId() == null ? "" : "; query " + receipt.queryId());
     }
 
-    private static Map<String, String> runAttributes(final MergeRunner.Result result, final int files) {
-        final Map<String, String> attributes = new HashMap<>();
+    /** What a merge did to the tables goes to counters: it is the batch's, not any one FlowFile's. */
+    private static void countMerge(final ProcessSession session, final MergeRunner.Result result, final int files) {
         final MergeRunner.StepResult history = result.step(MergeScript.Step.HISTORY_MERGE);
         final MergeRunner.StepResult customer = result.step(MergeScript.Step.CUSTOMER_MERGE);
         final MergeRunner.StepResult written = result.step(MergeScript.Step.CUSTOMER_INSERT);
-        attributes.put(ATTR_HISTORY_ROWS, Long.toString(history.affected()));
-        attributes.put(ATTR_CUSTOMER_ROWS, Long.toString(customer.affected() + written.affected()));
-        attributes.put(ATTR_CUSTOMER_ROWS_WRITTEN, Long.toString(written.affected()));
-        putIfKnown(attributes, ATTR_VERSIONS_OPENED, history.inserted());
-        putIfKnown(attributes, ATTR_VERSIONS_CHANGED, history.updated());
-        putIfKnown(attributes, ATTR_VERSIONS_REMOVED, history.deleted());
-        putIfKnown(attributes, ATTR_CUSTOMER_ROWS_FLAGGED, customer.updated());
-        putIfKnown(attributes, ATTR_CUSTOMER_ROWS_REMOVED, customer.deleted());
-        attributes.put(ATTR_FILES, Integer.toString(files));
-        attributes.put(ATTR_DURATION, Long.toString(result.durationMillis()));
-        if (!result.queryIds().isEmpty()) {
-            attributes.put(ATTR_QUERY_IDS, String.join(",", result.queryIds()));
-        }
-        return attributes;
-    }
-
-    private static void putIfKnown(final Map<String, String> attributes, final String name, final long value) {
-        if (value >= 0) {
-            attributes.put(name, Long.toString(value));
-        }
+        session.adjustCounter(COUNTER_MERGES, 1, false);
+        session.adjustCounter(COUNTER_FILES_MERGED, files, false);
+        session.adjustCounter(COUNTER_MERGE_MILLIS, result.durationMillis(), false);
+        session.adjustCounter(COUNTER_HISTORY_ROWS, history.affected(), false);
+        session.adjustCounter(COUNTER_CUSTOMER_ROWS, customer.affected() + written.affected(), false);
     }
 
     private void routeAfterSqlError(final ProcessContext context, final ProcessSession session,
                                     final Map<String, List<FlowFile>> byFile, final WarehouseDialect dialect, final SQLException e) {
-        if (dialect.isConnectionFailure(e)) {
-            getLogger().warn("Connection problem during the merge; rolled back, FlowFiles to retry", e);
-            routeAll(session, byFile, REL_RETRY, ATTR_RETRY_REASON, "Connection problem, merge rolled back: " + e.getMessage(), true);
+        if (dialect.isRetryable(e)) {
+            final String problem = dialect.isConnectionFailure(e) ? "Connection problem" : "Met another merge or the Merge Timeout";
+            getLogger().warn("{} during the merge; rolled back, FlowFiles to retry", problem, e);
+            session.adjustCounter(COUNTER_MERGES_RETRIED, 1, false);
+            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, problem + ", merge rolled back: " + e.getMessage(), true);
             context.yield();
         } else {
             getLogger().error("SQL error during the merge; rolled back, FlowFiles to failure", e);
-            routeAll(session, byFile, REL_FAILURE, ATTR_FAILURE_REASON,
+            routeAll(session, byFile, REL_FAILURE, CustomerTrackAttributes.FAILURE_REASON,
                     "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage(), false);
         }
     }
@@ -512,7 +521,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                 warehouse.copy(copyStatement, chunk);
                 getLogger().info("Ran COPY for {} file(s) not yet in CUSTOMER_RAW", chunk.size());
             } catch (final SQLException chunkFailure) {
-                if (warehouse.dialect().isConnectionFailure(chunkFailure)) {
+                if (warehouse.dialect().isRetryable(chunkFailure)) {
                     throw chunkFailure;
                 }
                 if (chunk.size() == 1) {
@@ -524,7 +533,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     try {
                         warehouse.copy(copyStatement, List.of(file));
                     } catch (final SQLException fileFailure) {
-                        if (warehouse.dialect().isConnectionFailure(fileFailure)) {
+                        if (warehouse.dialect().isRetryable(fileFailure)) {
                             throw fileFailure;
                         }
                         failures.put(file, fileFailure.getMessage());

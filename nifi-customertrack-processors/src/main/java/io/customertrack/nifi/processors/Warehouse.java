@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** TriggerSnowflakeMerge's statements on one connection, each tagged with the Query Tag on Snowflake. */
+/** TriggerSnowflakeMerge's statements on one connection, in the session {@link #open} prepares. */
 final class Warehouse {
 
     /** Snowflake's limit for the FILES list of one COPY; the look-ups go in chunks of the same size too. */
@@ -26,42 +27,63 @@ final class Warehouse {
     record MergedFile(long rowCount, String mergedAt, Receipt receipt) {
     }
 
-    /** What the merge did for one file (CUSTOMER_MERGE_RECEIPT); queryId is null where the driver reports none. */
+    /** What the merge did for one file (CUSTOMER_MERGE_RECEIPT); queryId is null where the warehouse reports none. */
     record Receipt(long versionsOpened, long versionsClosed, long versionsRecut, long versionsRemoved, long noopUpdates,
                    long eventsQuarantined, long erasureRequests, String queryId) {
     }
 
     private final Connection connection;
     private final WarehouseDialect dialect;
-    private final String queryTag;
+    private final boolean sessionSet;
 
-    Warehouse(final Connection connection, final WarehouseDialect dialect, final String queryTag) {
+    private Warehouse(final Connection connection, final WarehouseDialect dialect, final boolean sessionSet) {
         this.connection = connection;
         this.dialect = dialect;
-        this.queryTag = queryTag;
+        this.sessionSet = sessionSet;
+    }
+
+    /**
+     * Bounds the session's lock waits and statements to the timeout, so that a merge waiting for another one (the
+     * scheduled task's) fails instead of hanging, and tags its statements (null or empty tag: none). Where the session
+     * has no such parameters (DuckDB, fakesnow) nothing is set. {@link #resetSession} undoes it.
+     */
+    static Warehouse open(final Connection connection, final long timeoutSeconds, final String queryTag) throws SQLException {
+        final WarehouseDialect dialect = WarehouseDialect.of(connection);
+        final boolean sessionParameters = dialect.hasSessionParameters(connection);
+        if (sessionParameters) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(dialect.sessionSettings(timeoutSeconds, queryTag));
+            }
+        }
+        return new Warehouse(connection, dialect, sessionParameters);
+    }
+
+    /** Returns the session's parameters to what they were before {@link #open}, so the pooled connection keeps none of them. */
+    void resetSession() throws SQLException {
+        if (sessionSet) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(dialect.sessionReset());
+            }
+        }
     }
 
     WarehouseDialect dialect() {
         return dialect;
     }
 
-    String queryTag() {
-        return queryTag;
-    }
-
     /**
      * The staged files whose rows are in CUSTOMER_RAW: merged already (CUSTOMER_MERGE_LOG) or waiting in the stream. Both
      * stay small where CUSTOMER_RAW grows forever; a SELECT outside a DML transaction does not move the stream's offset.
+     * {@code sourceFiles} holds every value source_file may have for a staged file (see {@link #stagedName}); equality,
+     * not a suffix match, lets Snowflake prune on source_file.
      */
-    Set<String> loadedFiles(final Set<String> stagedFiles) throws SQLException {
+    Set<String> loadedFiles(final Set<String> stagedFiles, final Set<String> sourceFiles) throws SQLException {
         final Set<String> loaded = new LinkedHashSet<>();
-        for (final List<String> names : chunks(stagedFiles)) {
-            final String matches = matchAny("source_file", names);
-            try (PreparedStatement query = connection.prepareStatement(
-                    "SELECT source_file FROM customer_merge_log WHERE " + matches
-                            + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE " + matches)) {
-                dialect.tag(query, queryTag);
-                bindNames(query, names, bindNames(query, names, 1));
+        for (final List<String> values : chunks(sourceFiles)) {
+            final String in = inList(values.size());
+            try (PreparedStatement query = connection.prepareStatement("SELECT source_file FROM customer_merge_log WHERE source_file IN " + in
+                    + " UNION SELECT DISTINCT source_file FROM customer_raw_stream WHERE source_file IN " + in)) {
+                bind(query, values, bind(query, values, 1));
                 try (ResultSet rs = query.executeQuery()) {
                     while (rs.next()) {
                         stagedName(rs.getString(1), stagedFiles).ifPresent(loaded::add);
@@ -73,18 +95,17 @@ final class Warehouse {
     }
 
     /** The staged files in CUSTOMER_MERGE_LOG, with their row count, merge time (an ISO-8601 instant) and receipt. */
-    Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles) throws SQLException {
+    Map<String, MergedFile> mergedFiles(final Set<String> stagedFiles, final Set<String> sourceFiles) throws SQLException {
         final Map<String, MergedFile> merged = new HashMap<>();
-        for (final List<String> names : chunks(stagedFiles)) {
+        for (final List<String> values : chunks(sourceFiles)) {
             try (PreparedStatement query = connection.prepareStatement("""
                     SELECT m.source_file, m.row_count, m.merged_at, r.source_file, r.versions_opened, r.versions_closed,
                            r.versions_recut, r.versions_removed, r.noop_updates, r.events_quarantined, r.erasure_requests,
                            r.merge_query_id
                     FROM customer_merge_log AS m
                     LEFT JOIN customer_merge_receipt AS r ON r.source_file = m.source_file
-                    WHERE """ + matchAny("m.source_file", names))) {
-                dialect.tag(query, queryTag);
-                bindNames(query, names, 1);
+                    WHERE m.source_file IN\s""" + inList(values.size()))) {
+                bind(query, values, 1);
                 try (ResultSet rs = query.executeQuery()) {
                     while (rs.next()) {
                         final Receipt receipt = rs.getString(4) == null ? null : new Receipt(rs.getLong(5), rs.getLong(6),
@@ -98,26 +119,14 @@ final class Warehouse {
         return merged;
     }
 
-    /**
-     * Snowflake documents METADATA$FILENAME as "the full path to the data file", where the Staged File Name is the path
-     * relative to the stage URL (what COPY's FILES list takes): source_file matches a staged name when it is that name,
-     * or ends in "/" and that name. RIGHT, not LIKE: a file name may hold LIKE's wildcards. The names are bound; each
-     * length is an integer literal (fakesnow 0.12.1 repeats a bound RIGHT length when it translates the call).
-     */
-    private static String matchAny(final String column, final List<String> names) {
-        final List<String> conditions = new ArrayList<>();
-        for (final String name : names) {
-            // RIGHT counts characters, not UTF-16 units.
-            conditions.add(column + " = ? OR RIGHT(" + column + ", " + (name.codePointCount(0, name.length()) + 1) + ") = ?");
-        }
-        return "(" + String.join(" OR ", conditions) + ")";
+    private static String inList(final int size) {
+        return "(" + String.join(", ", Collections.nCopies(size, "?")) + ")";
     }
 
-    private static int bindNames(final PreparedStatement statement, final List<String> names, final int first) throws SQLException {
+    private static int bind(final PreparedStatement statement, final List<String> values, final int first) throws SQLException {
         int index = first;
-        for (final String name : names) {
-            statement.setString(index++, name);
-            statement.setString(index++, "/" + name);
+        for (final String value : values) {
+            statement.setString(index++, value);
         }
         return index;
     }
@@ -146,7 +155,6 @@ final class Warehouse {
     void copy(final String copyStatement, final List<String> files) throws SQLException {
         final List<String> literals = files.stream().map(dialect::literal).toList();
         try (Statement statement = connection.createStatement()) {
-            dialect.tag(statement, queryTag);
             statement.execute(copyStatement.replace(TriggerSnowflakeMerge.FILES_PLACEHOLDER, String.join(", ", literals)));
         }
         if (!connection.getAutoCommit()) {

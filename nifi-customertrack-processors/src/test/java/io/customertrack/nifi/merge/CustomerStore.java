@@ -73,6 +73,7 @@ public final class CustomerStore implements AutoCloseable {
                 statement.execute(ddl);
             }
             statement.execute(SnowflakeDdl.statement("03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_SETTINGS"));
+            statement.execute(SnowflakeDdl.statement("03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_LOCK"));
             for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
                 statement.execute(ddl);
             }
@@ -119,11 +120,11 @@ public final class CustomerStore implements AutoCloseable {
     }
 
     /**
-     * The steps whose row counts {@link #runMerge} reports: all but the clearing of the previous merge's plan, which
-     * depends on that merge rather than this one.
+     * The steps whose row counts {@link #runMerge} reports: all but the lock (one row, every merge) and the clearing of
+     * the previous merge's plan, which depends on that merge rather than this one.
      */
     private static final List<MergeScript.Step> COUNTED_STEPS = Arrays.stream(MergeScript.Step.values())
-            .filter(step -> step != MergeScript.Step.PLAN_CLEAR).toList();
+            .filter(step -> step != MergeScript.Step.MERGE_LOCK && step != MergeScript.Step.PLAN_CLEAR).toList();
 
     /**
      * Two merges over the same stream rows: what a merge that waited for a concurrent one sees on Snowflake, where the
@@ -266,11 +267,11 @@ public final class CustomerStore implements AutoCloseable {
             .thenComparing(ScdModel.Quarantined::updatedAt).thenComparing(ScdModel.Quarantined::op)
             .thenComparing(ScdModel.Quarantined::reason);
 
-    /** Deletes every row of every CustomerTrack table but the merge settings, whose seeded row the merge reads. */
+    /** Deletes every row of every CustomerTrack table but the seeded one-row tables: merge settings and lock. */
     public void emptyTables() throws SQLException {
         try (Statement statement = connection.createStatement()) {
             for (final String table : SnowflakeDdl.tableNames()) {
-                if (!table.equals("CUSTOMER_MERGE_SETTINGS")) {
+                if (!table.equals("CUSTOMER_MERGE_SETTINGS") && !table.equals("CUSTOMER_MERGE_LOCK")) {
                     statement.execute("DELETE FROM " + table);
                 }
             }

@@ -212,7 +212,7 @@ class SqlContractTest {
         final List<String> tables = SnowflakeDdl.createTables();
         assertEquals(List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_LOG", "CUSTOMER_MERGE_WATERMARK",
                         "CUSTOMER_MERGE_SETTINGS", "CUSTOMER_MERGE_QUARANTINE", "CUSTOMER_MERGE_RECEIPT", "CUSTOMER_HISTORY_RECUT",
-                        "CUSTOMER_ERASURE", "CUSTOMER_MERGE_PLAN"),
+                        "CUSTOMER_ERASURE", "CUSTOMER_MERGE_PLAN", "CUSTOMER_MERGE_LOCK"),
                 tables.stream().map(ddl -> ddl.split("\\s+")[5]).toList());
         tables.forEach(ddl -> assertTrue(!ddl.contains("COMMENT") && !ddl.contains("NUMBER(") && !ddl.contains("CLUSTER BY")
                 && !ddl.contains("TRANSIENT") && !ddl.contains("DATA_RETENTION"), ddl));

@@ -11,6 +11,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The non-Snowflake side of WarehouseDialect on DuckDB; FakesnowMergeIT holds the Snowflake side to the real driver. */
@@ -19,9 +20,9 @@ class WarehouseDialectTest {
     @Test
     void literalsKeepHostileValuesOnDuckDb() throws SQLException {
         try (Connection connection = CustomerStore.open("jdbc:duckdb:"); Statement statement = connection.createStatement()) {
-            assertEquals(WarehouseDialect.OTHER, WarehouseDialect.of(connection));
+            assertEquals(WarehouseDialect.DUCKDB, WarehouseDialect.of(connection));
             for (final String value : List.of("it's.csv", "ends-in-backslash\\", "');DROP TABLE customer;--", "\\'")) {
-                try (ResultSet rs = statement.executeQuery("SELECT " + WarehouseDialect.OTHER.literal(value))) {
+                try (ResultSet rs = statement.executeQuery("SELECT " + WarehouseDialect.DUCKDB.literal(value))) {
                     assertTrue(rs.next());
                     assertEquals(value, rs.getString(1));
                 }
@@ -47,5 +48,59 @@ class WarehouseDialectTest {
         final SQLException ioError = new SQLException("JDBC driver encountered communication error", "58030");
         assertTrue(WarehouseDialect.SNOWFLAKE.isConnectionFailure(new SQLException("wrapped", "XX000", ioError)));
         assertFalse(WarehouseDialect.OTHER.isConnectionFailure(ioError));
+    }
+
+    /**
+     * A merge that waited too long for another one's lock (Snowflake 000625), ran past STATEMENT_TIMEOUT_IN_SECONDS
+     * (000630), was canceled by the driver, or conflicted with another transaction is worth running again.
+     */
+    @Test
+    void lockAndStatementTimeoutsAndWriteConflictsAreRetried() {
+        final SQLException lockWait = new SQLException("Statement 'a' has locked table 'CUSTOMER_MERGE_LOCK' in transaction 1 and this "
+                + "lock has not yet been released. Your statement 'b' was aborted.", "57014", 625);
+        final SQLException statementTimeout = new SQLException("Statement reached its statement or warehouse timeout of 300 second(s) "
+                + "and was canceled.", "57014", 630);
+        for (final WarehouseDialect dialect : WarehouseDialect.values()) {
+            assertTrue(dialect.isRetryable(lockWait), dialect.name());
+            assertTrue(dialect.isRetryable(statementTimeout), dialect.name());
+            assertTrue(dialect.isRetryable(new SQLException("could not serialize access", "40001")), dialect.name());
+            assertTrue(dialect.isRetryable(new SQLRecoverableException("reset")), dialect.name());
+            assertFalse(dialect.isRetryable(new SQLException("SQL compilation error", "42S02", 2003)), dialect.name());
+            assertFalse(dialect.isConnectionFailure(lockWait), "a lock wait is no connection failure: " + dialect);
+        }
+    }
+
+    /** DuckDB fails a write to a row another open transaction wrote at once, with a message and no SQLState. */
+    @Test
+    void duckDbsWriteConflictIsRetried() throws SQLException {
+        try (Connection first = CustomerStore.open("jdbc:duckdb:");
+             Connection second = ((org.duckdb.DuckDBConnection) first).duplicate()) {
+            try (Statement statement = first.createStatement()) {
+                statement.execute("CREATE TABLE lock_row (taken_at TIMESTAMP)");
+                statement.execute("INSERT INTO lock_row VALUES (NULL)");
+            }
+            first.setAutoCommit(false);
+            second.setAutoCommit(false);
+            try (Statement statement = first.createStatement()) {
+                statement.execute("UPDATE lock_row SET taken_at = CURRENT_TIMESTAMP");
+            }
+            final SQLException conflict = assertThrows(SQLException.class, () -> {
+                try (Statement statement = second.createStatement()) {
+                    statement.execute("UPDATE lock_row SET taken_at = CURRENT_TIMESTAMP");
+                }
+            });
+            assertTrue(WarehouseDialect.DUCKDB.isRetryable(conflict), conflict.getMessage());
+            assertFalse(WarehouseDialect.OTHER.isRetryable(conflict), "the message is DuckDB's own");
+            second.rollback();
+            first.rollback();
+        }
+    }
+
+    @Test
+    void snowflakeSessionSettingsQuoteTheTagAndUnsetWhatTheySet() {
+        assertEquals("ALTER SESSION SET LOCK_TIMEOUT = 300, STATEMENT_TIMEOUT_IN_SECONDS = 300, QUERY_TAG = 'it''s \\\\ here'",
+                WarehouseDialect.SNOWFLAKE.sessionSettings(300, "it's \\ here"));
+        assertEquals("ALTER SESSION SET LOCK_TIMEOUT = 60, STATEMENT_TIMEOUT_IN_SECONDS = 60", WarehouseDialect.SNOWFLAKE.sessionSettings(60, null));
+        assertEquals("ALTER SESSION UNSET LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS, QUERY_TAG", WarehouseDialect.SNOWFLAKE.sessionReset());
     }
 }

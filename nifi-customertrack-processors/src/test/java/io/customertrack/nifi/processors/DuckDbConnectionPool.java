@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -34,6 +35,11 @@ public class DuckDbConnectionPool extends AbstractControllerService implements D
             .build();
 
     private final AtomicReference<String> dropConnectionOnStatementPrefix = new AtomicReference<>();
+    private final AtomicReference<Interruption> interruption = new AtomicReference<>();
+    private final List<String> statements = new CopyOnWriteArrayList<>();
+
+    private record Interruption(String prefix, Runnable action) {
+    }
     private volatile DuckDBConnection database;
 
     @Override
@@ -41,8 +47,12 @@ public class DuckDbConnectionPool extends AbstractControllerService implements D
         return List.of(DATABASE_URL);
     }
 
+    /** Opens the database, unless it is open already: one pool may serve two test runners. */
     @OnEnabled
     public void open(final ConfigurationContext context) throws SQLException {
+        if (database != null && !database.isClosed()) {
+            return;
+        }
         database = (DuckDBConnection) CustomerStore.open(context.getProperty(DATABASE_URL).getValue());
     }
 
@@ -56,12 +66,25 @@ public class DuckDbConnectionPool extends AbstractControllerService implements D
         dropConnectionOnStatementPrefix.set(prefix);
     }
 
+    /** Runs the action once, just before the next statement that starts with the prefix reaches DuckDB. */
+    void beforeStatement(final String prefix, final Runnable action) {
+        interruption.set(new Interruption(prefix, action));
+    }
+
+    /** Every statement sent through this pool's connections, in order. */
+    List<String> statements() {
+        return List.copyOf(statements);
+    }
+
     @Override
     public Connection getConnection() throws ProcessException {
         try {
             final Connection connection = database.duplicate();
             return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{Connection.class},
                     (proxy, method, args) -> {
+                        if (method.getName().startsWith("prepare") && args != null && args.length > 0 && args[0] instanceof String sql) {
+                            statements.add(sql);
+                        }
                         final Object result = invoke(connection, method, args);
                         return result instanceof Statement statement ? failingStatement(statement) : result;
                     });
@@ -74,6 +97,13 @@ public class DuckDbConnectionPool extends AbstractControllerService implements D
         final Class<?> type = statement instanceof java.sql.PreparedStatement ? java.sql.PreparedStatement.class : Statement.class;
         return (Statement) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[]{type},
                 (proxy, method, args) -> {
+                    if (method.getName().startsWith("execute") && args != null && args.length > 0 && args[0] instanceof String sql) {
+                        statements.add(sql);
+                        final Interruption pending = interruption.get();
+                        if (pending != null && sql.startsWith(pending.prefix()) && interruption.compareAndSet(pending, null)) {
+                            pending.action().run();
+                        }
+                    }
                     final String prefix = dropConnectionOnStatementPrefix.get();
                     if (prefix != null && method.getName().startsWith("execute") && args != null && args.length > 0
                             && args[0] instanceof String sql && sql.startsWith(prefix)) {

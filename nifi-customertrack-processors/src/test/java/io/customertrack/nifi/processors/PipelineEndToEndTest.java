@@ -66,7 +66,7 @@ class PipelineEndToEndTest {
             merger.run();
             merger.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, file);
             final long mergedRows = merger.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).stream()
-                    .mapToLong(flowFile -> Long.parseLong(flowFile.getAttribute("merge.file.row.count"))).sum();
+                    .mapToLong(flowFile -> Long.parseLong(flowFile.getAttribute(CustomerTrackAttributes.FILE_ROWS))).sum();
             assertEquals(valid, mergedRows, "every valid record loaded and merged once");
 
             // Generated inserts open versions, deletes close them; the tables must agree with each other.

@@ -140,7 +140,7 @@ class SnowflakeIntegrationTest {
         runner.enqueue(new byte[0], Map.of("s3.key", "first.csv"));
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeExists("merge.query.id");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeExists(CustomerTrackAttributes.QUERY_ID);
 
         // The second file goes through COPY and the procedure, as the scheduled task would run it.
         try (Statement sql = admin.createStatement()) {
@@ -160,7 +160,7 @@ class SnowflakeIntegrationTest {
         runner.clearTransferState();
         runner.enqueue(new byte[0], Map.of("s3.key", "first.csv"));
         runner.run();
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("merge.performed.by", "earlier-run");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
         assertEquals(ScdModel.expected(all).history(), history());
     }
 

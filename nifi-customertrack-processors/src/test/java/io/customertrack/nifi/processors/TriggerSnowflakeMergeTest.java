@@ -39,6 +39,7 @@ class TriggerSnowflakeMergeTest {
     @TempDir
     Path tempDir;
 
+    private String url;
     private CustomerStore store;
     private DuckDbConnectionPool pool;
     private TestRunner runner;
@@ -46,7 +47,7 @@ class TriggerSnowflakeMergeTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        final String url = "jdbc:duckdb:" + tempDir.resolve("customertrack.duckdb");
+        url = "jdbc:duckdb:" + tempDir.resolve("customertrack.duckdb");
         store = new CustomerStore(url);
         runner = TestRunners.newTestRunner(TriggerSnowflakeMerge.class);
         pool = new DuckDbConnectionPool();
@@ -89,20 +90,117 @@ class TriggerSnowflakeMergeTest {
 
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 2);
         final MockFlowFile a = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        a.assertAttributeEquals("snowflake.staged.file", "2026/01/01/a.csv");
-        a.assertAttributeEquals("merge.file.row.count", "3");
-        a.assertAttributeEquals("merge.performed.by", "this-run");
-        a.assertAttributeEquals("merge.history.rows", "4");
-        a.assertAttributeEquals("merge.customer.rows", "2");
-        a.assertAttributeEquals("merge.customer.rows.written", "2");
-        a.assertAttributeNotExists("merge.customer.rows.removed"); // the split of a MERGE's count is Snowflake's only
-        a.assertAttributeEquals("merge.files", "2");
-        assertNotNull(a.getAttribute("merge.duration.millis"));
-        assertNotNull(a.getAttribute("merge.merged.at"));
-        assertNull(a.getAttribute("merge.query.id"), "DuckDB has no Snowflake query ids");
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).get(1).assertAttributeEquals("merge.file.row.count", "1");
+        a.assertAttributeEquals(CustomerTrackAttributes.STAGED_FILE, "2026/01/01/a.csv");
+        a.assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "3");
+        a.assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_THIS_RUN);
+        assertNotNull(a.getAttribute(CustomerTrackAttributes.MERGED_AT));
+        assertNull(a.getAttribute(CustomerTrackAttributes.QUERY_ID), "DuckDB has no Snowflake query ids");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).get(1).assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "1");
         assertTablesMatchModel();
         assertEquals(2, runner.getProvenanceEvents().size());
+        assertTrue(runner.getProvenanceEvents().getFirst().getDetails().contains("by this run (2 files in "),
+                runner.getProvenanceEvents().getFirst().getDetails());
+    }
+
+    /** What the merge did to the tables is the batch's, not a FlowFile's: counters, summed over runs. */
+    @Test
+    void batchFiguresGoToCountersNotAttributes() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"), event(2, 0, "Paris"), event(1, 5, "Rome"));
+        snowpipeLoads("b.csv", event(2, 6, "Oslo"));
+        enqueueS3Object("a.csv");
+        enqueueS3Object("b.csv");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 2);
+        assertEquals(1, runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_MERGES));
+        assertEquals(2, runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_FILES_MERGED));
+        assertEquals(4, runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_HISTORY_ROWS), "4 versions written");
+        assertEquals(2, runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_CUSTOMER_ROWS), "2 current rows written");
+        assertNotNull(runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_MERGE_MILLIS));
+        for (final MockFlowFile merged : runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS)) {
+            for (final String name : merged.getAttributes().keySet()) {
+                assertTrue(!name.startsWith("merge.") && (name.startsWith("customertrack.") || Set.of("s3.bucket", "s3.key", "filename",
+                        "path", "uuid").contains(name)), "attribute " + name + " is of this project or the FlowFile's own");
+            }
+            assertTrue(merged.getAttributes().keySet().stream().filter(name -> name.startsWith("customertrack.")).count() <= 12,
+                    merged.getAttributes().toString());
+        }
+    }
+
+    /**
+     * Two merges at once: the second meets the first's lock on CUSTOMER_MERGE_LOCK (DuckDB fails it at once, Snowflake
+     * after LOCK_TIMEOUT), rolls back and retries; nothing is lost or applied twice.
+     */
+    @Test
+    void aMergeThatMeetsAnotherOneRetriesAndNothingIsLost() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"), event(2, 0, "Paris"));
+        snowpipeLoads("b.csv", event(1, 5, "Rome"), event(3, 0, "Oslo"));
+        final TestRunner second = TestRunners.newTestRunner(TriggerSnowflakeMerge.class);
+        second.addControllerService("duckdb", pool);
+        second.setProperty(pool, DuckDbConnectionPool.DATABASE_URL, url);
+        second.enableControllerService(pool);
+        second.setProperty(TriggerSnowflakeMerge.CONNECTION_POOL, "duckdb");
+        second.enqueue(new byte[0], Map.of("s3.key", "b.csv"));
+        // The first merge holds the lock (its first statement ran) when the second one starts.
+        pool.beforeStatement("DELETE FROM customer_merge_plan", second::run);
+        enqueueS3Object("a.csv");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        second.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+        final MockFlowFile retried = second.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
+        assertTrue(retried.isPenalized());
+        assertTrue(retried.getAttribute(CustomerTrackAttributes.RETRY_REASON).startsWith("Met another merge or the Merge Timeout"),
+                retried.getAttribute(CustomerTrackAttributes.RETRY_REASON));
+        assertEquals(1, second.getCounterValue(TriggerSnowflakeMerge.COUNTER_MERGES_RETRIED));
+        assertTablesMatchModel(); // the first merge applied both files
+
+        second.clearTransferState();
+        second.enqueue(retried);
+        second.run();
+        second.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        second.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst()
+                .assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
+        assertTablesMatchModel();
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_merge_log"));
+    }
+
+    /** The look-ups compare source_file for equality with the values it may hold, so that Snowflake can prune on it. */
+    @Test
+    void fileLookUpsMatchSourceFileExactly() throws Exception {
+        snowpipeLoads("customers/valid/2026/01/01/a.csv", event(1, 0, "London"));
+        enqueueS3Object("customers/valid/2026/01/01/a.csv");
+        runner.setProperty(TriggerSnowflakeMerge.STAGED_FILE_NAME, "${s3.key:substringAfter('customers/valid/')}");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final List<String> lookUps = pool.statements().stream().filter(sql -> sql.contains("customer_merge_log")
+                && sql.startsWith("SELECT")).toList();
+        assertEquals(3, lookUps.size(), "loaded, merged before, merged after: " + lookUps);
+        for (final String sql : lookUps) {
+            assertTrue(sql.contains("source_file IN (?, ?, ?)") && !sql.contains("RIGHT(") && !sql.contains(" OR "), sql);
+        }
+    }
+
+    /** A file of the same name under another folder of the bucket is not the FlowFile's file. */
+    @Test
+    void aFileOfTheSameNameElsewhereIsNotTakenForTheFlowFilesFile() throws Exception {
+        snowpipeLoads("customers/archive/2026/01/01/a.csv", event(1, 0, "London"));
+        runner.setProperty(TriggerSnowflakeMerge.STAGED_FILE_NAME, "${s3.key:substringAfter('customers/valid/')}");
+        enqueueS3Object("customers/valid/2026/01/01/a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+    }
+
+    @Test
+    void mergeTimeoutIsAPositiveDurationOfAtMostTwelveHours() {
+        runner.setProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT, "0 sec");
+        runner.assertNotValid();
+        runner.setProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT, "13 hours");
+        runner.assertNotValid();
+        runner.setProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT, "90 sec");
+        runner.assertValid();
+        runner.removeProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT);
+        assertEquals("5 min", runner.getProcessContext().getProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT).getValue());
     }
 
     /**
@@ -111,7 +209,8 @@ class TriggerSnowflakeMergeTest {
      * for it.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"2026/01/01/a.csv", "customers/valid/2026/01/01/a.csv", "customers/valid/2026/01/01/🏔a.csv"})
+    @ValueSource(strings = {"2026/01/01/a.csv", "customers/valid/2026/01/01/a.csv", "customers/valid/2026/01/01/🏔a.csv",
+        "s3://customertrack-data-lake/customers/valid/2026/01/01/a.csv"})
     void aFileIsConfirmedWhetherSourceFileIsStageRelativeOrTheFullPath(final String sourceFile) throws Exception {
         final String stagedName = sourceFile.substring(sourceFile.indexOf("2026/"));
         snowpipeLoads(sourceFile, event(1, 0, "London"), event(2, 0, "Paris"));
@@ -123,11 +222,11 @@ class TriggerSnowflakeMergeTest {
 
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         final MockFlowFile merged = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        merged.assertAttributeEquals("snowflake.staged.file", stagedName);
-        merged.assertAttributeEquals("merge.file.row.count", "2");
+        merged.assertAttributeEquals(CustomerTrackAttributes.STAGED_FILE, stagedName);
+        merged.assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "2");
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_RETRY, 1);
         runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst()
-                .assertAttributeEquals("snowflake.staged.file", "2026/01/01/ghost-a.csv");
+                .assertAttributeEquals(CustomerTrackAttributes.STAGED_FILE, "2026/01/01/ghost-a.csv");
     }
 
     @Test
@@ -137,8 +236,8 @@ class TriggerSnowflakeMergeTest {
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
         final MockFlowFile waiting = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
         assertTrue(waiting.isPenalized());
-        waiting.assertAttributeEquals("merge.retry.reason", "File late.csv is not loaded into CUSTOMER_RAW yet");
-        final String waitStarted = waiting.getAttribute("merge.wait.started");
+        waiting.assertAttributeEquals(CustomerTrackAttributes.RETRY_REASON, "File late.csv is not loaded into CUSTOMER_RAW yet");
+        final String waitStarted = waiting.getAttribute(CustomerTrackAttributes.WAIT_STARTED);
         assertNotNull(waitStarted);
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
 
@@ -147,7 +246,7 @@ class TriggerSnowflakeMergeTest {
         runner.enqueue(waiting);
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("merge.wait.started", waitStarted);
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals(CustomerTrackAttributes.WAIT_STARTED, waitStarted);
         assertTablesMatchModel();
     }
 
@@ -155,10 +254,10 @@ class TriggerSnowflakeMergeTest {
     void givesUpAfterTheLoadWaitTimeout() {
         runner.setProperty(TriggerSnowflakeMerge.LOAD_WAIT_TIMEOUT, "10 min");
         final long elevenMinutesAgo = System.currentTimeMillis() - 11 * 60_000L;
-        runner.enqueue(new byte[0], Map.of("s3.key", "never.csv", "merge.wait.started", Long.toString(elevenMinutesAgo)));
+        runner.enqueue(new byte[0], Map.of("s3.key", "never.csv", CustomerTrackAttributes.WAIT_STARTED, Long.toString(elevenMinutesAgo)));
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
-        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute(CustomerTrackAttributes.FAILURE_REASON);
         assertTrue(reason.startsWith("File never.csv was not loaded into CUSTOMER_RAW and merged within 10 min"), reason);
     }
 
@@ -170,13 +269,13 @@ class TriggerSnowflakeMergeTest {
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        flowFile.assertAttributeEquals("merge.performed.by", "earlier-run");
-        flowFile.assertAttributeNotExists("merge.history.rows");
-        flowFile.assertAttributeEquals("merge.file.row.count", "1");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
+        assertNull(runner.getCounterValue(TriggerSnowflakeMerge.COUNTER_MERGES), "no merge ran");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "1");
         // The receipt is the file's, whoever merged it; DuckDB's driver has no query ids.
-        flowFile.assertAttributeEquals("merge.receipt.versions.opened", "1");
-        flowFile.assertAttributeEquals("merge.receipt.events.quarantined", "0");
-        flowFile.assertAttributeNotExists("merge.receipt.query.id");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_OPENED, "1");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.EVENTS_QUARANTINED, "0");
+        flowFile.assertAttributeNotExists(CustomerTrackAttributes.QUERY_ID);
     }
 
     @Test
@@ -187,7 +286,7 @@ class TriggerSnowflakeMergeTest {
         enqueueS3Object("old.csv");
         runner.run();
         final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        flowFile.assertAttributeNotExists("merge.receipt.versions.opened");
+        flowFile.assertAttributeNotExists(CustomerTrackAttributes.VERSIONS_OPENED);
         assertTrue(runner.getProvenanceEvents().getFirst().getDetails().endsWith("(no receipt: merged before receipts were kept)"),
                 runner.getProvenanceEvents().getFirst().getDetails());
     }
@@ -201,10 +300,10 @@ class TriggerSnowflakeMergeTest {
         enqueueS3Object("late.csv");
         runner.run();
         final MockFlowFile flowFile = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
-        flowFile.assertAttributeEquals("merge.performed.by", "this-run");
-        flowFile.assertAttributeEquals("merge.file.row.count", "2");
-        flowFile.assertAttributeEquals("merge.receipt.events.quarantined", "1");
-        flowFile.assertAttributeEquals("merge.receipt.versions.opened", "1");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_THIS_RUN);
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "2");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.EVENTS_QUARANTINED, "1");
+        flowFile.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_OPENED, "1");
         assertTrue(runner.getProvenanceEvents().getFirst().getDetails().contains("1 events quarantined"),
                 runner.getProvenanceEvents().getFirst().getDetails());
     }
@@ -249,7 +348,7 @@ class TriggerSnowflakeMergeTest {
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
         final MockFlowFile retried = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
         assertTrue(retried.isPenalized());
-        assertTrue(retried.getAttribute("merge.retry.reason").contains("Simulated network failure"));
+        assertTrue(retried.getAttribute(CustomerTrackAttributes.RETRY_REASON).contains("Simulated network failure"));
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history"), "the SCD2 merge was rolled back");
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"), "the file stays pending");
 
@@ -269,7 +368,7 @@ class TriggerSnowflakeMergeTest {
         enqueueS3Object("a.csv");
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
-        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute(CustomerTrackAttributes.FAILURE_REASON);
         assertTrue(reason.startsWith("SQL error") && reason.contains("customer_history"), reason);
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
     }
@@ -290,12 +389,12 @@ class TriggerSnowflakeMergeTest {
     void aWaitStartThatIsNotANumberFailsThatFlowFileAlone() throws Exception {
         snowpipeLoads("good.csv", event(1, 0, "London"));
         enqueueS3Object("good.csv");
-        runner.enqueue(new byte[0], Map.of("s3.key", "other.csv", "merge.wait.started", "yesterday"));
+        runner.enqueue(new byte[0], Map.of("s3.key", "other.csv", CustomerTrackAttributes.WAIT_STARTED, "yesterday"));
         runner.run();
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         final MockFlowFile failed = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst();
-        failed.assertAttributeEquals("merge.failure.reason",
-                "Attribute merge.wait.started is 'yesterday', not the epoch milliseconds this processor writes; remove it to start waiting anew");
+        failed.assertAttributeEquals(CustomerTrackAttributes.FAILURE_REASON,
+                "Attribute " + CustomerTrackAttributes.WAIT_STARTED + " is 'yesterday', not the epoch milliseconds this processor writes; remove it to start waiting anew");
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_FAILURE, 1);
     }
 
@@ -323,7 +422,7 @@ class TriggerSnowflakeMergeTest {
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
         runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst()
-                .assertAttributeEquals("merge.failure.reason", "Staged File Name evaluated to an empty value; is the s3.key attribute missing?");
+                .assertAttributeEquals(CustomerTrackAttributes.FAILURE_REASON, "Staged File Name evaluated to an empty value; is the s3.key attribute missing?");
     }
 
     @Test
@@ -344,7 +443,7 @@ class TriggerSnowflakeMergeTest {
         enqueueS3Object(file.toString()); // the same S3 object announced again
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("merge.performed.by", "earlier-run");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
         assertEquals(2, store.count("SELECT COUNT(*) FROM customer_raw"), "not loaded twice");
         assertEquals(2, store.count("SELECT COUNT(*) FROM customer_history"));
     }
@@ -362,8 +461,8 @@ class TriggerSnowflakeMergeTest {
 
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_FAILURE, 1);
-        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals("snowflake.staged.file", good.toString());
-        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute("merge.failure.reason");
+        runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst().assertAttributeEquals(CustomerTrackAttributes.STAGED_FILE, good.toString());
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute(CustomerTrackAttributes.FAILURE_REASON);
         assertTrue(reason.startsWith("COPY of " + missing + " failed: ") && reason.contains("missing.csv"), reason);
         assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
     }

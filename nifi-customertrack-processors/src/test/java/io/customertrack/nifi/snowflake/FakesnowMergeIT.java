@@ -9,6 +9,7 @@ import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
 import io.customertrack.nifi.merge.WarehouseDialect;
+import io.customertrack.nifi.processors.CustomerTrackAttributes;
 import io.customertrack.nifi.processors.Dbcp2ConnectionPool;
 import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
 import org.apache.nifi.util.MockFlowFile;
@@ -20,9 +21,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -35,10 +42,12 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The merge through the real snowflake-jdbc 4.0.0 driver against fakesnow, with connections wrapped as NiFi's
+ * The merge through the real snowflake-jdbc driver (4.0.0, and 3.x where a test says so) against fakesnow, with connections wrapped as NiFi's
  * DBCPConnectionPool wraps them. fakesnow has no streams or pipes: the stream is a view (as on DuckDB) and rows are
  * placed in CUSTOMER_RAW as the pipe would place them (Snowpipe mode). fakesnow keeps a database file open for one
  * session at a time, so everything here goes through the pool's one connection.
@@ -47,6 +56,9 @@ class FakesnowMergeIT {
 
     private static final LocalDateTime T1 = LocalDateTime.parse("2026-01-01T10:00:00");
     private static final String TAG = "customertrack:test";
+    private static final String DRIVER_4 = "snowflake-jdbc 4";
+    private static final String DRIVER_3 = "snowflake-jdbc 3";
+    private static Driver snowflakeJdbc3;
 
     @TempDir
     static Path databases;
@@ -97,23 +109,118 @@ class FakesnowMergeIT {
         }
     }
 
-    @Test
-    void mergeReportsSnowflakesRowCountsAndQueryIdsThroughAPooledConnection() throws Exception {
+    /** snowflake-jdbc 4.x from the test classpath, or 3.x (what NiFi's own Snowflake pool bundles) in its own class loader. */
+    private void useDriver(final String version) throws Exception {
+        if (version.equals(DRIVER_4)) {
+            return;
+        }
+        pool.close();
+        pool = new Dbcp2ConnectionPool(server.url(), server.properties(), snowflakeJdbc3());
+    }
+
+    private static synchronized Driver snowflakeJdbc3() throws Exception {
+        if (snowflakeJdbc3 == null) {
+            final Path jar = Path.of(System.getProperty("snowflake.jdbc3.jar", "target/drivers/snowflake-jdbc-3.jar"));
+            assertTrue(Files.isRegularFile(jar), jar + " (maven-dependency-plugin copies it before the tests)");
+            final ClassLoader loader = new URLClassLoader(new URL[]{jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+            snowflakeJdbc3 = (Driver) Class.forName("net.snowflake.client.jdbc.SnowflakeDriver", true, loader).getDeclaredConstructor().newInstance();
+            assertEquals(3, snowflakeJdbc3.getMajorVersion(), "snowflake-jdbc " + snowflakeJdbc3.getMajorVersion() + "." + snowflakeJdbc3.getMinorVersion());
+        }
+        return snowflakeJdbc3;
+    }
+
+    /**
+     * fakesnow 0.12.1 has no LAST_QUERY_ID(): Snowflake's UUID_STRING() stands in for it, a new id at every call, so the
+     * tests can follow the id the merge asks for into the receipts and attributes.
+     */
+    private void lastQueryIdStandsIn() {
+        pool.replace("SELECT LAST_QUERY_ID()", "SELECT UUID_STRING()");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {DRIVER_4, DRIVER_3})
+    void mergeReportsSnowflakesRowCountsAndQueryIdThroughAPooledConnection(final String driver) throws Exception {
+        useDriver(driver);
+        lastQueryIdStandsIn();
         pipeLoads("first.csv", event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome"));
         final MergeRunner.Result result;
         try (Connection connection = pool.getConnection()) {
             assertEquals(WarehouseDialect.SNOWFLAKE, WarehouseDialect.of(connection));
-            result = MergeRunner.run(connection, TAG);
+            result = MergeRunner.run(connection);
         }
         // execute() would have left every split at -1 (snowflake-jdbc drops the DML result row); executeQuery keeps it.
+        assertEquals(1, result.step(MergeScript.Step.MERGE_LOCK).updated(), "'number of rows updated', not '... multi-joined rows updated'");
         assertEquals(3, result.step(MergeScript.Step.HISTORY_MERGE).inserted(), "three versions opened");
         assertEquals(2, result.step(MergeScript.Step.CUSTOMER_INSERT).inserted(), "two current rows written");
         assertEquals(1, result.step(MergeScript.Step.MERGE_LOG_INSERT).inserted());
-        // Through dbcp2's wrappers, as in NiFi: the driver's statement is reached with getInnermostDelegate.
-        // Every statement but the erasure scrub, which a batch without an erasure skips.
-        assertEquals(MergeScript.Step.values().length - 1, result.queryIds().size(), result.queryIds().toString());
-        assertEquals(result.queryIds().size(), result.queryIds().stream().distinct().count(), "one id per statement");
         assertEquals(ScdModel.expected(loaded), warehouseState());
+
+        // Asked once before the transaction (has the server the function?), then right after the last merge statement,
+        // whose id the receipts get.
+        final List<String> sent = pool.statements();
+        final int lastMergeStatement = sent.indexOf(MergeScript.statements().getLast());
+        assertEquals(2, sent.stream().filter("SELECT LAST_QUERY_ID()"::equals).count(), sent.toString());
+        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.statements().getFirst()));
+        assertEquals("SELECT LAST_QUERY_ID()", sent.get(lastMergeStatement + 1));
+        assertEquals(MergeScript.queryIdStatements(), sent.subList(lastMergeStatement + 2, lastMergeStatement + 4));
+        assertNotNull(result.queryId());
+        try (Connection connection = pool.getConnection()) {
+            assertEquals(1, CustomerStore.on(connection).count("SELECT COUNT(*) FROM customer_merge_receipt WHERE merge_query_id = '"
+                    + result.queryId() + "'"));
+        }
+    }
+
+    /** Where the server has no LAST_QUERY_ID() (fakesnow), the merge runs without query ids instead of failing. */
+    @Test
+    void withoutLastQueryIdTheMergeRunsWithoutQueryIds() throws Exception {
+        pipeLoads("first.csv", event(1, 0, "London"));
+        final MergeRunner.Result result;
+        try (Connection connection = pool.getConnection()) {
+            result = MergeRunner.run(connection);
+        }
+        assertNull(result.queryId());
+        assertEquals(ScdModel.expected(loaded), warehouseState());
+        final List<String> sent = pool.statements();
+        assertEquals(1, sent.stream().filter("SELECT LAST_QUERY_ID()"::equals).count(), "only the question before the transaction");
+        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.statements().getFirst()));
+    }
+
+    /**
+     * On Snowflake the processor bounds its session's lock waits and statements by the Merge Timeout and tags it while it
+     * works, and unsets all three after. fakesnow has no session parameters and rejects ALTER SESSION ("not implemented"):
+     * here the pool answers SHOW PARAMETERS as Snowflake does and takes the ALTER SESSION statements without sending them.
+     */
+    @Test
+    void theProcessorsSessionIsBoundedAndTaggedWhileItWorksAndUnsetAfter() throws Exception {
+        pool.replace("SHOW PARAMETERS LIKE 'LOCK_TIMEOUT' IN SESSION", "SELECT 'LOCK_TIMEOUT' AS \"key\", '43200' AS \"value\"");
+        pool.replace("ALTER SESSION ", "SELECT 1");
+        pipeLoads("a.csv", event(1, 0, "London"));
+        final TestRunner runner = runnerWith(pool);
+        runner.setProperty(TriggerSnowflakeMerge.QUERY_TAG, "customertrack:it's");
+        runner.setProperty(TriggerSnowflakeMerge.MERGE_TIMEOUT, "90 sec");
+        runner.enqueue(new byte[0], Map.of("s3.key", "a.csv"));
+        pool.forgetStatements();
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final List<String> sent = pool.statements();
+        assertEquals("SHOW PARAMETERS LIKE 'LOCK_TIMEOUT' IN SESSION", sent.get(0));
+        assertEquals("ALTER SESSION SET LOCK_TIMEOUT = 90, STATEMENT_TIMEOUT_IN_SECONDS = 90, QUERY_TAG = 'customertrack:it''s'", sent.get(1));
+        assertEquals("ALTER SESSION UNSET LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS, QUERY_TAG", sent.getLast());
+        assertEquals(2, sent.stream().filter(sql -> sql.startsWith("ALTER SESSION")).count(), sent.toString());
+    }
+
+    /** fakesnow lists no session parameters, so nothing is set (or unset) and the merge runs as before. */
+    @Test
+    void whereTheSessionHasNoParametersNoneIsSet() throws Exception {
+        pipeLoads("a.csv", event(1, 0, "London"));
+        final TestRunner runner = runnerWith(pool);
+        runner.enqueue(new byte[0], Map.of("s3.key", "a.csv"));
+        pool.forgetStatements();
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        assertEquals("SHOW PARAMETERS LIKE 'LOCK_TIMEOUT' IN SESSION", pool.statements().getFirst());
+        assertTrue(pool.statements().stream().noneMatch(sql -> sql.startsWith("ALTER SESSION")), pool.statements().toString());
     }
 
     @Test
@@ -129,8 +236,11 @@ class FakesnowMergeIT {
         }
     }
 
-    @Test
-    void triggerSnowflakeMergeConfirmsEachFileThePipeLoaded() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {DRIVER_4, DRIVER_3})
+    void triggerSnowflakeMergeConfirmsEachFileThePipeLoaded(final String driver) throws Exception {
+        useDriver(driver);
+        lastQueryIdStandsIn();
         pipeLoads("customers/valid/2026/01/01/10/a.csv", event(1, 0, "London"), event(2, 0, "Rome"));
         pipeLoads("customers/valid/2026/01/01/10/b.csv", event(1, 5, "Paris"), Events.delete(2, T1.plusMinutes(7)));
         final TestRunner runner = runnerWith(pool);
@@ -143,14 +253,13 @@ class FakesnowMergeIT {
 
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 2);
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_RETRY, 1);
+        assertEquals(3, runner.getCounterValue("CUSTOMER_HISTORY rows changed"), "three versions opened");
+        assertEquals(2, runner.getCounterValue("Files merged"));
         for (final MockFlowFile merged : runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS)) {
-            merged.assertAttributeEquals("merge.performed.by", "this-run");
-            merged.assertAttributeEquals("merge.file.row.count", "2");
-            merged.assertAttributeEquals("merge.history.versions.opened", "3");
-            merged.assertAttributeEquals("merge.customer.rows.written", "2");
-            assertEquals(MergeScript.Step.values().length - 1, merged.getAttribute("merge.query.id").split(",").length, "no erasure: no scrub");
-            assertTrue(merged.getAttribute("merge.merged.at").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
-                    "merge time as an ISO-8601 instant: " + merged.getAttribute("merge.merged.at"));
+            merged.assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_THIS_RUN);
+            merged.assertAttributeEquals(CustomerTrackAttributes.FILE_ROWS, "2");
+            assertTrue(merged.getAttribute(CustomerTrackAttributes.MERGED_AT).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
+                    "merge time as an ISO-8601 instant: " + merged.getAttribute(CustomerTrackAttributes.MERGED_AT));
         }
         assertEquals(ScdModel.expected(loaded), warehouseState());
         ScdInvariants.check(warehouseState());
@@ -161,23 +270,24 @@ class FakesnowMergeIT {
         runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).forEach(f -> byKey.put(f.getAttribute("s3.key"), f));
         final MockFlowFile a = byKey.get("customers/valid/2026/01/01/10/a.csv");
         final MockFlowFile b = byKey.get("customers/valid/2026/01/01/10/b.csv");
-        a.assertAttributeEquals("merge.receipt.versions.opened", "2");
-        b.assertAttributeEquals("merge.receipt.versions.opened", "1");
+        a.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_OPENED, "2");
+        b.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_OPENED, "1");
         for (final MockFlowFile merged : List.of(a, b)) {
-            merged.assertAttributeEquals("merge.receipt.versions.closed", "0");
-            merged.assertAttributeEquals("merge.receipt.versions.recut", "0");
-            merged.assertAttributeEquals("merge.receipt.events.quarantined", "0");
-            final List<String> queryIds = List.of(merged.getAttribute("merge.query.id").split(","));
-            merged.assertAttributeEquals("merge.receipt.query.id", queryIds.getLast());
+            merged.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_CLOSED, "0");
+            merged.assertAttributeEquals(CustomerTrackAttributes.VERSIONS_RECUT, "0");
+            merged.assertAttributeEquals(CustomerTrackAttributes.EVENTS_QUARANTINED, "0");
+            assertNotNull(merged.getAttribute(CustomerTrackAttributes.QUERY_ID));
         }
+        a.assertAttributeEquals(CustomerTrackAttributes.QUERY_ID, b.getAttribute(CustomerTrackAttributes.QUERY_ID)); // one merge
         final String details = runner.getProvenanceEvents().stream()
                 .filter(event -> event.getDetails() != null && event.getDetails().contains("b.csv")).findFirst().orElseThrow().getDetails();
-        assertTrue(details.startsWith("2 rows of 2026/01/01/10/b.csv merged into CUSTOMER and CUSTOMER_HISTORY: 1 versions opened, 0 closed,"),
+        assertTrue(details.startsWith("2 rows of 2026/01/01/10/b.csv merged into CUSTOMER and CUSTOMER_HISTORY by this run (2 files in "),
                 details);
     }
 
     @Test
     void anErasureRemovesTheCustomersValuesAndQuarantinesItsLaterEvents() throws Exception {
+        lastQueryIdStandsIn();
         final ScdModel.Merges model = new ScdModel.Merges(604_800L);
         final List<List<CustomerEvent>> files = List.of(
                 List.of(event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome")),
@@ -187,7 +297,7 @@ class FakesnowMergeIT {
             final CustomerStore store = CustomerStore.on(connection);
             for (int i = 0; i < files.size(); i++) {
                 store.load("file-" + i + ".csv", files.get(i));
-                MergeRunner.run(connection, TAG);
+                MergeRunner.run(connection);
                 model.merge(files.get(i));
                 assertEquals(model.state(), store.state(), "after file-" + i);
             }
@@ -225,7 +335,7 @@ class FakesnowMergeIT {
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
         final MockFlowFile retried = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
-        assertTrue(retried.getAttribute("merge.retry.reason").startsWith("Connection problem, merge rolled back"), retried.getAttribute("merge.retry.reason"));
+        assertTrue(retried.getAttribute(CustomerTrackAttributes.RETRY_REASON).startsWith("Connection problem, merge rolled back"), retried.getAttribute(CustomerTrackAttributes.RETRY_REASON));
 
         server.start();
         pool.close();

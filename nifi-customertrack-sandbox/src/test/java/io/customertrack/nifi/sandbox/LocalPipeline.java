@@ -6,6 +6,7 @@ import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
 import io.customertrack.nifi.merge.ScdModel;
 import io.customertrack.nifi.merge.SnowflakeDdl;
+import io.customertrack.nifi.processors.CustomerTrackAttributes;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
 import io.customertrack.nifi.snowflake.FakesnowServer;
@@ -296,10 +297,10 @@ final class LocalPipeline {
         final String merge = processor(groupId(), MERGE).get("id").asText();
         final Map<String, Instant> merged = new HashMap<>();
         for (final JsonNode event : ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED", true)) {
-            final String file = ProvenanceQuery.attribute(event, TriggerSnowflakeMerge.ATTR_STAGED_FILE);
+            final String file = ProvenanceQuery.attribute(event, CustomerTrackAttributes.STAGED_FILE);
             if (file == null) {
                 throw new IllegalStateException("a provenance event of TriggerSnowflakeMerge has no "
-                        + TriggerSnowflakeMerge.ATTR_STAGED_FILE + " attribute: " + event);
+                        + CustomerTrackAttributes.STAGED_FILE + " attribute: " + event);
             }
             final Instant at = ZonedDateTime.parse(event.get("eventTime").asText(), PROVENANCE_TIME).toInstant();
             merged.merge(file, at, (a, b) -> a.isBefore(b) ? a : b);
