@@ -153,9 +153,11 @@ public enum WarehouseDialect {
         return "'" + value.replace("'", "''") + "'";
     }
 
+    private static final int SNOWFLAKE_STATEMENT_TIMEOUT = 630;
+
     /**
      * Whether the same statements may well succeed when run again: the connection failed, or the transaction met another
-     * one (it waited too long for a lock, a statement timed out, or a write conflicted) and was rolled back.
+     * one (it waited too long for a lock, or a write conflicted) and was rolled back.
      */
     public boolean isRetryable(final SQLException e) {
         if (isConnectionFailure(e)) {
@@ -171,12 +173,20 @@ public enum WarehouseDialect {
 
     /**
      * SQLState 57014, query canceled (SQL standard): Snowflake's error 000625 (a statement that waited too long for
-     * another transaction's lock) and 000630 (STATEMENT_TIMEOUT_IN_SECONDS reached) carry it, and so do snowflake-jdbc's
-     * own cancellations (ErrorCode.QUERY_CANCELED and INTERRUPTED use SqlState.QUERY_CANCELED). SQLState 40001,
-     * serialization failure (SQL standard), is a conflict with another transaction.
+     * another transaction's lock) carries it, and so do snowflake-jdbc's own cancellations (ErrorCode.QUERY_CANCELED and
+     * INTERRUPTED use SqlState.QUERY_CANCELED). SQLState 40001, serialization failure (SQL standard), is a conflict with
+     * another transaction. A statement timeout carries 57014 too but is no contention: see {@link #isStatementTimeout}.
      */
     boolean isContention(final SQLException e) {
-        return "57014".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+        return "57014".equals(e.getSQLState()) && !isStatementTimeout(e) || "40001".equals(e.getSQLState());
+    }
+
+    /**
+     * Snowflake's error 000630: the statement reached STATEMENT_TIMEOUT_IN_SECONDS and was canceled. The same merge
+     * would run out of time again, so it is not retried.
+     */
+    public boolean isStatementTimeout(final SQLException e) {
+        return "57014".equals(e.getSQLState()) && e.getErrorCode() == SNOWFLAKE_STATEMENT_TIMEOUT;
     }
 
     /** Whether an error means the connection failed, so the same statements may well succeed on another. */

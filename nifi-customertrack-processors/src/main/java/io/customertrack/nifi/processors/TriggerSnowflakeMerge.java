@@ -292,9 +292,20 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
         final DBCPService pool = context.getProperty(CONNECTION_POOL).asControllerService(DBCPService.class);
         final long timeoutSeconds = context.getProperty(MERGE_TIMEOUT).asTimePeriod(TimeUnit.SECONDS);
+        final Connection connection;
+        try {
+            connection = pool.getConnection();
+        } catch (final ProcessException e) {
+            // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
+            getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
+            byFile.values().forEach(waiting -> waiting.forEach(flowFile ->
+                    retry(session, flowFile, "Cannot get a database connection: " + e.getMessage())));
+            context.yield();
+            return;
+        }
         WarehouseDialect dialect = WarehouseDialect.OTHER;
         final BatchOutcome outcome;
-        try (Connection connection = pool.getConnection()) {
+        try {
             dialect = WarehouseDialect.of(connection);
             final Warehouse warehouse = Warehouse.open(connection, timeoutSeconds, context.getProperty(QUERY_TAG).getValue());
             try {
@@ -305,13 +316,19 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         } catch (final SQLException e) {
             routeAfterSqlError(context, session, byFile, dialect, e);
             return;
-        } catch (final ProcessException e) {
-            // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
-            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, "Cannot get a database connection: " + e.getMessage(), true);
-            getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
-            return;
+        } finally {
+            // After a commit, a failed close changes nothing merged: it must not send the merged FlowFiles anywhere else.
+            close(connection);
         }
         route(context, session, byFile, outcome, now);
+    }
+
+    private void close(final Connection connection) {
+        try {
+            connection.close();
+        } catch (final SQLException e) {
+            getLogger().warn("Could not return the connection to its pool", e);
+        }
     }
 
     /** A session left with this processor's settings is harmless (its own timeouts and tag) and not worth failing a batch for. */
@@ -335,15 +352,13 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             if (waitStarted == null) {
                 flowFile = session.putAttribute(flowFile, CustomerTrackAttributes.WAIT_STARTED, Long.toString(now));
             } else if (!waitStarted.matches("\\d{1,18}")) {
-                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "Attribute "
-                        + CustomerTrackAttributes.WAIT_STARTED + " is '" + waitStarted
-                        + "', not the epoch milliseconds this processor writes; remove it to start waiting anew"), REL_FAILURE);
+                fail(session, flowFile, "Attribute " + CustomerTrackAttributes.WAIT_STARTED + " was '" + waitStarted
+                        + "', not the epoch milliseconds this processor writes; it is removed, so the FlowFile waits anew when routed back");
                 continue;
             }
             final String stagedFile = context.getProperty(STAGED_FILE_NAME).evaluateAttributeExpressions(flowFile).getValue();
             if (stagedFile == null || stagedFile.isBlank()) {
-                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON,
-                        "Staged File Name evaluated to an empty value; is the s3.key attribute missing?"), REL_FAILURE);
+                fail(session, flowFile, "Staged File Name evaluated to an empty value; is the s3.key attribute missing?");
                 continue;
             }
             byFile.computeIfAbsent(stagedFile, name -> new ArrayList<>())
@@ -404,8 +419,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                        final BatchOutcome outcome, final long now) {
         outcome.copyFailures().forEach((file, reason) -> {
             for (final FlowFile flowFile : byFile.remove(file)) {
-                session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "COPY of " + file + " failed: " + reason),
-                        REL_FAILURE);
+                fail(session, flowFile, "COPY of " + file + " failed: " + reason);
             }
         });
         if (outcome.mergeResult() != null) {
@@ -425,17 +439,17 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     if (file.receipt() != null) {
                         attributes.putAll(receiptAttributes(file.receipt()));
                     }
-                    final FlowFile done = session.putAllAttributes(flowFile, attributes);
+                    // A FlowFile that waited, or came back from failure, carries the old reasons: they no longer hold.
+                    final FlowFile done = session.putAllAttributes(session.removeAllAttributes(flowFile,
+                            Set.of(CustomerTrackAttributes.RETRY_REASON, CustomerTrackAttributes.FAILURE_REASON)), attributes);
                     session.getProvenanceReporter().modifyAttributes(done,
                             provenanceDetails(entry.getKey(), file, byThisRun ? outcome.mergeResult() : null, outcome.mergedThisRun().size()));
                     session.transfer(done, REL_SUCCESS);
                 } else if (now - Long.parseLong(flowFile.getAttribute(CustomerTrackAttributes.WAIT_STARTED)) >= timeoutMillis) {
-                    session.transfer(session.putAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON, "File " + entry.getKey()
-                            + " was not loaded into CUSTOMER_RAW and merged within " + context.getProperty(LOAD_WAIT_TIMEOUT).getValue()
-                            + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)"), REL_FAILURE);
+                    fail(session, flowFile, "File " + entry.getKey() + " was not loaded into CUSTOMER_RAW and merged within "
+                            + context.getProperty(LOAD_WAIT_TIMEOUT).getValue() + "; check COPY_HISTORY and SYSTEM$PIPE_STATUS (sql/05_monitoring.sql)");
                 } else {
-                    session.transfer(session.penalize(session.putAttribute(flowFile, CustomerTrackAttributes.RETRY_REASON,
-                            "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet")), REL_RETRY);
+                    retry(session, flowFile, "File " + entry.getKey() + " is not loaded into CUSTOMER_RAW yet");
                 }
             }
         }
@@ -485,26 +499,35 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     private void routeAfterSqlError(final ProcessContext context, final ProcessSession session,
                                     final Map<String, List<FlowFile>> byFile, final WarehouseDialect dialect, final SQLException e) {
         if (dialect.isRetryable(e)) {
-            final String problem = dialect.isConnectionFailure(e) ? "Connection problem" : "Met another merge or the Merge Timeout";
+            final String problem = dialect.isConnectionFailure(e) ? "Connection problem" : "Met another merge (lock wait or write conflict)";
             getLogger().warn("{} during the merge; rolled back, FlowFiles to retry", problem, e);
             session.adjustCounter(COUNTER_MERGES_RETRIED, 1, false);
-            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, problem + ", merge rolled back: " + e.getMessage(), true);
+            byFile.values().forEach(flowFiles -> flowFiles.forEach(flowFile ->
+                    retry(session, flowFile, problem + ", merge rolled back: " + e.getMessage())));
             context.yield();
         } else {
             getLogger().error("SQL error during the merge; rolled back, FlowFiles to failure", e);
-            routeAll(session, byFile, REL_FAILURE, CustomerTrackAttributes.FAILURE_REASON,
-                    "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage(), false);
+            final String reason = (dialect.isStatementTimeout(e) ? "The merge ran longer than the Merge Timeout ("
+                    + context.getProperty(MERGE_TIMEOUT).getValue() + ") and was canceled; a longer Merge Timeout or a larger "
+                    + "warehouse lets it finish. " : "") + "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage();
+            byFile.values().forEach(flowFiles -> flowFiles.forEach(flowFile -> fail(session, flowFile, reason)));
         }
     }
 
-    private static void routeAll(final ProcessSession session, final Map<String, List<FlowFile>> byFile, final Relationship relationship,
-                                 final String attribute, final String reason, final boolean penalize) {
-        for (final List<FlowFile> flowFiles : byFile.values()) {
-            for (final FlowFile flowFile : flowFiles) {
-                final FlowFile updated = session.putAttribute(flowFile, attribute, reason);
-                session.transfer(penalize ? session.penalize(updated) : updated, relationship);
-            }
-        }
+    /**
+     * To failure with the reason. The wait start goes, so that a FlowFile an operator routes back from failure waits
+     * its whole Load Wait Timeout again instead of failing at once.
+     */
+    private static void fail(final ProcessSession session, final FlowFile flowFile, final String reason) {
+        final FlowFile failed = session.removeAllAttributes(flowFile,
+                Set.of(CustomerTrackAttributes.WAIT_STARTED, CustomerTrackAttributes.RETRY_REASON));
+        session.transfer(session.putAttribute(failed, CustomerTrackAttributes.FAILURE_REASON, reason), REL_FAILURE);
+    }
+
+    /** To retry, penalized, with the reason (and without a failure reason from an earlier trip through failure). */
+    private static void retry(final ProcessSession session, final FlowFile flowFile, final String reason) {
+        final FlowFile waiting = session.removeAttribute(flowFile, CustomerTrackAttributes.FAILURE_REASON);
+        session.transfer(session.penalize(session.putAttribute(waiting, CustomerTrackAttributes.RETRY_REASON, reason)), REL_RETRY);
     }
 
     /**

@@ -55,14 +55,17 @@ class WarehouseDialectTest {
      * (000630), was canceled by the driver, or conflicted with another transaction is worth running again.
      */
     @Test
-    void lockAndStatementTimeoutsAndWriteConflictsAreRetried() {
+    void lockWaitsAndWriteConflictsAreRetriedButNotAStatementThatRanOutOfTime() {
         final SQLException lockWait = new SQLException("Statement 'a' has locked table 'CUSTOMER_MERGE_LOCK' in transaction 1 and this "
                 + "lock has not yet been released. Your statement 'b' was aborted.", "57014", 625);
         final SQLException statementTimeout = new SQLException("Statement reached its statement or warehouse timeout of 300 second(s) "
                 + "and was canceled.", "57014", 630);
         for (final WarehouseDialect dialect : WarehouseDialect.values()) {
             assertTrue(dialect.isRetryable(lockWait), dialect.name());
-            assertTrue(dialect.isRetryable(statementTimeout), dialect.name());
+            // A merge that ran out of time would run out of time again: retrying it would hold the lock forever.
+            assertFalse(dialect.isRetryable(statementTimeout), dialect.name());
+            assertTrue(dialect.isStatementTimeout(statementTimeout), dialect.name());
+            assertFalse(dialect.isStatementTimeout(lockWait), dialect.name());
             assertTrue(dialect.isRetryable(new SQLException("could not serialize access", "40001")), dialect.name());
             assertTrue(dialect.isRetryable(new SQLRecoverableException("reset")), dialect.name());
             assertFalse(dialect.isRetryable(new SQLException("SQL compilation error", "42S02", 2003)), dialect.name());

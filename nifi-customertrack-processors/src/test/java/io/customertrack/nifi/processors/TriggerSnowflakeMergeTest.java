@@ -150,7 +150,7 @@ class TriggerSnowflakeMergeTest {
         second.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
         final MockFlowFile retried = second.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
         assertTrue(retried.isPenalized());
-        assertTrue(retried.getAttribute(CustomerTrackAttributes.RETRY_REASON).startsWith("Met another merge or the Merge Timeout"),
+        assertTrue(retried.getAttribute(CustomerTrackAttributes.RETRY_REASON).startsWith("Met another merge"),
                 retried.getAttribute(CustomerTrackAttributes.RETRY_REASON));
         assertEquals(1, second.getCounterValue(TriggerSnowflakeMerge.COUNTER_MERGES_RETRIED));
         assertTablesMatchModel(); // the first merge applied both files
@@ -159,8 +159,9 @@ class TriggerSnowflakeMergeTest {
         second.enqueue(retried);
         second.run();
         second.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
-        second.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst()
-                .assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
+        final MockFlowFile merged = second.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        merged.assertAttributeEquals(CustomerTrackAttributes.MERGED_BY, CustomerTrackAttributes.MERGED_BY_EARLIER_RUN);
+        merged.assertAttributeNotExists(CustomerTrackAttributes.RETRY_REASON);
         assertTablesMatchModel();
         assertEquals(2, store.count("SELECT COUNT(*) FROM customer_merge_log"));
     }
@@ -257,8 +258,40 @@ class TriggerSnowflakeMergeTest {
         runner.enqueue(new byte[0], Map.of("s3.key", "never.csv", CustomerTrackAttributes.WAIT_STARTED, Long.toString(elevenMinutesAgo)));
         runner.run();
         runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
-        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute(CustomerTrackAttributes.FAILURE_REASON);
+        final MockFlowFile failed = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst();
+        final String reason = failed.getAttribute(CustomerTrackAttributes.FAILURE_REASON);
         assertTrue(reason.startsWith("File never.csv was not loaded into CUSTOMER_RAW and merged within 10 min"), reason);
+        failed.assertAttributeNotExists(CustomerTrackAttributes.WAIT_STARTED);
+    }
+
+    /**
+     * An operator fixes the cause and routes the FlowFile back from failure: it waits its whole Load Wait Timeout again,
+     * and once merged it carries no reason of its earlier trips.
+     */
+    @Test
+    void aFlowFileRoutedBackFromFailureWaitsAnewAndSucceedsWithoutOldReasons() throws Exception {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_WAIT_TIMEOUT, "10 min");
+        final long elevenMinutesAgo = System.currentTimeMillis() - 11 * 60_000L;
+        runner.enqueue(new byte[0], Map.of("s3.key", "late.csv", CustomerTrackAttributes.WAIT_STARTED, Long.toString(elevenMinutesAgo)));
+        runner.run();
+        final MockFlowFile failed = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst();
+
+        runner.clearTransferState();
+        runner.enqueue(failed);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_RETRY, 1);
+        final MockFlowFile waiting = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_RETRY).getFirst();
+        waiting.assertAttributeNotExists(CustomerTrackAttributes.FAILURE_REASON);
+
+        snowpipeLoads("late.csv", event(4, 0, "Oslo"));
+        runner.clearTransferState();
+        runner.enqueue(waiting);
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final MockFlowFile merged = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_SUCCESS).getFirst();
+        merged.assertAttributeNotExists(CustomerTrackAttributes.RETRY_REASON);
+        merged.assertAttributeNotExists(CustomerTrackAttributes.FAILURE_REASON);
+        assertTablesMatchModel();
     }
 
     @Test
@@ -393,8 +426,9 @@ class TriggerSnowflakeMergeTest {
         runner.run();
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_SUCCESS, 1);
         final MockFlowFile failed = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst();
-        failed.assertAttributeEquals(CustomerTrackAttributes.FAILURE_REASON,
-                "Attribute " + CustomerTrackAttributes.WAIT_STARTED + " is 'yesterday', not the epoch milliseconds this processor writes; remove it to start waiting anew");
+        failed.assertAttributeEquals(CustomerTrackAttributes.FAILURE_REASON, "Attribute " + CustomerTrackAttributes.WAIT_STARTED
+                + " was 'yesterday', not the epoch milliseconds this processor writes; it is removed, so the FlowFile waits anew when routed back");
+        failed.assertAttributeNotExists(CustomerTrackAttributes.WAIT_STARTED);
         runner.assertTransferCount(TriggerSnowflakeMerge.REL_FAILURE, 1);
     }
 

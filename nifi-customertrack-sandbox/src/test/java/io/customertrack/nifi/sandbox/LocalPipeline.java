@@ -290,16 +290,20 @@ final class LocalPipeline {
     }
 
     /**
-     * When TriggerSnowflakeMerge first reported each landed file merged, by the file's path: the time of its provenance
-     * event, which follows the warehouse commit, matched by the staged file attribute the processor writes.
+     * When TriggerSnowflakeMerge first reported each landed file merged, by the file's path: the time of the provenance
+     * event of a FlowFile it sent to success, which follows the warehouse commit. Such a FlowFile carries the merge's
+     * commit time; NiFi also records ATTRIBUTES_MODIFIED for FlowFiles sent to retry or failure, which carry none.
      */
     Map<String, Instant> mergedAtByFile() throws IOException {
         final String merge = processor(groupId(), MERGE).get("id").asText();
         final Map<String, Instant> merged = new HashMap<>();
         for (final JsonNode event : ProvenanceQuery.events(rest, merge, "ATTRIBUTES_MODIFIED", true)) {
+            if (ProvenanceQuery.attribute(event, CustomerTrackAttributes.MERGED_AT) == null) {
+                continue;
+            }
             final String file = ProvenanceQuery.attribute(event, CustomerTrackAttributes.STAGED_FILE);
             if (file == null) {
-                throw new IllegalStateException("a provenance event of TriggerSnowflakeMerge has no "
+                throw new IllegalStateException("a merged FlowFile's provenance event has no "
                         + CustomerTrackAttributes.STAGED_FILE + " attribute: " + event);
             }
             final Instant at = ZonedDateTime.parse(event.get("eventTime").asText(), PROVENANCE_TIME).toInstant();
