@@ -149,12 +149,12 @@ class NiFiUiE2EIT {
         dialog.findElements(By.tagName("input")).get(0).sendKeys("Customer");
         wait.until(driver -> dialog.findElement(By.xpath(".//div[starts-with(normalize-space(.), 'Showing 3 of')]")));
 
-        final List<WebElement> rows = dialog.findElements(By.cssSelector("tbody tr"));
         assertEquals(CUSTOMERTRACK_PROCESSORS.stream().map(Class::getSimpleName).toList(),
                 texts(dialog.findElements(By.cssSelector("tbody td.mat-column-type"))));
         for (final Class<?> processor : CUSTOMERTRACK_PROCESSORS) {
             final String name = processor.getSimpleName();
-            final WebElement row = rows.get(CUSTOMERTRACK_PROCESSORS.indexOf(processor));
+            // Looked up anew each time: selecting a row may redraw the table.
+            final WebElement row = dialog.findElements(By.cssSelector("tbody tr")).get(CUSTOMERTRACK_PROCESSORS.indexOf(processor));
             assertEquals(VERSION, row.findElement(By.cssSelector("td.mat-column-version")).getText());
             assertEquals(Arrays.stream(processor.getAnnotation(Tags.class).value()).sorted().collect(Collectors.joining(", ")),
                     row.findElement(By.cssSelector("td.mat-column-tags")).getText());
@@ -313,7 +313,7 @@ class NiFiUiE2EIT {
     /**
      * Drags a toolbar tool onto the canvas, dropping it at a point of the window (where the new component's top left
      * corner will be), and returns the dialog that opens. Angular CDK starts a drag only after the pointer moved a few
-     * pixels while held, hence the small first move and the short pauses.
+     * pixels while held, hence the small first move and the short pauses. Returns once the dialog shows its title.
      */
     private static WebElement dragToolOntoCanvas(final String tooltip, final Point drop) {
         final WebElement tool = wait.until(ExpectedConditions.elementToBeClickable(tool(tooltip)));
@@ -322,7 +322,10 @@ class NiFiUiE2EIT {
         final int down = drop.getY() - (start.getY() + start.getHeight() / 2);
         new Actions(browser).clickAndHold(tool).pause(Duration.ofMillis(250)).moveByOffset(10, 10).pause(Duration.ofMillis(250))
                 .moveByOffset(right - 10, down - 10).pause(Duration.ofMillis(250)).release().perform();
-        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("mat-dialog-container")));
+        final WebElement dialog = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("mat-dialog-container")));
+        // The dialog fades in: until it has, WebDriver reports its text as empty.
+        wait.until(driver -> !dialog.findElement(By.tagName("h2")).getText().isBlank());
+        return dialog;
     }
 
     /**
