@@ -58,7 +58,10 @@ final class Warehouse {
         return new Warehouse(connection, dialect, sessionParameters);
     }
 
-    /** Returns the session's parameters to what they were before {@link #open}, so the pooled connection keeps none of them. */
+    /**
+     * Unsets the session parameters {@link #open} set, so that they fall back to the user's or account's values: the
+     * pooled connection keeps none of this processor's settings (nor a session value it had before).
+     */
     void resetSession() throws SQLException {
         if (sessionSet) {
             try (Statement statement = connection.createStatement()) {
