@@ -83,10 +83,11 @@ final class LocalPipeline {
 
     /**
      * fakesnow with its objects created by scripts/init-local-warehouse.py and the parameters of docker/local.parameters,
-     * as the Docker local profile runs them; only the server's address and the driver's folder differ.
+     * as the Docker local profile runs them; only the server's address and the driver's folder differ, and the tables
+     * have no PRIMARY KEY, as unenforced as Snowflake's: {@link #verify()} checks every declared key's uniqueness instead.
      */
     static Warehouse fakesnow(final FakesnowServer server) throws IOException {
-        server.createSchema();
+        server.createSchema(false);
         final Properties docker = new Properties();
         try (Reader reader = Files.newBufferedReader(SandboxNiFi.ROOT.resolve("docker/local.parameters"))) {
             docker.load(reader);
