@@ -307,8 +307,9 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             return;
         } catch (final ProcessException e) {
             // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
-            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, "Cannot get a database connection: " + e.getMessage(), true);
-            getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
+            final String reason = "Cannot get a database connection: " + ErrorText.describe(e);
+            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, reason, true);
+            getLogger().warn("{} from {}; {} FlowFile(s) to retry", reason, pool, flowFiles.size());
             return;
         }
         route(context, session, byFile, outcome, now);
@@ -319,7 +320,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         try {
             warehouse.resetSession();
         } catch (final SQLException e) {
-            getLogger().warn("Could not unset the session's LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS and QUERY_TAG", e);
+            getLogger().warn("Could not unset the session's LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS and QUERY_TAG: {}", ErrorText.describe(e));
         }
     }
 
@@ -486,14 +487,15 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                                     final Map<String, List<FlowFile>> byFile, final WarehouseDialect dialect, final SQLException e) {
         if (dialect.isRetryable(e)) {
             final String problem = dialect.isConnectionFailure(e) ? "Connection problem" : "Met another merge or the Merge Timeout";
-            getLogger().warn("{} during the merge; rolled back, FlowFiles to retry", problem, e);
+            final String reason = problem + ", merge rolled back: " + ErrorText.describe(e);
+            getLogger().warn("{}; FlowFiles to retry", reason);
             session.adjustCounter(COUNTER_MERGES_RETRIED, 1, false);
-            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, problem + ", merge rolled back: " + e.getMessage(), true);
+            routeAll(session, byFile, REL_RETRY, CustomerTrackAttributes.RETRY_REASON, reason, true);
             context.yield();
         } else {
-            getLogger().error("SQL error during the merge; rolled back, FlowFiles to failure", e);
-            routeAll(session, byFile, REL_FAILURE, CustomerTrackAttributes.FAILURE_REASON,
-                    "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage(), false);
+            final String reason = "SQL error, merge rolled back: " + ErrorText.describe(e);
+            getLogger().error("{}; FlowFiles to failure", reason);
+            routeAll(session, byFile, REL_FAILURE, CustomerTrackAttributes.FAILURE_REASON, reason, false);
         }
     }
 
@@ -512,7 +514,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
      * for FILES). If a COPY fails for a reason other than the connection, each of its files is tried alone, so that one
      * bad or missing file fails only its own FlowFiles.
      *
-     * @return the files that could not be loaded, with the database's message
+     * @return the files that could not be loaded, each with its error (ErrorText: no value of the file)
      */
     private Map<String, String> copy(final Warehouse warehouse, final String copyStatement, final Set<String> files) throws SQLException {
         final Map<String, String> failures = new LinkedHashMap<>();
@@ -525,10 +527,10 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     throw chunkFailure;
                 }
                 if (chunk.size() == 1) {
-                    failures.put(chunk.getFirst(), chunkFailure.getMessage());
+                    failures.put(chunk.getFirst(), ErrorText.describe(chunkFailure));
                     continue;
                 }
-                getLogger().warn("COPY of {} files failed ({}); loading them one by one", chunk.size(), chunkFailure.getMessage());
+                getLogger().warn("COPY of {} files failed ({}); loading them one by one", chunk.size(), ErrorText.describe(chunkFailure));
                 for (final String file : chunk) {
                     try {
                         warehouse.copy(copyStatement, List.of(file));
@@ -536,7 +538,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                         if (warehouse.dialect().isRetryable(fileFailure)) {
                             throw fileFailure;
                         }
-                        failures.put(file, fileFailure.getMessage());
+                        failures.put(file, ErrorText.describe(fileFailure));
                     }
                 }
             }
