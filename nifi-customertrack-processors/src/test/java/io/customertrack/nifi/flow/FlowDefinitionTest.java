@@ -188,6 +188,42 @@ class FlowDefinitionTest {
         }
     }
 
+    /**
+     * An erasure request ValidateCustomerRecord cannot apply waits in a queue for a person: its relationship is not
+     * auto-terminated and leads to a funnel that nothing drains (the invalid records' upload auto-terminates its success,
+     * so a request routed there would be gone).
+     */
+    @Test
+    void unresolvedErasureRequestsWaitInAQueueNothingDrains() {
+        final JsonNode validator = processorOfType("ValidateCustomerRecord");
+        validator.get("autoTerminatedRelationships").forEach(rel -> assertFalse(rel.asText().equals("unresolved erasure"), "auto-terminated"));
+        final List<JsonNode> routes = new ArrayList<>();
+        for (final JsonNode connection : contents.get("connections")) {
+            final boolean fromValidator = connection.get("source").get("id").asText().equals(validator.get("identifier").asText());
+            connection.get("selectedRelationships").forEach(rel -> {
+                if (fromValidator && rel.asText().equals("unresolved erasure")) {
+                    routes.add(connection);
+                }
+            });
+        }
+        assertEquals(1, routes.size(), "'unresolved erasure' is connected once");
+        final JsonNode destination = routes.getFirst().get("destination");
+        assertEquals("FUNNEL", destination.get("type").asText());
+        assertEquals("0 sec", routes.getFirst().get("flowFileExpiration").asText(), "requests never expire from the queue");
+        for (final JsonNode connection : contents.get("connections")) {
+            assertFalse(connection.get("source").get("id").asText().equals(destination.get("id").asText()), "the funnel is not drained");
+        }
+    }
+
+    private static JsonNode processorOfType(final String simpleName) {
+        for (final JsonNode processor : contents.get("processors")) {
+            if (processor.get("type").asText().endsWith("." + simpleName)) {
+                return processor;
+            }
+        }
+        throw new AssertionError("no " + simpleName + " in the flow");
+    }
+
     @Test
     void mergesRunOnOneNodeAndTheGeneratorOnThePrimary() {
         for (final JsonNode processor : contents.get("processors")) {
