@@ -294,6 +294,23 @@ class SqlContractTest {
         assertTrue(read("99_teardown.sql").contains("DROP NETWORK POLICY IF EXISTS " + policy.group(1) + ";"), "removed by the teardown");
     }
 
+    /**
+     * CUSTOMER_RAW's MAX_DATA_EXTENSION_TIME_IN_DAYS and the staleness check are chosen together: the check fires after one
+     * day without a committed merge, with the rest of the extension left to resume merging before the stream goes stale.
+     */
+    @Test
+    void theStalenessCheckFiresADayAfterTheLastMergeWithinTheExtension() throws IOException {
+        final Matcher extension = Pattern.compile("ALTER TABLE CUSTOMER_RAW SET MAX_DATA_EXTENSION_TIME_IN_DAYS = (\\d+);").matcher(read("03_scd_tables.sql"));
+        assertTrue(extension.find(), "sql/03 sets CUSTOMER_RAW's extension");
+        final int days = Integer.parseInt(extension.group(1));
+        assertTrue(days >= 2 && days < 14, "shorter than the default 14, long enough to act: " + days);
+        assertTrue(read("05_monitoring.sql").contains("\"stale_after\" < DATEADD(day, " + (days - 1) + ", CURRENT_TIMESTAMP())"),
+                "sql/05's staleness check warns " + (days - 1) + " days ahead");
+        assertTrue(read("05_monitoring.sql").contains("SHOW PARAMETERS LIKE 'MIN_DATA_RETENTION_TIME_IN_DAYS' IN ACCOUNT;")
+                && read("05_monitoring.sql").contains("SHOW PARAMETERS LIKE 'MAX_DATA_EXTENSION_TIME_IN_DAYS' IN TABLE CUSTOMER_RAW;"),
+                "sql/05 reads the account minimum and the extension");
+    }
+
     /** Tables and streams sql/ creates, as "TABLE NAME" / "STREAM NAME". */
     private static Set<String> createdObjects() throws IOException {
         final Set<String> objects = new java.util.TreeSet<>();
