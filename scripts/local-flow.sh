@@ -7,7 +7,9 @@
 #   - TriggerSnowflakeMerge finds a file by its path (PutFile writes no s3.key) and loads it with a statement of the
 #     same shape as the pipe's COPY that the warehouse can run on a local file (flows/local/<warehouse>-copy.sql);
 #   - with --warehouse duckdb the connection service uses DuckDB's driver; with fakesnow (the Docker local profile) it
-#     keeps snowflake-jdbc and logs in with a password, which fakesnow accepts whatever it is, instead of a key.
+#     keeps snowflake-jdbc and logs in with a password, which fakesnow accepts whatever it is, instead of a key;
+#   - the merge cadence, parameter snowflake.merge.schedule, defaults to 5 sec (production: 30 sec, docs/operations/cost.md):
+#     a local warehouse costs nothing to keep busy, and the local freshness figures (BENCHMARKS.md) are measured at it.
 # Everything else (processors, services, schedules, connections, parameters) is the production flow unchanged.
 #
 #   scripts/local-flow.sh [--flow flows/customertrack/customertrack-pipeline.json] [--warehouse duckdb|fakesnow]
@@ -19,7 +21,7 @@ while (( $# > 0 )); do
     case "$1" in
         --flow) flow="$2"; shift 2 ;;
         --warehouse) warehouse="$2"; shift 2 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
         *) echo "local-flow: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -74,6 +76,8 @@ jq --arg warehouse "${warehouse}" --rawfile copy_statement "${copy_statement}" '
                 | .propertyDescriptors |= del(.private_key_file)
             else . end)
       end
+    | .parameterContexts[.flowContents.parameterContextName].parameters |=
+        map(if .name == "snowflake.merge.schedule" then .value = "5 sec" else . end)
     | .parameterContexts[.flowContents.parameterContextName].parameters += [
         parameter("local.landing.directory"; "/tmp/customertrack/landing"; "Folder PutFile lands valid files in; the warehouse loads them from there"),
         parameter("local.quarantine.directory"; "/tmp/customertrack/quarantine"; "Folder for invalid records, with their validation_errors")]

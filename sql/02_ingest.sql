@@ -113,7 +113,8 @@ FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
 PATTERN = '(.*/)?[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9]{2}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[.]csv'
 ON_ERROR = SKIP_FILE;
 
-GRANT SELECT, INSERT ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;      -- INSERT: TriggerSnowflakeMerge COPY mode
-GRANT USAGE ON STAGE CUSTOMER_STAGE TO ROLE CUSTOMERTRACK_LOADER;
-GRANT USAGE ON FILE FORMAT CUSTOMER_CSV TO ROLE CUSTOMERTRACK_LOADER;
+-- The loader reads CUSTOMER_RAW (the merge re-reads late customers' events) and never writes it here: Snowpipe loads
+-- it as the pipe's owner. The merge's erasure scrub needs UPDATE (03_scd_tables.sql); COPY mode's INSERT and the stage
+-- and file format are in 02b_copy_mode.sql, run only for that mode.
+GRANT SELECT ON TABLE CUSTOMER_RAW TO ROLE CUSTOMERTRACK_LOADER;
 GRANT MONITOR ON PIPE CUSTOMER_RAW_PIPE TO ROLE CUSTOMERTRACK_LOADER;

@@ -241,12 +241,19 @@ SELECT 604800 WHERE NOT EXISTS (SELECT 1 FROM CUSTOMER_MERGE_SETTINGS);
 INSERT INTO CUSTOMER_MERGE_LOCK (merge_started_at)
 SELECT NULL WHERE NOT EXISTS (SELECT 1 FROM CUSTOMER_MERGE_LOCK);
 
--- Time Travel keeps the old values of updated and deleted rows for the retention period, then Fail-safe for 7 more
--- days (permanent tables; no one but Snowflake Support can read it). An erasure is complete in Snowflake only after
--- both: 1 day (set here, whatever the account default) + 7 days. Larger retention lengthens that exposure.
+-- Time Travel keeps the old values of updated and deleted rows for the effective retention, then Fail-safe for 7 more
+-- days (permanent tables; no one but Snowflake Support can read it). The effective retention is the larger of the
+-- table's DATA_RETENTION_TIME_IN_DAYS, set to 1 here, and the account's MIN_DATA_RETENTION_TIME_IN_DAYS, which only an
+-- account administrator sets (this file cannot lower it). While CUSTOMER_RAW_STREAM is not consumed, Snowflake also
+-- keeps CUSTOMER_RAW's history for up to its MAX_DATA_EXTENSION_TIME_IN_DAYS so that the stream does not go stale.
+-- 05_monitoring.sql reads all three and the erasure bound they give (docs/design/merge.md, "Erasure").
 ALTER TABLE CUSTOMER_RAW SET DATA_RETENTION_TIME_IN_DAYS = 1;
 ALTER TABLE CUSTOMER_HISTORY SET DATA_RETENTION_TIME_IN_DAYS = 1;
 ALTER TABLE CUSTOMER SET DATA_RETENTION_TIME_IN_DAYS = 1;
+-- 7 days instead of the default 14: an erased value can stay in CUSTOMER_RAW's history for at most that long, and the
+-- staleness check of 05_monitoring.sql (stale_after less than 6 days away) fires after one day without a committed
+-- merge, leaving 6 days to resume merging before the stream goes stale. Keep the two in step.
+ALTER TABLE CUSTOMER_RAW SET MAX_DATA_EXTENSION_TIME_IN_DAYS = 7;
 
 -- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time CUSTOMER_RAW holds for them.
 -- Higher than the truth for events still pending is safe: it only sends their customer through CUSTOMER_RAW.

@@ -505,4 +505,6 @@ AS
     CALL MERGE_CUSTOMER_CHANGES();
 
 ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME;
-GRANT MONITOR, OPERATE ON TASK MERGE_CUSTOMER_CHANGES_TASK TO ROLE CUSTOMERTRACK_LOADER;
+-- MONITOR only: the loader reads the task's history (05_monitoring.sql); suspending, resuming or running it is the
+-- admin's (a stolen key must not be able to stop the merge that keeps the SCD tables current).
+GRANT MONITOR ON TASK MERGE_CUSTOMER_CHANGES_TASK TO ROLE CUSTOMERTRACK_LOADER;

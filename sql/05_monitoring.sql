@@ -28,11 +28,14 @@ SELECT COUNT(*) AS pending_events, MIN(loaded_at) AS oldest_pending_load
 FROM CUSTOMER_RAW_STREAM;
 
 -- Is the stream stale, or about to be? A stream not consumed within CUSTOMER_RAW's retention, extended up to
--- MAX_DATA_EXTENSION_TIME_IN_DAYS (14 by default), goes stale: its offset is lost and its pending events can no longer
+-- MAX_DATA_EXTENSION_TIME_IN_DAYS (7 on CUSTOMER_RAW, set in 03_scd_tables.sql; 14 by default), goes stale: its offset is lost and its pending events can no longer
 -- be read through it. The merge consumes it every run, so a stream near stale_after means no merge has committed for
 -- days: the task is suspended (SUSPEND_TASK_AFTER_NUM_FAILURES, or by hand) or failing, and NiFi is not merging either.
--- Returns a row when stale, or within 2 days of stale_after. Action: find why merges stop (task history above), fix
--- it, and ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME (or EXECUTE TASK) before stale_after; one merge resets it.
+-- Returns a row when stale, or when stale_after is less than 6 days away: with MAX_DATA_EXTENSION_TIME_IN_DAYS = 7 on
+-- CUSTOMER_RAW (03_scd_tables.sql) that is after one day without a committed merge, 6 days before rows would be lost to
+-- the stream; keep the two in step. Action: find why merges stop (task history above), fix it, and as
+-- CUSTOMERTRACK_ADMIN ALTER TASK MERGE_CUSTOMER_CHANGES_TASK RESUME (or EXECUTE TASK) before stale_after; one merge
+-- resets it.
 -- Already stale: suspend the task, re-create the stream with SHOW_INITIAL_ROWS = TRUE (CREATE OR REPLACE STREAM
 -- CUSTOMER_RAW_STREAM ON TABLE CUSTOMER_RAW APPEND_ONLY = TRUE SHOW_INITIAL_ROWS = TRUE), GRANT SELECT on it to
 -- CUSTOMERTRACK_LOADER again, resume the task. Its first read returns every row of CUSTOMER_RAW; the merge skips rows of
@@ -40,7 +43,7 @@ FROM CUSTOMER_RAW_STREAM;
 SHOW STREAMS LIKE 'CUSTOMER_RAW_STREAM';
 SELECT "name", "stale", "stale_after"
 FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
-WHERE "stale" = 'true' OR "stale_after" < DATEADD(day, 2, CURRENT_TIMESTAMP());
+WHERE "stale" = 'true' OR "stale_after" < DATEADD(day, 6, CURRENT_TIMESTAMP());
 
 -- Loaded files not yet merged (should be empty a minute after the last load).
 SELECT r.source_file, COUNT(*) AS events, MIN(r.loaded_at) AS loaded_at
@@ -74,6 +77,31 @@ SELECT reason, DATE_TRUNC('day', quarantined_at) AS day, COUNT(*) AS events,
 FROM CUSTOMER_MERGE_QUARANTINE
 GROUP BY reason, DATE_TRUNC('day', quarantined_at)
 ORDER BY day DESC, reason;
+
+-- How long an erased value can outlive the merge that erased it, per table that holds personal values (the bound
+-- docs/design/merge.md derives, "Erasure"). Time Travel keeps a table's old rows for its effective retention, the larger
+-- of its own DATA_RETENTION_TIME_IN_DAYS and the account's MIN_DATA_RETENTION_TIME_IN_DAYS (at most 1 day on a transient
+-- table); Snowflake may keep CUSTOMER_RAW's for up to its MAX_DATA_EXTENSION_TIME_IN_DAYS while the stream lags; then
+-- Fail-safe keeps a permanent table's for 7 days. Expected with sql/03's settings and no account minimum: 8 days for
+-- CUSTOMER and CUSTOMER_HISTORY, 14 for CUSTOMER_RAW, 0 for the transient CUSTOMER_MERGE_PLAN. A larger figure means
+-- an account minimum (or a retention set by hand) above what sql/03 set: the documented bound grows with it.
+SHOW PARAMETERS LIKE 'MIN_DATA_RETENTION_TIME_IN_DAYS' IN ACCOUNT;
+SET account_min_retention_days = (SELECT "value"::NUMBER FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())));
+SHOW PARAMETERS LIKE 'MAX_DATA_EXTENSION_TIME_IN_DAYS' IN TABLE CUSTOMER_RAW;
+SET raw_extension_days = (SELECT "value"::NUMBER FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())));
+SELECT table_name, is_transient, retention_time AS table_retention_days,
+       $account_min_retention_days AS account_min_retention_days,
+       IFF(is_transient = 'YES', LEAST(1, GREATEST(retention_time, $account_min_retention_days)),
+           GREATEST(retention_time, $account_min_retention_days)) AS effective_retention_days,
+       IFF(table_name = 'CUSTOMER_RAW', $raw_extension_days, 0) AS stream_extension_days,
+       IFF(is_transient = 'YES', 0, 7) AS failsafe_days,
+       GREATEST(IFF(is_transient = 'YES', LEAST(1, GREATEST(retention_time, $account_min_retention_days)),
+                    GREATEST(retention_time, $account_min_retention_days)),
+                IFF(table_name = 'CUSTOMER_RAW', $raw_extension_days, 0))
+           + IFF(is_transient = 'YES', 0, 7) AS erasure_bound_days
+FROM INFORMATION_SCHEMA.TABLES
+WHERE table_schema = 'CORE' AND table_name IN ('CUSTOMER_RAW', 'CUSTOMER_HISTORY', 'CUSTOMER', 'CUSTOMER_MERGE_PLAN')
+ORDER BY erasure_bound_days DESC, table_name;
 
 -- Erasure receipts of the last 30 days.
 SELECT customer_id, requested_at, erased_at, raw_rows, history_rows, customer_rows, source_file, merge_query_id

@@ -1,5 +1,5 @@
 -- =====================================================================================================
--- 99_teardown.sql: removes everything 01-04 created. DESTROYS ALL CUSTOMERTRACK DATA. Run as ACCOUNTADMIN.
+-- 99_teardown.sql: removes everything 01-04 (and 02b) created. DESTROYS ALL CUSTOMERTRACK DATA. Run as ACCOUNTADMIN.
 -- Idempotent (IF EXISTS). Remove the S3 event notification that points at the pipe's SQS queue first.
 -- =====================================================================================================
 
@@ -11,5 +11,7 @@ DROP DATABASE IF EXISTS CUSTOMERTRACK;
 DROP STORAGE INTEGRATION IF EXISTS CUSTOMERTRACK_S3;
 DROP WAREHOUSE IF EXISTS CUSTOMERTRACK_WH;
 DROP USER IF EXISTS CUSTOMERTRACK_NIFI;
+DROP NETWORK POLICY IF EXISTS CUSTOMERTRACK_NIFI_NETWORK;
+DROP ROLE IF EXISTS CUSTOMERTRACK_COPY_LOADER;
 DROP ROLE IF EXISTS CUSTOMERTRACK_LOADER;
 DROP ROLE IF EXISTS CUSTOMERTRACK_ADMIN;

@@ -68,10 +68,31 @@ public final class CustomerRecordValidator {
         }
     }
 
-    /** The outcome for one record: the event when every rule passed, else the violations (never both). */
-    public record Result(CustomerEvent event, List<Violation> violations) {
+    /**
+     * The outcome for one record: the event when every rule passed, else the violations (never both). An erasure request
+     * is never only rejected: when its customer_id is usable it is the event (an ERASE of that id) and {@code corrections}
+     * lists what it carried that could not be applied as sent (personal values, which are dropped; an unusable
+     * updated_at, replaced by the time the request was received); without a usable customer_id it has violations and
+     * {@code erasureRequest} set, for a route of its own.
+     */
+    public record Result(CustomerEvent event, List<Violation> violations, List<Violation> corrections, boolean erasureRequest) {
         public boolean isValid() {
             return event != null;
+        }
+
+        /** An ERASE request that is applied in a corrected form. */
+        public boolean isCorrectedErasure() {
+            return event != null && !corrections.isEmpty();
+        }
+
+        /** An ERASE request that names no usable customer: nothing can be erased by it as sent. */
+        public boolean isUnresolvedErasure() {
+            return event == null && erasureRequest;
+        }
+
+        /** The corrected ERASE carries the time the request was received, its own updated_at being unusable. */
+        public boolean hasReceivedTime() {
+            return corrections.stream().anyMatch(correction -> CustomerField.UPDATED_AT.columnName().equals(correction.field()));
         }
 
         /** All violations in one line, the form written to the {@code validation_errors} field. */
@@ -91,16 +112,19 @@ public final class CustomerRecordValidator {
 
     private final Duration maxFutureSkew;
     private final boolean normalize;
+    private final Instant now;
     private final Instant latestEventTime;
 
     /**
      * @param maxFutureSkew how far past {@code now} an event time may lie
      * @param normalize     trim every value, lower-case the email and upper-case the operation before checking
-     * @param now           the instant every record of this validator is judged against
+     * @param now           the instant every record of this validator is judged against, and the time its records were
+     *                      received (what a corrected erasure request carries when its own time is unusable)
      */
     public CustomerRecordValidator(final Duration maxFutureSkew, final boolean normalize, final Instant now) {
         this.maxFutureSkew = maxFutureSkew;
         this.normalize = normalize;
+        this.now = now;
         this.latestEventTime = now.plus(maxFutureSkew);
     }
 
@@ -121,7 +145,8 @@ public final class CustomerRecordValidator {
         final Object opValue = values.get(CustomerField.OP.columnName());
         final String opName = opValue instanceof String text ? normalized(CustomerField.OP, text) : null;
         final boolean isDelete = Operation.DELETE.name().equals(opName);
-        final boolean isErase = Operation.ERASE.name().equals(opName);
+        // An erasure request is recognised however its op is spelt or padded: it must never be rejected for its form.
+        final boolean isErase = opValue instanceof String opText && Operation.ERASE.name().equalsIgnoreCase(opText.strip());
 
         final Object id = judge(CustomerField.CUSTOMER_ID, values.get(CustomerField.CUSTOMER_ID.columnName()), false, violations);
         final String[] attributes = new String[CustomerField.ATTRIBUTES.size()];
@@ -138,11 +163,26 @@ public final class CustomerRecordValidator {
         }
         final Object op = judge(CustomerField.OP, opValue, false, violations);
         final Object updatedAt = judge(CustomerField.UPDATED_AT, values.get(CustomerField.UPDATED_AT.columnName()), false, violations);
+        if (isErase && !violations.isEmpty()) {
+            return erasure(id, (Instant) updatedAt, violations);
+        }
         if (!violations.isEmpty()) {
-            return new Result(null, violations);
+            return new Result(null, violations, List.of(), false);
         }
         return new Result(new CustomerEvent((Long) id, attributes[0], attributes[1], attributes[2], attributes[3],
-                attributes[4], attributes[5], attributes[6], (Operation) op, (Instant) updatedAt), List.of());
+                attributes[4], attributes[5], attributes[6], (Operation) op, (Instant) updatedAt), List.of(), List.of(), isErase);
+    }
+
+    /**
+     * An erasure request that broke a rule. The customer id is all an erasure needs: with a usable one the request
+     * becomes a plain ERASE of it (nothing else it carried is kept), at its own time when that is usable, else at the
+     * time it was received. Without one there is nothing to erase by, and the request keeps its violations.
+     */
+    private Result erasure(final Object id, final Instant updatedAt, final List<Violation> violations) {
+        if (id == null) {
+            return new Result(null, violations, List.of(), true);
+        }
+        return new Result(CustomerEvent.erase((Long) id, updatedAt == null ? now : updatedAt), List.of(), List.copyOf(violations), true);
     }
 
     /** The text trimmed, with the email lower-cased and the operation upper-cased, when values are normalised. */

@@ -297,9 +297,9 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             connection = pool.getConnection();
         } catch (final ProcessException e) {
             // DBCPService wraps "cannot get a connection" in ProcessException: the database may be back soon.
-            getLogger().warn("Cannot get a connection from {}; {} FlowFile(s) to retry", pool, flowFiles.size(), e);
-            byFile.values().forEach(waiting -> waiting.forEach(flowFile ->
-                    retry(session, flowFile, "Cannot get a database connection: " + e.getMessage())));
+            final String reason = "Cannot get a database connection: " + ErrorText.describe(e);
+            getLogger().warn("{} from {}; {} FlowFile(s) to retry", reason, pool, flowFiles.size());
+            byFile.values().forEach(waiting -> waiting.forEach(flowFile -> retry(session, flowFile, reason)));
             context.yield();
             return;
         }
@@ -327,7 +327,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         try {
             connection.close();
         } catch (final SQLException e) {
-            getLogger().warn("Could not return the connection to its pool", e);
+            getLogger().warn("Could not return the connection to its pool: {}", ErrorText.describe(e));
         }
     }
 
@@ -336,7 +336,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         try {
             warehouse.resetSession();
         } catch (final SQLException e) {
-            getLogger().warn("Could not unset the session's LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS and QUERY_TAG", e);
+            getLogger().warn("Could not unset the session's LOCK_TIMEOUT, STATEMENT_TIMEOUT_IN_SECONDS and QUERY_TAG: {}", ErrorText.describe(e));
         }
     }
 
@@ -500,16 +500,16 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                                     final Map<String, List<FlowFile>> byFile, final WarehouseDialect dialect, final SQLException e) {
         if (dialect.isRetryable(e)) {
             final String problem = dialect.isConnectionFailure(e) ? "Connection problem" : "Met another merge (lock wait or write conflict)";
-            getLogger().warn("{} during the merge; rolled back, FlowFiles to retry", problem, e);
+            final String reason = problem + ", merge rolled back: " + ErrorText.describe(e);
+            getLogger().warn("{}; FlowFiles to retry", reason);
             session.adjustCounter(COUNTER_MERGES_RETRIED, 1, false);
-            byFile.values().forEach(flowFiles -> flowFiles.forEach(flowFile ->
-                    retry(session, flowFile, problem + ", merge rolled back: " + e.getMessage())));
+            byFile.values().forEach(flowFiles -> flowFiles.forEach(flowFile -> retry(session, flowFile, reason)));
             context.yield();
         } else {
-            getLogger().error("SQL error during the merge; rolled back, FlowFiles to failure", e);
             final String reason = (dialect.isStatementTimeout(e) ? "The merge ran longer than the Merge Timeout ("
                     + context.getProperty(MERGE_TIMEOUT).getValue() + ") and was canceled; a longer Merge Timeout or a larger "
-                    + "warehouse lets it finish. " : "") + "SQL error (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + "): " + e.getMessage();
+                    + "warehouse lets it finish. " : "SQL error, ") + "merge rolled back: " + ErrorText.describe(e);
+            getLogger().error("{}; FlowFiles to failure", reason);
             byFile.values().forEach(flowFiles -> flowFiles.forEach(flowFile -> fail(session, flowFile, reason)));
         }
     }
@@ -535,7 +535,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
      * for FILES). If a COPY fails for a reason other than the connection, each of its files is tried alone, so that one
      * bad or missing file fails only its own FlowFiles.
      *
-     * @return the files that could not be loaded, with the database's message
+     * @return the files that could not be loaded, each with its error (ErrorText: no value of the file)
      */
     private Map<String, String> copy(final Warehouse warehouse, final String copyStatement, final Set<String> files) throws SQLException {
         final Map<String, String> failures = new LinkedHashMap<>();
@@ -548,10 +548,10 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     throw chunkFailure;
                 }
                 if (chunk.size() == 1) {
-                    failures.put(chunk.getFirst(), chunkFailure.getMessage());
+                    failures.put(chunk.getFirst(), ErrorText.describe(chunkFailure));
                     continue;
                 }
-                getLogger().warn("COPY of {} files failed ({}); loading them one by one", chunk.size(), chunkFailure.getMessage());
+                getLogger().warn("COPY of {} files failed ({}); loading them one by one", chunk.size(), ErrorText.describe(chunkFailure));
                 for (final String file : chunk) {
                     try {
                         warehouse.copy(copyStatement, List.of(file));
@@ -559,7 +559,7 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                         if (warehouse.dialect().isRetryable(fileFailure)) {
                             throw fileFailure;
                         }
-                        failures.put(file, fileFailure.getMessage());
+                        failures.put(file, ErrorText.describe(fileFailure));
                     }
                 }
             }

@@ -2,6 +2,7 @@ package io.customertrack.nifi.processors;
 
 import io.customertrack.nifi.customer.CustomerRecordValidator;
 import io.customertrack.nifi.customer.CustomerSchema;
+import io.customertrack.nifi.customer.EventTimes;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.SupportsBatching;
@@ -32,6 +33,7 @@ import org.apache.nifi.serialization.record.RecordSchema;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,10 @@ import java.util.concurrent.TimeUnit;
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
 @CapabilityDescription("Checks each customer change event against CustomerTrack's rules and splits the input into valid records, ready for "
-        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
+        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. "
+        + "An erasure request (op ERASE) is never only rejected: with a usable customer_id it goes to 'valid' as a plain ERASE of that "
+        + "customer (what else it carried dropped; an unusable updated_at replaced by the time it was received), without one to "
+        + "'unresolved erasure' with an error bulletin. Input that cannot be parsed goes to 'failure'.")
 @SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
 @UseCase(
         description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",
@@ -54,6 +59,8 @@ import java.util.concurrent.TimeUnit;
                 "Allow Duplicate Header Names" false) and "Record Writer" to the writer Snowpipe's file format expects.
                 Connect 'valid' to the load (e.g. PutS3Object under the stage's prefix) and 'invalid' to a quarantine \
                 destination, or auto-terminate 'invalid': its records are then only counted. Connect 'failure' (unreadable input).
+                Connect 'unresolved erasure' to a queue that people watch, never auto-terminate it: \
+                its ERASE requests name no usable customer and are applied only once someone resolves them.
                 """)
 @WritesAttributes({
         @WritesAttribute(attribute = "record.count", description = "Number of records in the outgoing FlowFile"),
@@ -62,14 +69,22 @@ import java.util.concurrent.TimeUnit;
                 description = "Number of records read from the input FlowFile (valid plus invalid)"),
         @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_ERRORS,
                 description = "On 'invalid': how often each rule was broken, e.g. 'email.invalid_syntax=2, op.unknown=1'"),
+        @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_ERASURE_CORRECTIONS,
+                description = "On 'valid': how often each rule was broken by erasure requests written in corrected form, "
+                        + "e.g. 'email.not_allowed_in_erasure=1, updated_at.unparseable=1'"),
+        @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_RECEIVED_AT,
+                description = "On 'valid', when a corrected erasure request had no usable updated_at: the time the request was "
+                        + "received (ISO-8601), which it carries instead"),
         @WritesAttribute(attribute = ValidateCustomerRecord.ATTR_FAILURE_REASON,
-                description = "On 'failure': why the input could not be read")
+                description = "On 'failure': why the input could not be read (the reader's error type and position, never a value)")
 })
 public class ValidateCustomerRecord extends AbstractProcessor {
 
     static final String ATTR_INPUT_COUNT = "validation.input.record.count";
     static final String ATTR_ERRORS = "validation.errors";
     static final String ATTR_FAILURE_REASON = "validation.failure.reason";
+    static final String ATTR_ERASURE_CORRECTIONS = "validation.erasure.corrections";
+    static final String ATTR_RECEIVED_AT = "validation.received.at";
 
     public static final PropertyDescriptor RECORD_READER = new PropertyDescriptor.Builder()
             .name("Record Reader")
@@ -120,6 +135,13 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             .description("Records that break at least one rule, with a 'validation_errors' field; also an input holding no records")
             .build();
 
+    public static final Relationship REL_UNRESOLVED_ERASURE = new Relationship.Builder()
+            .name("unresolved erasure")
+            .description("Erasure requests (op ERASE) without a usable customer_id, with their 'validation_errors': nothing can be "
+                    + "erased by them as sent, so a person must find the customer and send the request again. Each raises an error "
+                    + "bulletin; never auto-terminate this relationship.")
+            .build();
+
     public static final Relationship REL_FAILURE = new Relationship.Builder()
             .name("failure")
             .description("The unchanged input when it cannot be read as records (broken quoting, wrong format...)")
@@ -127,7 +149,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
 
     private static final List<PropertyDescriptor> PROPERTIES =
             List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_FAILURE);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_UNRESOLVED_ERASURE, REL_FAILURE);
 
     private volatile Duration maxClockSkew;
     private volatile boolean normalizeValues;
@@ -162,13 +184,19 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         // Nobody reads invalid records that are auto-terminated: count them, do not write them.
         final boolean writeInvalid = !context.isAutoTerminated(REL_INVALID);
 
-        // One "now" per FlowFile: every record of it gets the same verdict wherever it sits.
-        final CustomerRecordValidator validator = new CustomerRecordValidator(maxClockSkew, normalizeValues, Instant.now());
+        // One "now" per FlowFile: every record of it gets the same verdict wherever it sits, and it is when they were received.
+        final Instant received = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        final CustomerRecordValidator validator = new CustomerRecordValidator(maxClockSkew, normalizeValues, received);
         final Output valid = new Output(session, flowFile, validWriterFactory);
         final Output invalid = new Output(session, flowFile, invalidWriterFactory);
+        final Output unresolved = new Output(session, flowFile, invalidWriterFactory);
         final Map<String, Integer> violationCounts = new TreeMap<>();
+        final Map<String, Integer> erasureCorrections = new TreeMap<>();
         long inputCount = 0;
         long invalidCount = 0;
+        long correctedErasures = 0;
+        long erasuresAtReceivedTime = 0;
+        long unresolvedErasures = 0;
         try (InputStream in = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
             final RecordSchema inputSchema = reader.getSchema();
@@ -182,29 +210,45 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 final CustomerRecordValidator.Result result = validator.validate(record);
                 if (result.isValid()) {
                     valid.write(validSchema, result.event().toRecord(validSchema));
+                    if (result.isCorrectedErasure()) {
+                        correctedErasures++;
+                        result.corrections().forEach(correction -> erasureCorrections.merge(correction.summaryKey(), 1, Integer::sum));
+                        erasuresAtReceivedTime += result.hasReceivedTime() ? 1 : 0;
+                    }
+                    continue;
+                }
+                // The record as it was read, every value unchanged, plus its reasons.
+                record.setValue(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
+                if (result.isUnresolvedErasure()) {
+                    unresolvedErasures++;
+                    unresolved.writeRaw(invalidSchema, record);
                     continue;
                 }
                 invalidCount++;
                 result.violations().forEach(violation -> violationCounts.merge(violation.summaryKey(), 1, Integer::sum));
                 if (writeInvalid) {
-                    // The record as it was read, every value unchanged, plus its reasons.
-                    record.setValue(CustomerSchema.VALIDATION_ERRORS_FIELD, result.describeViolations());
                     invalid.writeRaw(invalidSchema, record);
                 }
             }
             valid.finish();
             invalid.finish();
+            unresolved.finish();
         } catch (final Exception e) {
             valid.discard();
             invalid.discard();
-            getLogger().error("Cannot read {} as customer records; routing to failure", flowFile, e);
-            session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, describe(e)), REL_FAILURE);
+            unresolved.discard();
+            // The reader's message can quote the input (a value around a broken quote): only its type and position go out.
+            final String reason = ErrorText.describe(e);
+            getLogger().error("Cannot read {} as customer records; routing to failure: {}", flowFile, reason);
+            session.transfer(session.putAttribute(flowFile, ATTR_FAILURE_REASON, reason), REL_FAILURE);
             return;
         }
 
         session.adjustCounter("Records Validated", inputCount, false);
-        session.adjustCounter("Records Found Valid", inputCount - invalidCount, false);
+        session.adjustCounter("Records Found Valid", inputCount - invalidCount - unresolvedErasures, false);
         session.adjustCounter("Records Found Invalid", invalidCount, false);
+        session.adjustCounter("Erasure Requests Corrected", correctedErasures, false);
+        session.adjustCounter("Erasure Requests Unresolved", unresolvedErasures, false);
         violationCounts.forEach((rule, count) -> session.adjustCounter("Violations of " + rule, count, false));
 
         if (inputCount == 0) {
@@ -216,9 +260,29 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             return;
         }
         final String inputCountText = Long.toString(inputCount);
+        final Map<String, String> validAttributes = new HashMap<>();
+        validAttributes.put(ATTR_INPUT_COUNT, inputCountText);
+        String validDetails = "Records found valid";
+        if (correctedErasures > 0) {
+            final String corrections = summarize(erasureCorrections);
+            validAttributes.put(ATTR_ERASURE_CORRECTIONS, corrections);
+            validDetails += "; " + correctedErasures + " erasure request(s) written as a plain ERASE of their customer (" + corrections + ")";
+            if (erasuresAtReceivedTime > 0) {
+                validAttributes.put(ATTR_RECEIVED_AT, EventTimes.format(received));
+                validDetails += "; " + erasuresAtReceivedTime + " of them at the time received, " + EventTimes.format(received) + ", their updated_at being unusable";
+            }
+            getLogger().warn("{} erasure request(s) of {} applied in corrected form ({}); {} at the time received, {}",
+                    correctedErasures, flowFile, corrections, erasuresAtReceivedTime, EventTimes.format(received));
+        }
+        if (unresolvedErasures > 0) {
+            getLogger().error("{} erasure request(s) of {} name no usable customer_id and cannot be applied; routed to '{}' for a person "
+                    + "to resolve", unresolvedErasures, flowFile, REL_UNRESOLVED_ERASURE.getName());
+        }
         final String errors = summarize(violationCounts);
-        valid.transfer(REL_VALID, Map.of(ATTR_INPUT_COUNT, inputCountText), "Records found valid");
+        valid.transfer(REL_VALID, validAttributes, validDetails);
         invalid.transfer(REL_INVALID, Map.of(ATTR_INPUT_COUNT, inputCountText, ATTR_ERRORS, errors), "Records found invalid: " + errors);
+        unresolved.transfer(REL_UNRESOLVED_ERASURE, Map.of(ATTR_INPUT_COUNT, inputCountText),
+                "Erasure requests without a usable customer_id, to be resolved by a person");
         session.remove(flowFile);
     }
 
@@ -231,19 +295,6 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             summary.append(key).append('=').append(count);
         });
         return summary.toString();
-    }
-
-    private static String describe(final Throwable error) {
-        final StringBuilder message = new StringBuilder();
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause.getMessage() != null && (message.isEmpty() || !message.toString().contains(cause.getMessage()))) {
-                if (!message.isEmpty()) {
-                    message.append(": ");
-                }
-                message.append(cause.getMessage());
-            }
-        }
-        return message.isEmpty() ? error.getClass().getName() : message.toString();
     }
 
     /**

@@ -175,13 +175,32 @@ class CustomerRecordValidatorTest {
 
         final CustomerRecordValidator.Result personal = validator.validate(record("5", "Ada", null, "ada@example.com", null, null, null,
                 "United Kingdom", "ERASE", "2026-01-31T12:00:00Z"));
+        assertEquals(CustomerEvent.erase(5, Instant.parse("2026-01-31T12:00:00Z")), personal.event(), "applied without the values");
+        assertTrue(personal.isCorrectedErasure());
         assertEquals(List.of("first_name.not_allowed_in_erasure", "email.not_allowed_in_erasure", "country.not_allowed_in_erasure"),
-                personal.violations().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
-        assertFalse(personal.describeViolations().contains("Ada") || personal.describeViolations().contains("ada@example.com"),
-                "the reason does not repeat the personal value: " + personal.describeViolations());
+                personal.corrections().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
+        assertFalse(personal.corrections().toString().contains("Ada") || personal.corrections().toString().contains("ada@example.com"),
+                "the reason does not repeat the personal value: " + personal.corrections());
+
+        final CustomerRecordValidator.Result noKey = validator.validate(record(null, null, null, null, null, null, null, null, "ERASE", null));
+        assertTrue(noKey.isUnresolvedErasure() && !noKey.isValid());
         assertEquals(List.of("customer_id.required", "updated_at.required"),
-                validator.validate(record(null, null, null, null, null, null, null, null, "ERASE", null)).violations().stream()
-                        .map(CustomerRecordValidator.Violation::summaryKey).toList(), "an erasure still needs its key and time");
+                noKey.violations().stream().map(CustomerRecordValidator.Violation::summaryKey).toList(), "nothing to erase by without a key");
+    }
+
+    /** An erasure request whose time is unusable (missing, unparseable, in the future, too old) is applied at the time received. */
+    @Test
+    void anErasureRequestWithAnUnusableTimeTakesTheTimeReceived() {
+        for (final String time : new String[]{null, "", "31/01/2026", "3000-01-01T00:00:00Z", "1850-01-01T00:00:00Z", "9999-12-31T00:00:00Z"}) {
+            final CustomerRecordValidator.Result result = validator.validate(record("5", null, null, null, null, null, null, null, " Erase", time));
+            assertEquals(CustomerEvent.erase(5, NOW), result.event(), String.valueOf(time));
+            assertTrue(result.hasReceivedTime(), String.valueOf(time));
+        }
+        final CustomerRecordValidator.Result ownTime = validator.validate(record("5", null, null, null, null, null, null, null, "erase",
+                "2026-01-31T12:00:00Z"));
+        assertEquals(CustomerEvent.erase(5, Instant.parse("2026-01-31T12:00:00Z")), ownTime.event());
+        assertFalse(ownTime.hasReceivedTime());
+        assertEquals(List.of("op.unknown"), ownTime.corrections().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
     }
 
     @Test

@@ -1,8 +1,11 @@
 package io.customertrack.nifi.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.customertrack.nifi.ProjectFiles;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,6 +44,64 @@ class DeploymentFilesTest {
         final Matcher proxy = Pattern.compile("NIFI_WEB_PROXY_HOST: (\\S+)").matcher(compose);
         assertTrue(proxy.find(), "nifi-1 names its proxy hosts");
         assertTrue(proxy.group(1).contains("localhost:${NIFI_HTTPS_PORT:-8443}"), "the published port is accepted: " + proxy.group(1));
+    }
+
+    /**
+     * NiFi keeps processed content (archive) and provenance by nifi.properties values for which the image's start.sh
+     * (rel/nifi-2.6.0) reads no variable: the entrypoint writes them from the stack's environment, and the erasure
+     * bound in docs/design/merge.md states the same values.
+     */
+    @Test
+    void nifiNodesKeepProcessedDataAsLongAsTheErasureBoundSays() {
+        final String compose = ProjectFiles.read("docker/docker-compose.yml");
+        final String nodeEnvironment = compose.substring(compose.indexOf("environment: &nifi-env"), compose.indexOf("healthcheck:"));
+        final String entrypoint = ProjectFiles.read("docker/nifi/authorizers-entrypoint.sh");
+        final String erasure = ProjectFiles.read("docs/design/merge.md");
+        for (final String[] setting : new String[][]{
+                {"CUSTOMERTRACK_CONTENT_ARCHIVE_RETENTION", "nifi.content.repository.archive.max.retention.period"},
+                {"CUSTOMERTRACK_PROVENANCE_RETENTION", "nifi.provenance.repository.max.storage.time"}}) {
+            final Matcher value = Pattern.compile("(?m)^\\s+" + setting[0] + ": (.+)$").matcher(nodeEnvironment);
+            assertTrue(value.find(), setting[0] + " set for every node");
+            assertTrue(entrypoint.contains("prop_replace " + setting[1] + " \"${" + setting[0] + ":?"), setting[1] + " written from " + setting[0]);
+            assertTrue(erasure.contains(value.group(1).strip() + " in the Docker stack | `" + setting[1] + "`"),
+                    "docs/design/merge.md states " + setting[1] + " = " + value.group(1));
+        }
+    }
+
+    /**
+     * Every prefix the flow writes to expires, on a versioned bucket its old versions too, and unfinished multipart
+     * uploads are aborted; docs/design/merge.md's S3 bound is the rule's days plus the noncurrent days.
+     */
+    @Test
+    void s3LifecycleExpiresEveryPrefixOfTheFlowWithOldVersionsAndUnfinishedUploads() throws Exception {
+        final ObjectMapper json = new ObjectMapper();
+        final JsonNode rules = json.readTree(ProjectFiles.read("docker/ec2/s3-lifecycle.json")).get("Rules");
+        final JsonNode parameters = json.readTree(ProjectFiles.read("flows/customertrack/customertrack-pipeline.json"))
+                .at("/parameterContexts/CustomerTrack/parameters");
+        final List<String> prefixes = new ArrayList<>();
+        parameters.forEach(p -> {
+            if (p.get("name").asText().matches("s3\\.(valid|quarantine)\\.prefix")) {
+                prefixes.add(p.get("value").asText() + "/");
+            }
+        });
+        assertEquals(2, prefixes.size(), "the flow's valid and quarantine prefixes");
+        final String erasure = ProjectFiles.read("docs/design/merge.md");
+        for (final String prefix : prefixes) {
+            JsonNode rule = null;
+            for (final JsonNode candidate : rules) {
+                if (candidate.at("/Filter/Prefix").asText().equals(prefix)) {
+                    rule = candidate;
+                }
+            }
+            assertTrue(rule != null, "a lifecycle rule for " + prefix);
+            assertEquals("Enabled", rule.get("Status").asText());
+            final int days = rule.at("/Expiration/Days").asInt();
+            final int noncurrentDays = rule.at("/NoncurrentVersionExpiration/NoncurrentDays").asInt();
+            assertTrue(days > 0 && noncurrentDays > 0, prefix + " expires, old versions too");
+            assertTrue(rule.at("/AbortIncompleteMultipartUpload/DaysAfterInitiation").asInt() > 0, prefix + " aborts unfinished uploads");
+            assertTrue(erasure.contains("Expiration days + noncurrent days on a versioned bucket: " + days + " + " + noncurrentDays),
+                    "docs/design/merge.md states the S3 bound " + days + " + " + noncurrentDays);
+        }
     }
 
     /** The Docker local profile runs fakesnow's own image at the version the tests run. */

@@ -188,6 +188,75 @@ class FlowDefinitionTest {
         }
     }
 
+    /**
+     * An erasure request ValidateCustomerRecord cannot apply waits in a queue for a person: its relationship is not
+     * auto-terminated and leads to a funnel that nothing drains (the invalid records' upload auto-terminates its success,
+     * so a request routed there would be gone).
+     */
+    @Test
+    void unresolvedErasureRequestsWaitInAQueueNothingDrains() {
+        final JsonNode validator = processorOfType("ValidateCustomerRecord");
+        validator.get("autoTerminatedRelationships").forEach(rel -> assertFalse(rel.asText().equals("unresolved erasure"), "auto-terminated"));
+        final List<JsonNode> routes = new ArrayList<>();
+        for (final JsonNode connection : contents.get("connections")) {
+            final boolean fromValidator = connection.get("source").get("id").asText().equals(validator.get("identifier").asText());
+            connection.get("selectedRelationships").forEach(rel -> {
+                if (fromValidator && rel.asText().equals("unresolved erasure")) {
+                    routes.add(connection);
+                }
+            });
+        }
+        assertEquals(1, routes.size(), "'unresolved erasure' is connected once");
+        final JsonNode destination = routes.getFirst().get("destination");
+        assertEquals("FUNNEL", destination.get("type").asText());
+        assertEquals("0 sec", routes.getFirst().get("flowFileExpiration").asText(), "requests never expire from the queue");
+        for (final JsonNode connection : contents.get("connections")) {
+            assertFalse(connection.get("source").get("id").asText().equals(destination.get("id").asText()), "the funnel is not drained");
+        }
+    }
+
+    /**
+     * The merge cadence is a parameter (docs/operations/cost.md). Its production default keeps a file's rows under a
+     * minute from load to merge with time to spare for the merge itself, and is the value the cost model is worked for;
+     * the local flow and the Docker local profile keep the 5 sec their figures are measured at. An idle pipeline lets the
+     * warehouse suspend: the processor runs only with FlowFiles queued, the task's WHEN needs no warehouse.
+     */
+    @Test
+    void theMergeCadenceIsAParameterWhoseDefaultFollowsTheCostModel() {
+        final JsonNode merge = processorOfType("TriggerSnowflakeMerge");
+        assertEquals("#{snowflake.merge.schedule}", merge.get("schedulingPeriod").asText());
+        assertEquals("TIMER_DRIVEN", merge.get("schedulingStrategy").asText());
+        String production = null;
+        for (final JsonNode parameter : flow.get("parameterContexts").get("CustomerTrack").get("parameters")) {
+            if (parameter.get("name").asText().equals("snowflake.merge.schedule")) {
+                production = parameter.get("value").asText();
+            }
+        }
+        final long seconds = org.apache.nifi.util.FormatUtils.getTimeDuration(production, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(seconds >= 10 && seconds <= 30, "under a minute fresh with room for the merge, and not a merge every few seconds: " + production);
+        assertTrue(ProjectFiles.read("docs/operations/cost.md").contains("`snowflake.merge.schedule` | `" + production + "`"),
+                "docs/operations/cost.md works the model for the default " + production);
+        assertTrue(ProjectFiles.read("docs/operations/deployment.md").contains("| `snowflake.merge.schedule` | `" + production + "` |"));
+
+        assertTrue(ProjectFiles.read("docker/local.parameters").lines().anyMatch("snowflake.merge.schedule=5 sec"::equals));
+        assertTrue(ProjectFiles.read("scripts/local-flow.sh").contains("map(if .name == \"snowflake.merge.schedule\" then .value = \"5 sec\" else . end)"));
+
+        assertEquals(org.apache.nifi.annotation.behavior.InputRequirement.Requirement.INPUT_REQUIRED,
+                io.customertrack.nifi.processors.TriggerSnowflakeMerge.class
+                        .getAnnotation(org.apache.nifi.annotation.behavior.InputRequirement.class).value(), "no run without a FlowFile");
+        assertTrue(ProjectFiles.read("sql/04_merge.sql").contains("WHEN SYSTEM$STREAM_HAS_DATA('CUSTOMERTRACK.CORE.CUSTOMER_RAW_STREAM')"));
+        assertTrue(ProjectFiles.read("sql/01_setup.sql").contains("AUTO_SUSPEND = 60"));
+    }
+
+    private static JsonNode processorOfType(final String simpleName) {
+        for (final JsonNode processor : contents.get("processors")) {
+            if (processor.get("type").asText().endsWith("." + simpleName)) {
+                return processor;
+            }
+        }
+        throw new AssertionError("no " + simpleName + " in the flow");
+    }
+
     @Test
     void mergesRunOnOneNodeAndTheGeneratorOnThePrimary() {
         for (final JsonNode processor : contents.get("processors")) {

@@ -241,6 +241,165 @@ class SqlContractTest {
         assertEquals(Arrays.stream(CustomerField.values()).map(CustomerField::columnName).toList(), columns.subList(0, CustomerField.values().length));
     }
 
+    /**
+     * Least privilege, per load mode. What the loader holds on tables and streams is exactly what the statements NiFi runs
+     * need (the merge, its guard and query-id updates, TriggerSnowflakeMerge's look-ups), derived from their text: SELECT
+     * on every table or stream they name, INSERT, UPDATE and DELETE where they write. With Snowpipe (sql/01..05) that
+     * excludes INSERT on CUSTOMER_RAW and the stage; sql/02b, run for COPY mode only, adds exactly what the COPY statement
+     * needs, through CUSTOMERTRACK_COPY_LOADER. The loader never operates the task.
+     */
+    @Test
+    void theLoaderHoldsWhatItsStatementsNeedPerLoadMode() throws IOException {
+        final Set<String> objects = createdObjects();
+        final List<String> run = new ArrayList<>(MergeScript.statements());
+        run.addAll(MergeScript.queryIdStatements());
+        run.add(MergeScript.guard(MergeScript.Step.RAW_ERASE));
+        run.add(Files.readString(ProjectFiles.resolve("nifi-customertrack-processors/src/main/java/io/customertrack/nifi/processors/Warehouse.java")));
+        final Map<String, Set<String>> needed = neededPrivileges(run, objects);
+        assertTrue(needed.get("TABLE CUSTOMER_RAW").contains("UPDATE") && needed.get("TABLE CUSTOMER").contains("DELETE"), needed.toString());
+
+        final Map<String, Set<String>> snowpipe = privilegesOf("CUSTOMERTRACK_LOADER", grants(false));
+        assertEquals(needed, onTablesAndStreams(snowpipe), "Snowpipe mode: the loader's table and stream privileges");
+        assertFalse(snowpipe.getOrDefault("TABLE CUSTOMER_RAW", Set.of()).contains("INSERT"), "no INSERT on CUSTOMER_RAW with Snowpipe");
+        assertFalse(snowpipe.containsKey("STAGE CUSTOMER_STAGE") || snowpipe.containsKey("FILE FORMAT CUSTOMER_CSV"), snowpipe.toString());
+        assertEquals(Set.of("MONITOR"), snowpipe.get("TASK MERGE_CUSTOMER_CHANGES_TASK"), "the loader cannot suspend or run the task");
+
+        final String copy = io.customertrack.nifi.processors.TriggerSnowflakeMerge.COPY_STATEMENT.getDefaultValue();
+        final Map<String, Set<String>> copyNeeds = neededPrivileges(List.of(copy), objects);
+        copyNeeds.put("STAGE CUSTOMER_STAGE", Set.of("USAGE"));
+        copyNeeds.put("FILE FORMAT CUSTOMER_CSV", Set.of("USAGE"));
+        assertTrue(copy.contains("@customer_stage") && copy.contains("FORMAT_NAME = 'CUSTOMER_CSV'"), copy);
+        assertEquals(Map.of("TABLE CUSTOMER_RAW", Set.of("SELECT", "INSERT"), "STAGE CUSTOMER_STAGE", Set.of("USAGE"),
+                "FILE FORMAT CUSTOMER_CSV", Set.of("USAGE")), copyNeeds);
+        final Map<String, Set<String>> copyMode = privilegesOf("CUSTOMERTRACK_LOADER", grants(true));
+        final Map<String, Set<String>> added = new java.util.TreeMap<>();
+        copyMode.forEach((object, privileges) -> {
+            final Set<String> extra = new java.util.TreeSet<>(privileges);
+            extra.removeAll(snowpipe.getOrDefault(object, Set.of()));
+            if (!extra.isEmpty()) {
+                added.put(object, extra);
+            }
+        });
+        assertEquals(Map.of("TABLE CUSTOMER_RAW", Set.of("INSERT"), "STAGE CUSTOMER_STAGE", Set.of("USAGE"), "FILE FORMAT CUSTOMER_CSV",
+                Set.of("USAGE")), added, "COPY mode adds only what its COPY needs beyond SELECT");
+    }
+
+    /** The service user connects only through a network policy of its own, which sql/01 creates and sets. */
+    @Test
+    void theServiceUserHasANetworkPolicy() throws IOException {
+        final String setup = read("01_setup.sql");
+        final Matcher policy = Pattern.compile("CREATE OR ALTER NETWORK POLICY (\\w+)\\s+ALLOWED_IP_LIST = \\(([^)]*)\\)").matcher(setup);
+        assertTrue(policy.find(), "a network policy with an allowed list");
+        assertTrue(setup.contains("ALTER USER CUSTOMERTRACK_NIFI SET NETWORK_POLICY = " + policy.group(1) + ";"), "set on the service user");
+        assertTrue(read("99_teardown.sql").contains("DROP NETWORK POLICY IF EXISTS " + policy.group(1) + ";"), "removed by the teardown");
+    }
+
+    /**
+     * CUSTOMER_RAW's MAX_DATA_EXTENSION_TIME_IN_DAYS and the staleness check are chosen together: the check fires after one
+     * day without a committed merge, with the rest of the extension left to resume merging before the stream goes stale.
+     */
+    @Test
+    void theStalenessCheckFiresADayAfterTheLastMergeWithinTheExtension() throws IOException {
+        final Matcher extension = Pattern.compile("ALTER TABLE CUSTOMER_RAW SET MAX_DATA_EXTENSION_TIME_IN_DAYS = (\\d+);").matcher(read("03_scd_tables.sql"));
+        assertTrue(extension.find(), "sql/03 sets CUSTOMER_RAW's extension");
+        final int days = Integer.parseInt(extension.group(1));
+        assertTrue(days >= 2 && days < 14, "shorter than the default 14, long enough to act: " + days);
+        assertTrue(read("05_monitoring.sql").contains("\"stale_after\" < DATEADD(day, " + (days - 1) + ", CURRENT_TIMESTAMP())"),
+                "sql/05's staleness check warns " + (days - 1) + " days ahead");
+        assertTrue(read("05_monitoring.sql").contains("SHOW PARAMETERS LIKE 'MIN_DATA_RETENTION_TIME_IN_DAYS' IN ACCOUNT;")
+                && read("05_monitoring.sql").contains("SHOW PARAMETERS LIKE 'MAX_DATA_EXTENSION_TIME_IN_DAYS' IN TABLE CUSTOMER_RAW;"),
+                "sql/05 reads the account minimum and the extension");
+    }
+
+    /** Tables and streams sql/ creates, as "TABLE NAME" / "STREAM NAME". */
+    private static Set<String> createdObjects() throws IOException {
+        final Set<String> objects = new java.util.TreeSet<>();
+        for (final String file : List.of("02_ingest.sql", "03_scd_tables.sql")) {
+            final Matcher created = Pattern.compile("(?m)^CREATE (?:TRANSIENT )?(TABLE|STREAM) IF NOT EXISTS (\\w+)").matcher(read(file));
+            while (created.find()) {
+                objects.add(created.group(1) + " " + created.group(2));
+            }
+        }
+        return objects;
+    }
+
+    /** Privileges the statements need on the created tables and streams (CTE names and aliases name no such object). */
+    private static Map<String, Set<String>> neededPrivileges(final List<String> statements, final Set<String> objects) {
+        final Map<String, Set<String>> needed = new java.util.TreeMap<>();
+        for (final String statement : statements) {
+            final String text = statement.toUpperCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+            final Matcher named = Pattern.compile("\\b(?:FROM|JOIN|USING|INTO|UPDATE) (\\w+)").matcher(text);
+            while (named.find()) {
+                objectNamed(named.group(1), objects).ifPresent(object -> needed.computeIfAbsent(object, o -> new java.util.TreeSet<>()).add("SELECT"));
+            }
+            addWrites(needed, objects, text, "(?:INSERT|COPY) INTO (\\w+)", "INSERT");
+            addWrites(needed, objects, text, "\\bUPDATE (\\w+) SET", "UPDATE");
+            addWrites(needed, objects, text, "\\bDELETE FROM (\\w+)", "DELETE");
+            final Matcher merge = Pattern.compile("\\bMERGE INTO (\\w+)").matcher(text);
+            if (merge.find()) {
+                for (final String action : List.of("INSERT", "UPDATE", "DELETE")) {
+                    if (text.contains("THEN " + action)) {
+                        objectNamed(merge.group(1), objects).ifPresent(object -> needed.get(object).add(action));
+                    }
+                }
+            }
+        }
+        return needed;
+    }
+
+    private static void addWrites(final Map<String, Set<String>> needed, final Set<String> objects, final String text, final String regex,
+                                  final String privilege) {
+        final Matcher write = Pattern.compile(regex).matcher(text);
+        while (write.find()) {
+            objectNamed(write.group(1), objects).ifPresent(object -> needed.computeIfAbsent(object, o -> new java.util.TreeSet<>()).add(privilege));
+        }
+    }
+
+    private static java.util.Optional<String> objectNamed(final String name, final Set<String> objects) {
+        return objects.stream().filter(object -> object.endsWith(" " + name)).findFirst();
+    }
+
+    /** The GRANT statements of sql/01..05 in run order, and of 02b (COPY mode) when asked. */
+    private static List<String> grants(final boolean copyMode) throws IOException {
+        final List<String> grants = new ArrayList<>();
+        try (var files = Files.list(SQL)) {
+            for (final Path file : files.filter(f -> f.getFileName().toString().matches(copyMode ? "0\\d[b]?_.*\\.sql" : "0\\d_.*\\.sql")).sorted().toList()) {
+                MergeScript.split(Files.readString(file)).stream().filter(sql -> sql.startsWith("GRANT ")).forEach(grants::add);
+            }
+        }
+        return grants;
+    }
+
+    /** What a role holds by object ("TABLE CUSTOMER_RAW" -> {SELECT}), including what the roles granted to it hold. */
+    private static Map<String, Set<String>> privilegesOf(final String role, final List<String> grants) {
+        final Map<String, Set<String>> held = new java.util.TreeMap<>();
+        final Pattern onObject = Pattern.compile("GRANT ([A-Z ,]+) ON (TABLE|STREAM|STAGE|FILE FORMAT|PIPE|TASK|WAREHOUSE|DATABASE|SCHEMA) (\\S+) TO ROLE (\\w+)");
+        final Pattern roleToRole = Pattern.compile("GRANT ROLE (\\w+) TO ROLE (\\w+)");
+        for (final String grant : grants) {
+            final Matcher object = onObject.matcher(grant);
+            if (object.lookingAt() && object.group(4).equals(role)) {
+                for (final String privilege : object.group(1).split(",")) {
+                    held.computeIfAbsent(object.group(2) + " " + object.group(3), o -> new java.util.TreeSet<>()).add(privilege.strip());
+                }
+            }
+            final Matcher inherited = roleToRole.matcher(grant);
+            if (inherited.lookingAt() && inherited.group(2).equals(role)) {
+                privilegesOf(inherited.group(1), grants).forEach((o, p) -> held.computeIfAbsent(o, x -> new java.util.TreeSet<>()).addAll(p));
+            }
+        }
+        return held;
+    }
+
+    private static Map<String, Set<String>> onTablesAndStreams(final Map<String, Set<String>> held) {
+        final Map<String, Set<String>> tables = new java.util.TreeMap<>();
+        held.forEach((object, privileges) -> {
+            if (object.startsWith("TABLE ") || object.startsWith("STREAM ")) {
+                tables.put(object, privileges);
+            }
+        });
+        return tables;
+    }
+
     @Test
     void everySqlFileDocumentsItselfAndIsIdempotent() throws IOException {
         try (var files = Files.list(SQL)) {
@@ -249,9 +408,10 @@ class SqlContractTest {
                 assertTrue(text.startsWith("-- ====="), file + " starts with its documentation block");
                 for (final String line : text.lines().filter(l -> l.startsWith("CREATE ")).toList()) {
                     // Procedures and functions hold no state: replacing them is how a re-run updates them. A task is
-                    // altered in place (it keeps its grants).
+                    // altered in place (it keeps its grants), and so is the network policy (a re-run applies its address list).
                     assertTrue(line.contains(" IF NOT EXISTS ") || line.startsWith("CREATE OR REPLACE PROCEDURE ")
-                                    || line.startsWith("CREATE OR REPLACE FUNCTION ") || line.startsWith("CREATE OR ALTER TASK "),
+                                    || line.startsWith("CREATE OR REPLACE FUNCTION ") || line.startsWith("CREATE OR ALTER TASK ")
+                                    || line.startsWith("CREATE OR ALTER NETWORK POLICY "),
                             file + " re-runs must not fail or drop state: " + line);
                 }
             }

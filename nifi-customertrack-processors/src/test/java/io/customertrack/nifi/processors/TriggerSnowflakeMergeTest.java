@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -499,6 +500,51 @@ class TriggerSnowflakeMergeTest {
         final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst().getAttribute(CustomerTrackAttributes.FAILURE_REASON);
         assertTrue(reason.startsWith("COPY of " + missing + " failed: ") && reason.contains("missing.csv"), reason);
         assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
+    }
+
+    /**
+     * A driver's error can carry the record it failed on: DuckDB's CSV conversion error quotes the value and repeats the
+     * whole original line. The failure reason and the log keep the SQLState, the error code and the first line with
+     * quoted text masked; no value of the file, no stack trace.
+     */
+    @Test
+    void aDriverErrorQuotingTheRecordLeavesNoValueInTheReasonOrTheLog() throws Exception {
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, "copy");
+        runner.setProperty(TriggerSnowflakeMerge.COPY_STATEMENT, DUCKDB_COPY);
+        final Path bad = tempDir.resolve("bad.csv");
+        Files.writeString(bad, GenerateFakeCustomerTest.HEADER + "\n"
+                + "ada.lovelace@example.com,Ada,Lovelace,ada@example.com,12 Analytical Way,London,st,co,INSERT,2026-01-31T12:00:00.000000Z\n");
+        enqueueS3Object(bad.toString());
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst()
+                .getAttribute(CustomerTrackAttributes.FAILURE_REASON);
+        assertTrue(reason.startsWith("COPY of " + bad + " failed: ") && reason.contains("error code "), reason);
+        assertTrue(reason.length() <= ("COPY of " + bad + " failed: ").length() + ErrorText.MAX_LENGTH, reason);
+        for (final String value : List.of("ada.lovelace", "Lovelace", "ada@example.com", "Analytical")) {
+            assertFalse(reason.contains(value), reason);
+        }
+        LogAssertions.assertNoLogCarries(runner, "ada.lovelace", "Lovelace", "ada@example.com", "Analytical");
+    }
+
+    /** A merge that fails on a value: the reason names the SQL error, and neither it nor the log carries the value. */
+    @Test
+    void aMergeErrorOnAValueLeavesNoValueInTheReasonOrTheLog() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"));
+        // city becomes a number: the merge's insert into CUSTOMER_HISTORY fails converting the value it meets, and says which.
+        store.execute("CREATE TABLE numeric_city AS SELECT * REPLACE (CAST(NULL AS INTEGER) AS city) FROM customer_history");
+        store.execute("DROP TABLE customer_history");
+        store.execute("ALTER TABLE numeric_city RENAME TO customer_history");
+        enqueueS3Object("a.csv");
+        runner.run();
+
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst()
+                .getAttribute(CustomerTrackAttributes.FAILURE_REASON);
+        assertTrue(reason.startsWith("SQL error, merge rolled back: ") && reason.contains("error code "), reason);
+        assertFalse(reason.contains("London") || reason.contains("n1@example.com"), reason);
+        LogAssertions.assertNoLogCarries(runner, "London", "n1@example.com");
     }
 
     /** Snowflake's COPY takes at most 1,000 names in FILES: a batch of 2,500 missing files becomes three COPYs. */

@@ -98,7 +98,6 @@ class ValidateCustomerRecordTest {
             "far future         | 1,A,B,a@b.io,s,c,st,co,INSERT,2999-01-01T00:00:00Z  | updated_at.in_future=1",
             "before 1900        | 1,A,B,a@b.io,s,c,st,co,INSERT,1850-01-01T00:00:00Z  | updated_at.too_old=1",
             "delete without key | ,,,,,,,,DELETE,2026-01-01T00:00:00Z                 | customer_id.required=1",
-            "erase with values  | 1,A,,a@b.io,,,,,ERASE,2026-01-01T00:00:00Z          | email.not_allowed_in_erasure=1, first_name.not_allowed_in_erasure=1",
     })
     void eachRuleRejectsWithAClearReason(final String name, final String row, final String expectedSummary) throws Exception {
         final TestRunner runner = validate(HEADER + "\n" + row.strip() + "\n");
@@ -341,7 +340,7 @@ class ValidateCustomerRecordTest {
         final MockFlowFile failed = only(runner, ValidateCustomerRecord.REL_FAILURE);
         failed.assertContentEquals(csv);
         final String reason = failed.getAttribute(ValidateCustomerRecord.ATTR_FAILURE_REASON);
-        assertTrue(reason.contains("duplicate name: \"first_name\""), reason);
+        assertTrue(reason.contains("duplicate name: \"?\""), reason); // quoted text masked: a name in a reason could be a value elsewhere
     }
 
     @Test
@@ -394,5 +393,83 @@ class ValidateCustomerRecordTest {
         final String emoji = "\uD83D\uDE00".repeat(60);
         final TestRunner runner = validate(HEADER + "\n" + GOOD.replace(",Ada,", "," + emoji + ",") + "\n");
         assertTrue(only(runner, ValidateCustomerRecord.REL_VALID).getContent().contains("," + emoji + ","));
+    }
+
+    /**
+     * An erasure request is applied or handed to a person, never only rejected: with a usable customer_id it becomes a
+     * plain ERASE of that customer on 'valid' (personal values dropped; an unusable time replaced by the time received,
+     * which the FlowFile states); without one it goes to 'unresolved erasure' with an error bulletin, not to 'invalid'.
+     */
+    @Test
+    void anErasureRequestIsAppliedOrHandedToAPersonNeverDropped() throws Exception {
+        final Instant before = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        final TestRunner runner = validate(HEADER + "\n"
+                + "1,Ada,,ada@example.com,,,,,ERASE,2026-01-01T00:00:00Z\n"
+                + "2,,,,,,,,ERASE,31/01/2026\n"
+                + "3,,,,,,,,erase,2999-01-01T00:00:00Z\n"
+                + "x7,Grace,,,,,,,ERASE,2026-01-01T00:00:00Z\n");
+
+        runner.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
+        runner.assertTransferCount(ValidateCustomerRecord.REL_FAILURE, 0);
+        final MockFlowFile valid = only(runner, ValidateCustomerRecord.REL_VALID);
+        final String received = valid.getAttribute(ValidateCustomerRecord.ATTR_RECEIVED_AT);
+        assertFalse(io.customertrack.nifi.customer.EventTimes.parse(received).isBefore(before), received);
+        assertEquals(HEADER + "\n"
+                + "1,,,,,,,,ERASE,2026-01-01T00:00:00.000000Z\n"
+                + "2,,,,,,,,ERASE," + received + "\n"
+                + "3,,,,,,,,ERASE," + received + "\n", valid.getContent());
+        valid.assertAttributeEquals(ValidateCustomerRecord.ATTR_ERASURE_CORRECTIONS,
+                "email.not_allowed_in_erasure=1, first_name.not_allowed_in_erasure=1, op.unknown=1, updated_at.in_future=1, updated_at.unparseable=1");
+        final String details = runner.getProvenanceEvents().stream()
+                .filter(event -> "valid".equals(event.getRelationship())).findFirst().orElseThrow().getDetails();
+        assertTrue(details.contains("3 erasure request(s) written as a plain ERASE") && details.contains("2 of them at the time received, " + received), details);
+
+        final MockFlowFile unresolved = only(runner, ValidateCustomerRecord.REL_UNRESOLVED_ERASURE);
+        unresolved.assertAttributeEquals("record.count", "1");
+        final List<String> request = SimpleCsv.parseLine(unresolved.getContent().split("\n")[1]);
+        assertEquals(List.of("x7", "Grace"), request.subList(0, 2), "the request as sent, for the person who resolves it");
+        assertTrue(request.get(10).startsWith("customer_id: must be a positive integer"), request.get(10));
+
+        assertEquals(3, runner.getCounterValue("Erasure Requests Corrected"));
+        assertEquals(1, runner.getCounterValue("Erasure Requests Unresolved"));
+        assertEquals(3, runner.getCounterValue("Records Found Valid"));
+        assertEquals(0, runner.getCounterValue("Records Found Invalid"));
+        final List<org.apache.nifi.util.LogMessage> errors = runner.getLogger().getErrorMessages();
+        assertEquals(1, errors.size(), "one error bulletin: " + errors);
+        assertTrue(java.util.Arrays.toString(errors.getFirst().getArgs()).contains("unresolved erasure"), errors.toString());
+        assertEquals(1, runner.getLogger().getWarnMessages().size(), "the corrections are reported too");
+        LogAssertions.assertNoLogCarries(runner, "Ada", "ada@example.com", "Grace", "x7");
+    }
+
+    /** The flow never auto-terminates 'unresolved erasure'; should someone do so, its requests are still written and reported. */
+    @Test
+    void theUnresolvedErasureRelationshipIsDeclared() {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        assertTrue(runner.getProcessor().getRelationships().contains(ValidateCustomerRecord.REL_UNRESOLVED_ERASURE));
+        assertEquals("unresolved erasure", ValidateCustomerRecord.REL_UNRESOLVED_ERASURE.getName());
+    }
+
+    /**
+     * A reader's message can quote the input: Jackson's "Unrecognized token 'Lovelace'" names the value. The failure
+     * reason and the log line keep its first line with quoted text masked; no stack trace is logged.
+     */
+    @Test
+    void theFailureReasonAndLogCarryNoValueOfTheInput() throws Exception {
+        final TestRunner runner = TestRunners.newTestRunner(ValidateCustomerRecord.class);
+        final org.apache.nifi.json.JsonTreeReader json = new org.apache.nifi.json.JsonTreeReader();
+        runner.addControllerService("json-reader", json);
+        runner.enableControllerService(json);
+        CsvServices.addWriter(runner, CsvServices.WRITER_ID);
+        runner.setProperty(ValidateCustomerRecord.RECORD_READER, "json-reader");
+        runner.setProperty(ValidateCustomerRecord.RECORD_WRITER, CsvServices.WRITER_ID);
+        runner.enqueue("[{\"customer_id\": \"5\", \"first_name\": Lovelace, \"email\": \"ada@example.com\"}]");
+        runner.run();
+
+        final MockFlowFile failed = only(runner, ValidateCustomerRecord.REL_FAILURE);
+        final String reason = failed.getAttribute(ValidateCustomerRecord.ATTR_FAILURE_REASON);
+        assertTrue(reason.contains("Unrecognized token '?'") && reason.length() <= ErrorText.MAX_LENGTH, reason);
+        assertFalse(reason.contains("Lovelace") || reason.contains("ada@example.com"), reason);
+        assertEquals(1, runner.getLogger().getErrorMessages().size());
+        LogAssertions.assertNoLogCarries(runner, "Lovelace", "ada@example.com");
     }
 }
