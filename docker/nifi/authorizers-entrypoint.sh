@@ -5,6 +5,22 @@
 # what NiFi keeps of the data it moved, then hands over to the image's own start script.
 set -euo pipefail
 
+# docker/.env.example marks every value to choose with CHANGE-ME: a node never starts on one of them. The image's
+# scripts write the keystore passwords and the sensitive properties key into nifi.properties with sed (common.sh
+# prop_replace, s|...|...|), where a '|', '&' or '\' would break or alter the value: those are refused as well.
+for name in $(compgen -e); do
+    if [[ "${!name}" == CHANGE-ME* ]]; then
+        echo "refusing to start: ${name} still holds the placeholder from docker/.env.example; set it in docker/.env" >&2
+        exit 64
+    fi
+done
+for name in KEYSTORE_PASSWORD TRUSTSTORE_PASSWORD NIFI_SENSITIVE_PROPS_KEY; do
+    if [[ "${!name:-}" == *[\|\&\\]* ]]; then
+        echo "refusing to start: ${name} contains a pipe, an ampersand or a backslash, which the image's nifi.properties writer alters" >&2
+        exit 64
+    fi
+done
+
 # shellcheck source=scripts/lib/authorizers.sh
 source /opt/customertrack/lib/authorizers.sh
 admin="${SINGLE_USER_CREDENTIALS_USERNAME:?SINGLE_USER_CREDENTIALS_USERNAME is not set}"
@@ -18,6 +34,10 @@ write_authorizers_xml /opt/nifi/nifi-current/conf/authorizers.xml ./conf "${admi
 source /opt/nifi/scripts/common.sh
 prop_replace nifi.content.repository.archive.max.retention.period "${CUSTOMERTRACK_CONTENT_ARCHIVE_RETENTION:?CUSTOMERTRACK_CONTENT_ARCHIVE_RETENTION is not set}"
 prop_replace nifi.provenance.repository.max.storage.time "${CUSTOMERTRACK_PROVENANCE_RETENTION:?CUSTOMERTRACK_PROVENANCE_RETENTION is not set}"
+
+# nifi.properties (keystore passwords, sensitive properties key) and login-identity-providers.xml (the password's bcrypt
+# hash) readable by the nifi user only; the image's sed -i and NiFi's credentials writer (FileOutputStream) keep a file's mode.
+chmod 0600 /opt/nifi/nifi-current/conf/nifi.properties /opt/nifi/nifi-current/conf/login-identity-providers.xml
 
 export NIFI_SECURITY_USER_AUTHORIZER=managed-authorizer
 export NIFI_SECURITY_USER_LOGIN_IDENTITY_PROVIDER=single-user-provider

@@ -6,6 +6,13 @@ set -euo pipefail
 
 dir=/opt/nifi/tls
 password="${NIFI_TLS_PASSWORD:?NIFI_TLS_PASSWORD is not set}"
+# docker/.env.example's placeholders never protect real keys.
+for name in NIFI_TLS_PASSWORD NIFI_USERNAME; do
+    if [[ "${!name:-}" == CHANGE-ME* ]]; then
+        echo "refusing to create TLS material: ${name} still holds the placeholder from docker/.env.example" >&2
+        exit 64
+    fi
+done
 nodes="${NIFI_NODES:?NIFI_NODES is not set}"
 
 if [[ -f "${dir}/truststore.p12" ]]; then

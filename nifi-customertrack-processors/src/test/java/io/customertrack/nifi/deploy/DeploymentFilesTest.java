@@ -2,11 +2,18 @@ package io.customertrack.nifi.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.customertrack.nifi.ProjectFiles;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -139,5 +146,84 @@ class DeploymentFilesTest {
         assertFalse(policy.contains("\"s3:*\"") || policy.contains("\"*\""), "no wildcard actions or resources");
         assertFalse(policy.contains("arn:aws:s3:::*"), "no access to other buckets");
         assertFalse(policy.contains("s3:DeleteObject"), "NiFi never deletes lake objects");
+    }
+
+    /**
+     * Every published port is bound to a host address: CUSTOMERTRACK_BIND_ADDRESS (loopback by default, and loopback in
+     * docker/.env.example); fakesnow, which takes any password, to loopback only.
+     */
+    @Test
+    void publishedPortsAreOnLoopbackUnlessTheBindAddressSaysOtherwise() throws IOException {
+        final JsonNode services = new YAMLMapper().readTree(ProjectFiles.read("docker/docker-compose.yml")).get("services");
+        final List<String> published = new ArrayList<>();
+        services.properties().forEach(service -> service.getValue().path("ports").forEach(port -> {
+            final String mapping = port.asText();
+            published.add(service.getKey());
+            if (service.getKey().equals("fakesnow")) {
+                assertTrue(mapping.startsWith("127.0.0.1:"), "fakesnow on loopback only: " + mapping);
+            } else {
+                assertTrue(mapping.startsWith("${CUSTOMERTRACK_BIND_ADDRESS:-127.0.0.1}:"), service.getKey() + " binds to the bind address: " + mapping);
+            }
+        }));
+        assertTrue(published.containsAll(List.of("nifi-1", "fakesnow")), "ports found in compose: " + published);
+        assertTrue(ProjectFiles.read("docker/.env.example").lines().anyMatch("CUSTOMERTRACK_BIND_ADDRESS=127.0.0.1"::equals),
+                "the example environment stays on loopback");
+    }
+
+    /** A node's entrypoint and the TLS init refuse docker/.env.example's CHANGE-ME values before doing anything. */
+    @Test
+    void nodesRefuseTheExamplesPlaceholders() throws Exception {
+        final Map<String, String> chosen = Map.of(
+                "SINGLE_USER_CREDENTIALS_USERNAME", "customertrack-admin", "SINGLE_USER_CREDENTIALS_PASSWORD", "a$real #password",
+                "KEYSTORE_PASSWORD", "keystore-secret", "TRUSTSTORE_PASSWORD", "keystore-secret",
+                "NIFI_SENSITIVE_PROPS_KEY", "props-key-secret", "NIFI_NODE_IDENTITIES", "CN=nifi-1");
+        final String entrypoint = "docker/nifi/authorizers-entrypoint.sh";
+        for (final String name : chosen.keySet()) {
+            final Map<String, String> env = new java.util.HashMap<>(chosen);
+            env.put(name, "CHANGE-ME-at-least-12-chars");
+            final Run refused = bash(entrypoint, env);
+            assertEquals(64, refused.exit(), name + " placeholder refused: " + refused.stderr());
+            assertTrue(refused.stderr().contains(name), "the refusal names " + name + ": " + refused.stderr());
+        }
+        for (final String value : List.of("pass|word-12chars", "pass&word-12chars", "pass\\word-12chars")) {
+            final Map<String, String> env = new java.util.HashMap<>(chosen);
+            env.put("KEYSTORE_PASSWORD", value);
+            assertEquals(64, bash(entrypoint, env).exit(), "a keystore password the image's sed would alter is refused: " + value);
+        }
+        final Run accepted = bash(entrypoint, chosen);
+        assertFalse(accepted.stderr().contains("refusing"), "chosen values pass the check: " + accepted.stderr());
+        final Run tls = bash("docker/nifi/init-tls.sh", Map.of("NIFI_TLS_PASSWORD", "CHANGE-ME-keystore-password", "NIFI_NODES", "nifi-1"));
+        assertEquals(64, tls.exit(), "no keystore is made with the placeholder: " + tls.stderr());
+        final String script = ProjectFiles.read(entrypoint);
+        assertTrue(script.indexOf("chmod 0600 /opt/nifi/nifi-current/conf/nifi.properties /opt/nifi/nifi-current/conf/login-identity-providers.xml")
+                        < script.indexOf("exec /opt/nifi/scripts/start.sh") && script.contains("chmod 0600"),
+                "the files holding passwords and the password hash are the nifi user's only, before NiFi starts");
+    }
+
+    private record Run(int exit, String stdout, String stderr) {
+    }
+
+    private static Run bash(final String script, final Map<String, String> env) throws Exception {
+        return bashCommand("bash " + ProjectFiles.resolve(script), env);
+    }
+
+    private static Run bashCommand(final String command, final Map<String, String> env) throws Exception {
+        return bashCommand(command, env, ProjectFiles.root());
+    }
+
+    private static Run bashCommand(final String command, final Map<String, String> env, final Path directory) throws Exception {
+        final ProcessBuilder builder = new ProcessBuilder("bash", "-c", command).directory(directory.toFile());
+        builder.environment().keySet().removeIf(name -> !name.equals("PATH") && !name.equals("HOME"));
+        builder.environment().putAll(env);
+        final Path out = Files.createTempFile("stack-test", ".out");
+        final Path err = Files.createTempFile("stack-test", ".err");
+        try {
+            final Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "finished: " + command);
+            return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 }
