@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.customertrack.nifi.ProjectFiles;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -198,6 +199,92 @@ class DeploymentFilesTest {
         assertTrue(script.indexOf("chmod 0600 /opt/nifi/nifi-current/conf/nifi.properties /opt/nifi/nifi-current/conf/login-identity-providers.xml")
                         < script.indexOf("exec /opt/nifi/scripts/start.sh") && script.contains("chmod 0600"),
                 "the files holding passwords and the password hash are the nifi user's only, before NiFi starts");
+    }
+
+    /**
+     * cloud-init's installer: release.env and docker/.env values single-quoted (Compose reads them literally, so a '$'
+     * or ' #' in a secret survives), a value it cannot quote refused; downloads in a private mktemp folder; the release
+     * checked against SHA256SUMS, itself pinned, before anything is extracted or installed; tar keeps no owners; IMDSv1
+     * refused.
+     */
+    @Test
+    void cloudInitQuotesValuesAndInstallsOnlyACheckedRelease() throws Exception {
+        final JsonNode files = new YAMLMapper().readTree(ProjectFiles.read("docker/ec2/cloud-init.yaml")).get("write_files");
+        String releaseEnv = null;
+        String install = null;
+        for (final JsonNode file : files) {
+            if (file.get("path").asText().equals("/etc/customertrack/release.env")) {
+                releaseEnv = file.get("content").asText();
+            } else if (file.get("path").asText().equals("/usr/local/bin/customertrack-install")) {
+                install = file.get("content").asText();
+            }
+        }
+        assertTrue(releaseEnv != null && install != null, "release.env and the installer are written by cloud-init");
+        releaseEnv.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
+                .forEach(line -> assertTrue(line.matches("[A-Z0-9_]+='[^']*'"), "release.env value single-quoted: " + line));
+        assertTrue(releaseEnv.contains("CUSTOMERTRACK_SHA256SUMS_SHA256="), "the release's SHA256SUMS is pinned");
+
+        final Matcher function = Pattern.compile("(?ms)^env_line\\(\\) \\{.*?^}$").matcher(install);
+        assertTrue(function.find(), "docker/.env is written through env_line");
+        final Run line = bashCommand(function.group() + "\nenv_line NIFI_PASSWORD 'a$b #c \"d\\'", Map.of());
+        assertEquals("NIFI_PASSWORD='a$b #c \"d\\'", line.stdout().strip(), "the value survives verbatim inside single quotes");
+        assertEquals(1, bashCommand(function.group() + "\nenv_line NIFI_PASSWORD \"it's\"", Map.of()).exit(), "a single quote is refused");
+        final String envFile = install.substring(install.indexOf("umask 077"), install.indexOf("> \"${work}/.env\""));
+        assertFalse(Pattern.compile("echo \"[A-Z_]+=").matcher(envFile).find(), "no unquoted echo into docker/.env");
+        for (final String name : List.of("NIFI_PASSWORD", "NIFI_TLS_PASSWORD", "NIFI_SENSITIVE_PROPS_KEY", "CUSTOMERTRACK_BIND_ADDRESS")) {
+            assertTrue(envFile.contains("env_line " + name + " "), name + " written by env_line");
+        }
+
+        assertTrue(install.contains("work=\"$(mktemp -d)\"") && install.contains("trap 'rm -rf \"${work}\"' EXIT"), "a private temp folder");
+        assertFalse(Pattern.compile("\\s/tmp/").matcher(install).find(), "no fixed path under /tmp");
+        final int pinned = install.indexOf("echo \"${CUSTOMERTRACK_SHA256SUMS_SHA256}  ${work}/SHA256SUMS\" | sha256sum --check --strict");
+        final int checked = install.indexOf("(cd \"${work}\" && sha256sum --check --strict SHA256SUMS)");
+        final int extracted = install.indexOf("tar --no-same-owner ");
+        final int installed = install.indexOf("install -m 0644 \"${work}/${nar}\"");
+        assertTrue(pinned > 0 && checked > install.indexOf("aws s3 cp \"${release}/${nar}\""), "SHA256SUMS pinned, then both files checked after download");
+        assertTrue(extracted > checked && installed > checked, "nothing is extracted or installed before the check");
+        assertEquals(1, install.split("tar ", -1).length - 1, "one tar call, the one without owners");
+        assertTrue(install.contains("if curl -fsS -m 5 -o /dev/null http://169.254.169.254/latest/meta-data/instance-id; then"),
+                "a token-less metadata request must fail (IMDSv2 required)");
+    }
+
+    /**
+     * package-release.sh packs no key material: docker/.env and docker/keys/ stay out, a key file anywhere else stops
+     * it; SHA256SUMS covers the archive and the NAR. Run on a copy of the packed folders.
+     */
+    @Test
+    void releaseShipsNoKeyMaterialAndPublishesChecksums(@TempDir final Path copy) throws Exception {
+        for (final String folder : List.of("docker", "scripts", "flows", "sql")) {
+            final Path source = ProjectFiles.resolve(folder);
+            try (var paths = Files.walk(source)) {
+                for (final Path path : paths.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".jar")).toList()) {
+                    final Path target = copy.resolve(folder).resolve(source.relativize(path).toString());
+                    Files.createDirectories(target.getParent());
+                    Files.copy(path, target);
+                }
+            }
+        }
+        Files.createDirectories(copy.resolve("nifi-customertrack-nar/target"));
+        Files.writeString(copy.resolve("nifi-customertrack-nar/target/nifi-customertrack-nar-0.1.0.nar"), "nar");
+        Files.writeString(copy.resolve("docker/.env"), "NIFI_PASSWORD='secret'\n");
+        Files.writeString(copy.resolve("docker/keys/customertrack_rsa_key.p8"), "-----BEGIN PRIVATE KEY-----\n");
+
+        final Run packed = bashCommand("bash scripts/package-release.sh", Map.of(), copy);
+        assertEquals(0, packed.exit(), packed.stderr());
+        final Run listing = bashCommand("tar -tzf target/customertrack-docker.tar.gz", Map.of(), copy);
+        assertTrue(listing.stdout().contains("docker/docker-compose.yml"), "the stack is packed");
+        assertFalse(listing.stdout().contains("docker/.env\n") || listing.stdout().contains(".p8"), "no secrets packed: " + listing.stdout());
+        assertEquals(0, bashCommand("cd target && sha256sum --check --strict SHA256SUMS", Map.of(), copy).exit(), "SHA256SUMS verifies");
+        assertEquals(2, Files.readString(copy.resolve("target/SHA256SUMS")).lines().count(), "archive and NAR summed");
+
+        for (final String stray : List.of("docker/nifi/admin.key", "flows/customertrack/store.JKS", "scripts/client.p12", "sql/ca.pem", "docker/ec2/.env")) {
+            final Path planted = copy.resolve(stray);
+            Files.writeString(planted, "key");
+            final Run refused = bashCommand("bash scripts/package-release.sh", Map.of(), copy);
+            assertEquals(1, refused.exit(), stray + " stops the release");
+            assertTrue(refused.stderr().contains(stray), "the refusal names " + stray + ": " + refused.stderr());
+            Files.delete(planted);
+        }
     }
 
     private record Run(int exit, String stdout, String stderr) {
