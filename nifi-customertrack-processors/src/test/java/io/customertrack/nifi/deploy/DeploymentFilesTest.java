@@ -223,6 +223,8 @@ class DeploymentFilesTest {
         releaseEnv.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
                 .forEach(line -> assertTrue(line.matches("[A-Z0-9_]+='[^']*'"), "release.env value single-quoted: " + line));
         assertTrue(releaseEnv.contains("CUSTOMERTRACK_SHA256SUMS_SHA256="), "the release's SHA256SUMS is pinned");
+        assertTrue(install.contains("if [[ ! \"${CUSTOMERTRACK_SHA256SUMS_SHA256}\" =~ ^[0-9a-f]{64}$ ]]; then"),
+                "an installer without a real pinned hash stops");
 
         final Matcher function = Pattern.compile("(?ms)^env_line\\(\\) \\{.*?^}$").matcher(install);
         assertTrue(function.find(), "docker/.env is written through env_line");
