@@ -46,10 +46,7 @@ import java.util.concurrent.TimeUnit;
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
 @CapabilityDescription("Checks each customer change event against CustomerTrack's rules and splits the input into valid records, ready for "
-        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. "
-        + "An erasure request (op ERASE) is never only rejected: with a usable customer_id it goes to 'valid' as a plain ERASE of that "
-        + "customer (what else it carried dropped; an unusable updated_at replaced by the time it was received), without one to "
-        + "'unresolved erasure' with an error bulletin. Input that cannot be parsed goes to 'failure'.")
+        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
 @SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
 @UseCase(
         description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",
