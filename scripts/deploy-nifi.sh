@@ -524,14 +524,19 @@ continue_id_sequence() {
 # shellcheck disable=SC2016 # jq programs: $t, $n, $d and $m are jq variables
 GENERATOR_IDS='.processGroupFlow.flow.processors[] | select(.component.type == $t) | .id'
 REPLACING_MARK="customertrack-deploy: being replaced by"
+STARTING_MARK="customertrack-deploy: not started yet"
 DEPLOYING_NAME="${GROUP_NAME} (deploying)"
 
-# update_group GROUP NAME COMMENTS: renames a process group and sets its comments.
+# update_group GROUP NAME MARK: renames a process group and puts MARK (a "customertrack-deploy: ..." line saying what a
+# deployment is doing with it) as the first line of its comments, or, with an empty MARK, removes that line. The
+# group's own comments (the flow's description) stay below it.
 update_group() {
     local entity body
     entity="$(request GET "/process-groups/$1")" || fail_http 7 "cannot read process group $1"
-    body="$(jq --arg n "$2" --arg c "$3" '{revision: .revision, disconnectedNodeAcknowledged: false,
-        component: {id: .id, name: $n, comments: $c}}' <<<"${entity}")"
+    body="$(jq --arg n "$2" --arg mark "$3" '{revision: .revision, disconnectedNodeAcknowledged: false,
+        component: {id: .id, name: $n, comments: ((.component.comments // "")
+            | (if startswith("customertrack-deploy:") then (split("\n")[1:] | join("\n")) else . end)
+            | [$mark, .] | map(select(. != "")) | join("\n"))}}' <<<"${entity}")"
     json_request PUT "/process-groups/$1" "${body}" >/dev/null || fail_http 7 "cannot rename process group $1"
 }
 
@@ -598,15 +603,19 @@ finish_old_version() {
 }
 
 # Undoes an unfinished run: removes the group and context it created, restarts what it stopped.
+# Each part runs in a subshell of its own: a failure in one (reported by die) does not skip the other.
 rollback() {
+    local complete=true
     if [[ -n "${new_group_id}" ]]; then
         log "rolling back: removing the process group ${new_group_id} this run created"
-        remove_group "${new_group_id}"
-        [[ -z "${context_id}" ]] || ! request GET "/parameter-contexts/${context_id}" >/dev/null || delete_context "${context_id}"
+        (remove_group "${new_group_id}"
+         [[ -z "${context_id}" ]] || ! request GET "/parameter-contexts/${context_id}" >/dev/null || delete_context "${context_id}") \
+            || complete=false
     fi
     if [[ -n "${old_group}" ]]; then
-        restore_group "${old_group}"
+        (restore_group "${old_group}") || complete=false
     fi
+    [[ "${complete}" == true ]]
 }
 
 # restore_group GROUP: the running version as it was before this (or an interrupted) run began to replace it.
@@ -630,7 +639,7 @@ on_exit() {
     local status=$?
     trap - EXIT
     if (( status != 0 )) && [[ "${committed}" != true && ( -n "${new_group_id}" || -n "${old_group}" ) ]]; then
-        (rollback) || log "the rollback did not complete; a later run cleans up what is left"
+        rollback || log "the rollback did not complete; a later run cleans up what is left"
     fi
     rm -rf "${work_dir}"
     exit "${status}"
@@ -643,7 +652,7 @@ fail_point() {
 
 # groups_where JQ_CONDITION: ids of the root's process groups matching the condition on .component.
 groups_where() {
-    root_flow | jq -r --arg n "${GROUP_NAME}" --arg d "${DEPLOYING_NAME}" --arg m "${REPLACING_MARK}" \
+    root_flow | jq -r --arg n "${GROUP_NAME}" --arg d "${DEPLOYING_NAME}" --arg m "${REPLACING_MARK}" --arg s "${STARTING_MARK}" \
         ".processGroupFlow.flow.processGroups[] | select(.component | $1) | .id"
 }
 # shellcheck disable=SC2016
@@ -654,9 +663,12 @@ REPLACING='.name == $n and ((.comments // "") | startswith($m))'
 RETIRED='.name | startswith($n + " (retired ")'
 # shellcheck disable=SC2016
 DEPLOYING='.name == $d'
+# shellcheck disable=SC2016
+STARTING='.name == $n and ((.comments // "") | startswith($s))'
 
 # Converges after a run that was killed: its "deploying" group goes; a version it was replacing is restored, or, when
-# the replacement had already taken over, retired as the run would have done.
+# the replacement had already taken over, retired as the run would have done; a new version it had not started yet
+# is started; parameter contexts of former deployments ("CustomerTrack <version> <time>") that no group uses go.
 recover() {
     local group replacement
     while read -r group; do
@@ -666,7 +678,7 @@ recover() {
     done < <(groups_where "${DEPLOYING}")
     while read -r group; do
         [[ -z "${group}" ]] && continue
-        replacement="$(request GET "/process-groups/${group}" | jq -r --arg m "${REPLACING_MARK} " '.component.comments | ltrimstr($m)')"
+        replacement="$(request GET "/process-groups/${group}" | jq -r --arg m "${REPLACING_MARK} " '.component.comments | split("\n")[0] | ltrimstr($m)')"
         if grep -qxF "${replacement}" <<<"$(groups_where "${ACTIVE}")"; then
             log "finishing the interrupted replacement of ${group} by ${replacement}"
             set_group_state "${group}" STOPPED
@@ -678,6 +690,21 @@ recover() {
             restore_group "${group}"
         fi
     done < <(groups_where "${REPLACING}")
+    while read -r group; do
+        [[ -z "${group}" ]] && continue
+        log "starting ${group}, which an interrupted deployment had not started yet"
+        set_services "${group}" ENABLED
+        set_group_state "${group}" RUNNING
+        update_group "${group}" "${GROUP_NAME}" ""
+    done < <(groups_where "${STARTING}")
+    local contexts
+    contexts="$(request GET /flow/parameter-contexts)" || fail_http 7 "cannot list parameter contexts"
+    while read -r group; do
+        [[ -z "${group}" ]] && continue
+        log "removing parameter context ${group}, left unused by an interrupted deployment"
+        delete_context "${group}"
+    done < <(jq -r --arg p "${GROUP_NAME} " '.parameterContexts[] | select((.component.name // "") | startswith($p))
+        | select((.component.boundProcessGroups // []) | length == 0) | .id' <<<"${contexts}")
 }
 
 remove_retired_groups() {
@@ -729,10 +756,11 @@ if [[ -n "${existing}" ]]; then
     stop_old_version "${existing}"
 fi
 fail_point stop
-update_group "${new_group_id}" "${GROUP_NAME}" ""
+update_group "${new_group_id}" "${GROUP_NAME}" "${STARTING_MARK}"
 committed=true
 if [[ -n "${existing}" ]]; then
     finish_old_version "${existing}"
 fi
 set_group_state "${new_group_id}" RUNNING
+update_group "${new_group_id}" "${GROUP_NAME}" ""
 log "CustomerTrack is running as process group ${new_group_id}"
