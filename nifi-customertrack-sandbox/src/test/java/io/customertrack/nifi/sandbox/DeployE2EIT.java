@@ -413,6 +413,29 @@ class DeployE2EIT {
 
     @Test
     @Order(15)
+    void aRunKilledBeforeStartingTheNewVersionIsFinishedByTheNextRun() throws IOException, SQLException {
+        final String old = activeGroup();
+        final DeployScript.Run killed = DeployScript.runKilledAt(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
+                        "--timeout", "60", "--replace", "--parameters", writeParameters().toString(), "--cacert", nifi.tls().resolve("ca.pem").toString(),
+                        "--cert", nifi.tls().resolve("admin.pem").toString(), "--key", nifi.tls().resolve("admin.key").toString()),
+                Map.of(), "removed process group " + old);
+        assertEquals(137, killed.exitCode(), killed.output());
+
+        // What the Docker stack's deploy service runs on every `up`.
+        final DeployScript.Run rerun = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(),
+                "--skip-nar", "--if-absent", "--parameters", writeParameters().toString());
+        assertEquals(0, rerun.exitCode(), rerun.output());
+        assertTrue(rerun.output().contains("which an interrupted deployment had not started yet"), rerun.output());
+        final String running = activeGroup();
+        assertFalse(running.equals(old), "the new version took over");
+        assertRunning(running);
+        assertEquals(1, contextCount(), "the old version's parameter context is gone too: " + rerun.output());
+        assertEquals(JSON.readTree(flow.toFile()).at("/flowContents/comments").asText(),
+                nifi.rest().get("/process-groups/" + running).at("/component/comments").asText(), "the flow's own comments, no mark");
+    }
+
+    @Test
+    @Order(16)
     void twoActiveGroupsExit9WithTheirIds() throws IOException, SQLException {
         final String running = activeGroup();
         final String root = nifi.rest().get("/flow/process-groups/root").at("/processGroupFlow/id").asText();
@@ -433,7 +456,7 @@ class DeployE2EIT {
     }
 
     @Test
-    @Order(16)
+    @Order(17)
     void parkedFlowFilesBlockNoReplaceAndKeepTheOldVersionRetiredUntilEmptied() throws Exception {
         // PutFile cannot create its directory below a regular file: every valid FlowFile goes to Needs attention.
         final Path notADirectory = Files.writeString(work.resolve("not-a-directory"), "");
@@ -491,7 +514,7 @@ class DeployE2EIT {
     }
 
     @Test
-    @Order(17)
+    @Order(18)
     void parameterValuesArriveByteForByteFromTheFileAndTheEnvironment() throws IOException, SQLException {
         final String pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\nq83x+/==\n-----END PUBLIC KEY-----\n";
         final Map<String, String> fromFile = new LinkedHashMap<>();
