@@ -77,7 +77,7 @@ done
 [[ -n "${url}" ]] || die 2 "--url is required"
 [[ "${if_absent}" == true && "${replace}" == true ]] && die 2 "--if-absent and --replace exclude each other"
 [[ "${remove_retired}" == true || "${skip_nar}" == true || ( -n "${nar}" && -f "${nar}" ) ]] || die 2 "--nar must name an existing NAR file (build it with ./mvnw package)"
-[[ -f "${flow}" ]] || die 2 "flow definition '${flow}' not found"
+[[ "${remove_retired}" == true || -f "${flow}" ]] || die 2 "flow definition '${flow}' not found"
 [[ -z "${parameters_file}" || -f "${parameters_file}" ]] || die 2 "parameters file '${parameters_file}' not found"
 [[ "${cert_type}" == PEM || "${cert_type}" == P12 ]] || die 2 "--cert-type must be PEM or P12"
 # A CA file is read on every request: a pipe such as <(...) can be read only once.
@@ -720,7 +720,7 @@ remove_retired_groups() {
     done < <(groups_where "${RETIRED}")
 }
 
-check_parameter_names
+[[ "${remove_retired}" == true ]] || check_parameter_names
 authenticate
 root="$(root_flow)"
 root_id="$(jq -r '.processGroupFlow.id' <<<"${root}")"

@@ -506,8 +506,12 @@ class DeployE2EIT {
             }
         }
         nifi.rest().await("/flow/process-groups/" + parkedGroup, Duration.ofSeconds(60), group -> parkedCount(group) == 0);
-        final DeployScript.Run remove = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(), "--remove-retired");
+        // As documented: only the URL and the login options.
+        final List<String> cleanup = new ArrayList<>(List.of("--url", nifi.url(), "--remove-retired"));
+        cleanup.addAll(nifi.adminCredentials());
+        final DeployScript.Run remove = DeployScript.run(cleanup, Map.of());
         assertEquals(0, remove.exitCode(), remove.output());
+        assertTrue(remove.output().contains("removed process group " + parkedGroup), remove.output());
         assertEquals(List.of(running), ids(rootGroups()));
         assertEquals(1, contextCount());
         assertRunning(running);
