@@ -93,6 +93,9 @@ make_tls() {
     local password
     password="$(openssl rand -hex 16)"
     (
+        # Keys and passwords are the owner's only from the moment they exist; no password is a process argument.
+        umask 077
+        export SANDBOX_STORE_PASSWORD="${password}"
         cd "${tls_dir}"
         openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=CustomerTrack sandbox CA" \
             -keyout ca.key -out ca.pem -addext "basicConstraints=critical,CA:TRUE" \
@@ -107,15 +110,15 @@ make_tls() {
 extendedKeyUsage=serverAuth,clientAuth"
         issue admin "/${ADMIN_IDENTITY}" "extendedKeyUsage=clientAuth"
         openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -name nifi-key \
-            -passout "pass:${password}" -out keystore.p12
+            -passout env:SANDBOX_STORE_PASSWORD -out keystore.p12
         openssl pkcs12 -export -in admin.pem -inkey admin.key -certfile ca.pem -name admin \
-            -passout "pass:${password}" -out admin.p12
+            -passout env:SANDBOX_STORE_PASSWORD -out admin.p12
         rm -f truststore.p12
         "${JAVA_HOME}/bin/keytool" -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 \
-            -storetype PKCS12 -storepass "${password}" >/dev/null
+            -storetype PKCS12 -storepass:env SANDBOX_STORE_PASSWORD >/dev/null
         printf '%s' "${password}" > store.password
         printf '%s' "${password}" > admin.p12.password
-        chmod 600 ./*.key ./*.password
+        chmod 600 ./*.key ./*.password ./*.p12
     )
     log "generated a CA and certificates in ${tls_dir} (admin: ${ADMIN_IDENTITY})"
 }
@@ -123,6 +126,10 @@ extendedKeyUsage=serverAuth,clientAuth"
 write_conf() {
     local conf="${home}/conf" sensitive_key web security cluster store_password=""
     mkdir -p "${conf}" "${home}/logs" "${home}/run" "${home}/extensions"
+    # nifi.properties carries the keystore passwords and the sensitive properties key: owner only.
+    local previous_umask
+    previous_umask="$(umask)"
+    umask 077
     # Keep the sensitive properties key across restarts: the flow's secrets are encrypted with it.
     [[ -f "${home}/run/sensitive.key" ]] || openssl rand -hex 16 > "${home}/run/sensitive.key"
     sensitive_key="$(cat "${home}/run/sensitive.key")"
@@ -251,6 +258,8 @@ nifi.monitor.long.running.task.schedule=1 min
 nifi.monitor.long.running.task.threshold=5 mins
 nifi.performance.tracking.percentage=0
 PROPERTIES
+    chmod 600 "${conf}/nifi.properties" "${home}/run/sensitive.key"
+    umask "${previous_umask}"
     cat > "${conf}/state-management.xml" <<XML
 <stateManagement>
     <local-provider>

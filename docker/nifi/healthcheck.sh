@@ -17,11 +17,17 @@ curl_options=(--silent --show-error --max-time 8)
 if [[ -n "${NIFI_HEALTH_CERT:-}" ]]; then
     curl_options+=(--cert "${NIFI_HEALTH_CERT}" --key "${NIFI_HEALTH_KEY:?NIFI_HEALTH_KEY must name the client key}")
 elif [[ -n "${SINGLE_USER_CREDENTIALS_USERNAME:-}" ]]; then
-    token="$(curl "${curl_options[@]}" --fail -X POST "${url}/access/token" \
-        --data-urlencode "username=${SINGLE_USER_CREDENTIALS_USERNAME}" \
-        --data-urlencode "password=${SINGLE_USER_CREDENTIALS_PASSWORD:-}")" \
+    # The password and the token never become process arguments (visible in /proc/*/cmdline): jq takes the
+    # credentials from the environment, curl reads the login body and the Authorization header from private files.
+    umask 077
+    private="$(mktemp -d)" || { echo "nifi-health: cannot create a private temporary directory" >&2; exit 1; }
+    trap 'rm -rf "${private}"' EXIT
+    jq -nj '"username=\($ENV.SINGLE_USER_CREDENTIALS_USERNAME | @uri)&password=\($ENV.SINGLE_USER_CREDENTIALS_PASSWORD // "" | @uri)"' \
+        > "${private}/login"
+    curl "${curl_options[@]}" --fail -X POST --data-binary "@${private}/login" -o "${private}/token" "${url}/access/token" \
         || { echo "nifi-health: no access token from ${url}/access/token" >&2; exit 1; }
-    curl_options+=(--header "Authorization: Bearer ${token}")
+    { printf 'Authorization: Bearer '; cat "${private}/token"; printf '\n'; } > "${private}/header"
+    curl_options+=(--header "@${private}/header")
 fi
 
 summary="$(curl "${curl_options[@]}" --fail "${url}/flow/cluster/summary")" \

@@ -1,6 +1,8 @@
 package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.customertrack.nifi.merge.CustomerStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,14 +12,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
+
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,6 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeployE2EIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path work;
@@ -156,8 +170,13 @@ class DeployE2EIT {
     void usernameAndPasswordWithoutACertificateExits4() throws IOException {
         // With no login identity provider NiFi demands a client certificate during the TLS handshake, so a
         // username/password never reaches POST /access/token.
-        final DeployScript.Run run = deploy(List.of("--cacert", nifi.tls().resolve("ca.pem").toString()),
-                SandboxNiFi.CUSTOMERTRACK_NAR, Map.of("NIFI_USERNAME", "admin", "NIFI_PASSWORD", "secret"));
+        final String password = "S3cr3t-canary-login-" + UUID.randomUUID();
+        final DeployScript.Run run;
+        try (CommandLineSampler sampler = new CommandLineSampler(password)) {
+            run = deploy(List.of("--cacert", nifi.tls().resolve("ca.pem").toString()),
+                    SandboxNiFi.CUSTOMERTRACK_NAR, Map.of("NIFI_USERNAME", "admin", "NIFI_PASSWORD", password));
+            assertNoLeak(sampler);
+        }
         assertEquals(4, run.exitCode(), run.output());
         assertTrue(run.output().contains("refused the TLS client certificate"), run.output());
     }
@@ -243,13 +262,362 @@ class DeployE2EIT {
         // The admin's certificate as PKCS12 this time, its password in the environment.
         final List<String> pkcs12 = List.of("--cacert", nifi.tls().resolve("ca.pem").toString(),
                 "--cert", nifi.tls().resolve("admin.p12").toString(), "--cert-type", "P12");
-        final DeployScript.Run run = deploy(pkcs12, SandboxNiFi.CUSTOMERTRACK_NAR,
-                Map.of("NIFI_CLIENT_CERT_PASSWORD", Files.readString(nifi.tls().resolve("admin.p12.password"))), "--skip-nar", "--replace",
-                "--drain-timeout", "120", "--parameters", writeParameters().toString());
+        final String password = Files.readString(nifi.tls().resolve("admin.p12.password"));
+        final DeployScript.Run run;
+        try (CommandLineSampler sampler = new CommandLineSampler(password)) {
+            run = deploy(pkcs12, SandboxNiFi.CUSTOMERTRACK_NAR, Map.of("NIFI_CLIENT_CERT_PASSWORD", password), "--skip-nar", "--replace",
+                    "--drain-timeout", "120", "--parameters", writeParameters().toString());
+            assertNoLeak(sampler);
+        }
         assertEquals(0, run.exitCode(), run.output());
         assertTrue(run.output().contains("using the loaded bundle " + System.getProperty("project.version")), run.output());
         assertEquals(nars, nifi.rest().get("/controller/nar-manager/nars").get("narSummaries").size());
         assertFalse(run.output().contains("uploaded"), run.output());
+    }
+
+    @Test
+    @Order(0)
+    void theSandboxKeepsItsKeysAndPasswordsToItsOwner() throws IOException {
+        final List<Path> secrets = new ArrayList<>(List.of(work.resolve("nifi/conf/nifi.properties"), work.resolve("nifi/run/sensitive.key")));
+        try (var files = Files.list(nifi.tls())) {
+            files.filter(file -> file.toString().matches(".*\\.(key|password|p12)$")).forEach(secrets::add);
+        }
+        assertTrue(secrets.size() >= 8, "keys, passwords and keystores found: " + secrets);
+        for (final Path file : secrets) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)), file.toString());
+        }
+        assertTrue(Files.readString(work.resolve("nifi/conf/nifi.properties"))
+                .contains("nifi.security.keystorePasswd=" + Files.readString(nifi.tls().resolve("store.password"))), "the file holds the password");
+    }
+
+    @Test
+    @Order(0)
+    void loginPasswordAndAccessTokenNeverAppearInAProcesssArguments() throws Exception {
+        final String password = "S3cr3t-canary-pw &=+%\"' " + UUID.randomUUID();
+        final String token = "tok3n-canary-" + UUID.randomUUID();
+        final Map<String, String> seen = new ConcurrentHashMap<>();
+        final HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/nifi-api/", exchange -> {
+            final String path = exchange.getRequestURI().getPath();
+            final String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String answer = "{}";
+            int status = 404;
+            if (path.equals("/nifi-api/access/token")) {
+                seen.put("login", body);
+                answer = token;
+                status = 201;
+            } else {
+                seen.put(path, String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+                status = path.endsWith("/cluster/summary") ? 200 : 403;
+                answer = "{\"clusterSummary\": {\"connectedToCluster\": true, \"connectedNodes\": \"1 / 1\"}}";
+            }
+            final byte[] bytes = answer.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        server.start();
+        final String url = "http://127.0.0.1:" + server.getAddress().getPort();
+        try (CommandLineSampler sampler = new CommandLineSampler(password, token)) {
+            final DeployScript.Run run = DeployScript.run(List.of("--url", url, "--skip-nar", "--flow", flow.toString()),
+                    Map.of("NIFI_USERNAME", "admin", "NIFI_PASSWORD", password));
+            assertEquals(4, run.exitCode(), run.output());
+            assertTrue(run.output().contains("did not accept these credentials (HTTP 403)"), run.output());
+            final DeployScript.Run health = DeployScript.healthCheck(Map.of("NIFI_HEALTH_URL", url,
+                    "SINGLE_USER_CREDENTIALS_USERNAME", "admin", "SINGLE_USER_CREDENTIALS_PASSWORD", password));
+            assertEquals(0, health.exitCode(), health.output());
+            assertNoLeak(sampler);
+        } finally {
+            server.stop(0);
+        }
+        final Map<String, String> form = new HashMap<>();
+        for (final String field : seen.get("login").split("&")) {
+            final String[] pair = field.split("=", 2);
+            form.put(pair[0], URLDecoder.decode(pair[1], StandardCharsets.UTF_8));
+        }
+        assertEquals(Map.of("username", "admin", "password", password), form, "the login form, url-encoded: " + seen.get("login"));
+        assertEquals("Bearer " + token, seen.get("/nifi-api/flow/current-user"), "the deploy's token header");
+        assertEquals("Bearer " + token, seen.get("/nifi-api/flow/cluster/summary"), "the healthcheck's token header");
+    }
+
+    @Test
+    @Order(7)
+    void aParametersFileWithCrlfLineEndsExits2() throws IOException {
+        final Path crlf = Files.writeString(work.resolve("crlf.parameters"), "generator.schedule=5 sec\r\n");
+        final DeployScript.Run run = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(), "--parameters", crlf.toString());
+        assertEquals(2, run.exitCode(), run.output());
+        assertTrue(run.output().contains("line 1: ends with a carriage return"), run.output());
+        assertNothingDeployed();
+    }
+
+    @Test
+    @Order(12)
+    void aFailureAfterTheImportRemovesWhatTheRunCreatedAndKeepsTheRunningVersion() throws IOException, SQLException {
+        final JsonNode before = rootGroups();
+        final int contexts = contextCount();
+        final String secret = "S3cr3t-canary-param-" + UUID.randomUUID() + "=";
+        final String password = Files.readString(nifi.tls().resolve("admin.p12.password"));
+        final DeployScript.Run run;
+        try (CommandLineSampler sampler = new CommandLineSampler(secret, password)) {
+            run = deploy(pkcs12(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of("NIFI_CLIENT_CERT_PASSWORD", password,
+                    "CUSTOMERTRACK_PARAM_SNOWFLAKE_PRIVATE_KEY_PASSWORD", secret, "CUSTOMERTRACK_DEPLOY_FAIL_AFTER", "import"),
+                    "--skip-nar", "--replace", "--parameters", writeParameters().toString());
+            assertNoLeak(sampler);
+        }
+        assertEquals(7, run.exitCode(), run.output());
+        assertTrue(run.output().contains("failing after 'import'"), run.output());
+        assertTrue(run.output().contains("the Snowflake connection reads the key's password"), "the secret was set first: " + run.output());
+        assertTrue(run.output().contains("rolling back"), run.output());
+        assertEquals(ids(before), ids(rootGroups()), "only the running version is left");
+        assertEquals(contexts, contextCount(), "the run's parameter context is gone");
+        assertRunning(activeGroup());
+    }
+
+    @Test
+    @Order(13)
+    void aFailureAfterTheOldVersionStoppedRestartsIt() throws IOException, SQLException {
+        final JsonNode before = rootGroups();
+        final int contexts = contextCount();
+        final DeployScript.Run run = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR,
+                Map.of("CUSTOMERTRACK_DEPLOY_FAIL_AFTER", "stop"), "--skip-nar", "--replace", "--parameters", writeParameters().toString());
+        assertEquals(7, run.exitCode(), run.output());
+        assertTrue(run.output().contains("controller services of " + activeGroup() + " disabled"), "the old version was stopped: " + run.output());
+        assertTrue(run.output().contains("restored the running version"), run.output());
+        assertEquals(ids(before), ids(rootGroups()));
+        assertEquals(contexts, contextCount());
+        assertRunning(activeGroup());
+    }
+
+    @Test
+    @Order(14)
+    void aRerunAfterAKilledDeployConverges() throws IOException, SQLException {
+        final String old = activeGroup();
+        final DeployScript.Run killed = DeployScript.runKilledAt(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
+                        "--timeout", "60", "--replace", "--parameters", writeParameters().toString(), "--cacert", nifi.tls().resolve("ca.pem").toString(),
+                        "--cert", nifi.tls().resolve("admin.pem").toString(), "--key", nifi.tls().resolve("admin.key").toString()),
+                Map.of(), "stopped generator");
+        assertEquals(137, killed.exitCode(), killed.output());
+        assertTrue(rootGroups().size() > 1, "the killed run left its new group behind: " + rootGroups());
+
+        final DeployScript.Run rerun = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(),
+                "--skip-nar", "--replace", "--parameters", writeParameters().toString());
+        assertEquals(0, rerun.exitCode(), rerun.output());
+        assertTrue(rerun.output().contains("left by an interrupted deployment"), rerun.output());
+        final JsonNode groups = rootGroups();
+        assertEquals(1, groups.size(), groups.toString());
+        assertEquals("CustomerTrack", groups.get(0).at("/component/name").asText());
+        assertFalse(groups.get(0).get("id").asText().equals(old), "replaced");
+        assertEquals(1, contextCount(), "one parameter context, the running version's");
+        assertRunning(activeGroup());
+    }
+
+    @Test
+    @Order(15)
+    void aRunKilledBeforeStartingTheNewVersionIsFinishedByTheNextRun() throws IOException, SQLException {
+        final String old = activeGroup();
+        final DeployScript.Run killed = DeployScript.runKilledAt(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
+                        "--timeout", "60", "--replace", "--parameters", writeParameters().toString(), "--cacert", nifi.tls().resolve("ca.pem").toString(),
+                        "--cert", nifi.tls().resolve("admin.pem").toString(), "--key", nifi.tls().resolve("admin.key").toString()),
+                Map.of(), "removed process group " + old);
+        assertEquals(137, killed.exitCode(), killed.output());
+
+        // What the Docker stack's deploy service runs on every `up`.
+        final DeployScript.Run rerun = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(),
+                "--skip-nar", "--if-absent", "--parameters", writeParameters().toString());
+        assertEquals(0, rerun.exitCode(), rerun.output());
+        assertTrue(rerun.output().contains("which an interrupted deployment had not started yet"), rerun.output());
+        final String running = activeGroup();
+        assertFalse(running.equals(old), "the new version took over");
+        assertRunning(running);
+        assertEquals(1, contextCount(), "the old version's parameter context is gone too: " + rerun.output());
+        assertEquals(JSON.readTree(flow.toFile()).at("/flowContents/comments").asText(),
+                nifi.rest().get("/process-groups/" + running).at("/component/comments").asText(), "the flow's own comments, no mark");
+    }
+
+    @Test
+    @Order(16)
+    void twoActiveGroupsExit9WithTheirIds() throws IOException, SQLException {
+        final String running = activeGroup();
+        final String root = nifi.rest().get("/flow/process-groups/root").at("/processGroupFlow/id").asText();
+        final JsonNode second = nifi.rest().post("/process-groups/" + root + "/process-groups", Map.of("revision", Map.of("version", 0),
+                "component", Map.of("name", "CustomerTrack", "position", Map.of("x", 0, "y", 600))));
+        final String secondId = second.get("id").asText();
+        try {
+            final DeployScript.Run run = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(),
+                    "--skip-nar", "--replace", "--parameters", writeParameters().toString());
+            assertEquals(9, run.exitCode(), run.output());
+            assertTrue(run.output().contains("more than one active 'CustomerTrack' process group"), run.output());
+            assertTrue(run.output().contains(running) && run.output().contains(secondId), run.output());
+        } finally {
+            nifi.rest().delete("/process-groups/" + secondId + "?version=" + nifi.rest().get("/process-groups/" + secondId).at("/revision/version").asText());
+        }
+        assertEquals(1, rootGroups().size());
+        assertRunning(running);
+    }
+
+    @Test
+    @Order(17)
+    void parkedFlowFilesBlockNoReplaceAndKeepTheOldVersionRetiredUntilEmptied() throws Exception {
+        // PutFile cannot create its directory below a regular file: every valid FlowFile goes to Needs attention.
+        final Path notADirectory = Files.writeString(work.resolve("not-a-directory"), "");
+        final Path broken = Files.writeString(work.resolve("broken.parameters"), Files.readString(writeParameters())
+                + "local.landing.directory=" + notADirectory.resolve("landing") + "\n");
+        // ... at once: this variant of the flow does not retry its upload failures.
+        final ObjectNode definition = (ObjectNode) JSON.readTree(flow.toFile());
+        for (final JsonNode processor : definition.at("/flowContents/processors")) {
+            if (processor.get("name").asText().equals("Put valid files to a local folder")) {
+                ((ObjectNode) processor).put("retryCount", 0).putArray("retriedRelationships");
+            }
+        }
+        final Path noRetries = work.resolve("no-retries.json");
+        JSON.writeValue(noRetries.toFile(), definition);
+        final List<String> arguments = new ArrayList<>(List.of("--url", nifi.url(), "--skip-nar", "--flow", noRetries.toString(),
+                "--timeout", "60", "--replace", "--parameters", broken.toString()));
+        arguments.addAll(nifi.adminCredentials());
+        final DeployScript.Run first = DeployScript.run(arguments, Map.of());
+        assertEquals(0, first.exitCode(), first.output());
+        final String parkedGroup = activeGroup();
+        nifi.rest().await("/flow/process-groups/" + parkedGroup, Duration.ofSeconds(90), group -> parkedCount(group) > 0);
+
+        final DeployScript.Run replace = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(),
+                "--skip-nar", "--replace", "--drain-timeout", "60", "--parameters", writeParameters().toString());
+        assertEquals(0, replace.exitCode(), replace.output());
+        assertTrue(replace.output().contains("holds FlowFiles parked for attention: upload failed ("), replace.output());
+        final String running = activeGroup();
+        assertFalse(running.equals(parkedGroup));
+        assertRunning(running);
+        final JsonNode retired = nifi.rest().get("/process-groups/" + parkedGroup);
+        assertTrue(retired.at("/component/name").asText().startsWith("CustomerTrack (retired "), retired.at("/component/name").asText());
+        assertTrue(retired.at("/component/comments").asText().contains("remove with --remove-retired"));
+        for (final JsonNode processor : nifi.rest().get("/flow/process-groups/" + parkedGroup).at("/processGroupFlow/flow/processors")) {
+            assertEquals("STOPPED", processor.at("/component/state").asText(), processor.at("/component/name").asText());
+        }
+        assertEquals(2, contextCount(), "the retired group keeps its parameter context");
+
+        final DeployScript.Run keep = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, Map.of(), "--remove-retired");
+        assertEquals(0, keep.exitCode(), keep.output());
+        assertTrue(keep.output().contains("keeping retired group " + parkedGroup + ": it still holds upload failed"), keep.output());
+        assertEquals(2, rootGroups().size());
+
+        // The operator empties the queue (here: drops its FlowFiles), then cleans up.
+        for (final JsonNode connection : nifi.rest().get("/flow/process-groups/" + parkedGroup).at("/processGroupFlow/flow/connections")) {
+            if (connection.at("/status/aggregateSnapshot/flowFilesQueued").asInt() > 0) {
+                nifi.rest().post("/flowfile-queues/" + connection.get("id").asText() + "/drop-requests", Map.of());
+            }
+        }
+        nifi.rest().await("/flow/process-groups/" + parkedGroup, Duration.ofSeconds(60), group -> parkedCount(group) == 0);
+        // As documented: only the URL and the login options.
+        final List<String> cleanup = new ArrayList<>(List.of("--url", nifi.url(), "--remove-retired"));
+        cleanup.addAll(nifi.adminCredentials());
+        final DeployScript.Run remove = DeployScript.run(cleanup, Map.of());
+        assertEquals(0, remove.exitCode(), remove.output());
+        assertTrue(remove.output().contains("removed process group " + parkedGroup), remove.output());
+        assertEquals(List.of(running), ids(rootGroups()));
+        assertEquals(1, contextCount());
+        assertRunning(running);
+    }
+
+    @Test
+    @Order(18)
+    void parameterValuesArriveByteForByteFromTheFileAndTheEnvironment() throws IOException, SQLException {
+        final String pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\nq83x+/==\n-----END PUBLIC KEY-----\n";
+        final Map<String, String> fromFile = new LinkedHashMap<>();
+        fromFile.put("s3.bucket", "s3cr3t=");
+        fromFile.put("s3.region", "  spaces before and after  ");
+        fromFile.put("s3.valid.prefix", "\"double\" 'single' back\\slash \\n \\\\ # not a comment ${x} $(y)");
+        fromFile.put("s3.quarantine.prefix", "Grüße, 東京, café ✓ =a=b=");
+        final Path pemFile = Files.writeString(work.resolve("endpoint.pem"), pem);
+        final StringBuilder text = new StringBuilder(Files.readString(writeParameters())).append("# a comment line\n");
+        fromFile.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
+        text.append("s3.endpoint.override@=").append(pemFile.getFileName()).append('\n');
+        final Path parameters = Files.writeString(work.resolve("verbatim.parameters"), text);
+        final String secret = "S3cr3t-canary-sensitive=\n \"quoted\" \\ é ";
+        final Map<String, String> environment = Map.of("CUSTOMERTRACK_PARAM_SNOWFLAKE_USER", "=leading equals, trailing =",
+                "CUSTOMERTRACK_PARAM_SNOWFLAKE_AUTHENTICATOR", pem, "CUSTOMERTRACK_PARAM_SNOWFLAKE_PRIVATE_KEY_FILE", " 'x' \"y\" \\z\n",
+                "CUSTOMERTRACK_PARAM_SNOWFLAKE_PRIVATE_KEY_PASSWORD", secret);
+        final DeployScript.Run run;
+        try (CommandLineSampler sampler = new CommandLineSampler("S3cr3t-canary-sensitive=")) {
+            run = deploy(nifi.adminCredentials(), SandboxNiFi.CUSTOMERTRACK_NAR, environment, "--skip-nar", "--replace",
+                    "--parameters", parameters.toString());
+            assertNoLeak(sampler);
+        }
+        assertEquals(0, run.exitCode(), run.output());
+        final String group = activeGroup();
+        final String context = nifi.rest().get("/process-groups/" + group).at("/component/parameterContext/id").asText();
+        final Map<String, JsonNode> values = new HashMap<>();
+        for (final JsonNode parameter : nifi.rest().get("/parameter-contexts/" + context).at("/component/parameters")) {
+            values.put(parameter.at("/parameter/name").asText(), parameter.get("parameter"));
+        }
+        fromFile.forEach((name, value) -> assertEquals(value, values.get(name).get("value").asText(), name));
+        assertEquals(pem, values.get("s3.endpoint.override").get("value").asText(), "name@=file");
+        assertEquals("=leading equals, trailing =", values.get("snowflake.user").get("value").asText());
+        assertEquals(pem, values.get("snowflake.authenticator").get("value").asText(), "multi-line from the environment");
+        assertEquals(" 'x' \"y\" \\z\n", values.get("snowflake.private.key.file").get("value").asText());
+        // A sensitive value is never read back: NiFi shows that it is set, and the connection pool refers to it.
+        final JsonNode sensitive = values.get("snowflake.private.key.password");
+        assertTrue(sensitive.get("sensitive").asBoolean());
+        assertEquals("********", sensitive.get("value").asText(), sensitive.toString());
+        boolean present = false;
+        for (final JsonNode service : nifi.rest().get("/flow/process-groups/" + group + "/controller-services").get("controllerServices")) {
+            present |= service.at("/component/properties").has("SENSITIVE.private_key_pwd");
+        }
+        assertTrue(present, "the pool has the (masked) SENSITIVE.private_key_pwd property the parameter feeds");
+    }
+
+    private static void assertNoLeak(final CommandLineSampler sampler) {
+        assertTrue(sampler.sweeps() > 0, "sampled /proc " + sampler.sweeps() + " times");
+        assertTrue(sampler.programs().contains("curl") || sampler.programs().contains("jq"),
+                "the sampling saw the script's curl or jq calls: " + sampler.programs());
+        assertEquals(List.of(), sampler.leaks(), "a secret in a process's arguments");
+    }
+
+    private static List<String> pkcs12() {
+        return List.of("--cacert", nifi.tls().resolve("ca.pem").toString(), "--cert", nifi.tls().resolve("admin.p12").toString(), "--cert-type", "P12");
+    }
+
+    private static JsonNode rootGroups() throws IOException {
+        return nifi.rest().get("/flow/process-groups/root").at("/processGroupFlow/flow/processGroups");
+    }
+
+    private static List<String> ids(final JsonNode groups) {
+        final List<String> ids = new ArrayList<>();
+        groups.forEach(group -> ids.add(group.get("id").asText()));
+        return ids;
+    }
+
+    /** The one group named CustomerTrack. */
+    private static String activeGroup() throws IOException {
+        final List<String> active = new ArrayList<>();
+        for (final JsonNode group : rootGroups()) {
+            if (group.at("/component/name").asText().equals("CustomerTrack")) {
+                active.add(group.get("id").asText());
+            }
+        }
+        assertEquals(1, active.size(), "active groups: " + rootGroups());
+        return active.get(0);
+    }
+
+    private static int contextCount() throws IOException {
+        return nifi.rest().get("/flow/parameter-contexts").get("parameterContexts").size();
+    }
+
+    private static int parkedCount(final JsonNode groupFlow) {
+        int parked = 0;
+        for (final JsonNode connection : groupFlow.at("/processGroupFlow/flow/connections")) {
+            if (connection.at("/component/destination/type").asText().equals("FUNNEL")) {
+                parked += connection.at("/status/aggregateSnapshot/flowFilesQueued").asInt();
+            }
+        }
+        return parked;
+    }
+
+    private static void assertRunning(final String group) throws IOException {
+        for (final JsonNode processor : nifi.rest().get("/flow/process-groups/" + group).at("/processGroupFlow/flow/processors")) {
+            assertEquals("RUNNING", processor.at("/component/state").asText(), processor.at("/component/name").asText());
+        }
+        for (final JsonNode service : nifi.rest().get("/flow/process-groups/" + group + "/controller-services").get("controllerServices")) {
+            assertEquals("ENABLED", service.at("/component/state").asText(), service.at("/component/name").asText());
+        }
     }
 
     /** Parameters for the local flow, with a DuckDB warehouse that has the CustomerTrack tables. */
