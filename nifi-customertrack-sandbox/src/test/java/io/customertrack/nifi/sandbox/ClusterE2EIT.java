@@ -22,9 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClusterE2EIT {
 
-    private static final String GENERATOR = "io.customertrack.nifi.processors.GenerateFakeCustomer";
-    private static final String MERGE = "io.customertrack.nifi.processors.TriggerSnowflakeMerge";
-
     @TempDir
     Path work;
 
@@ -46,7 +43,7 @@ class ClusterE2EIT {
                 assertEquals(0, deployed.exitCode(), deployed.output());
                 final String group = pipeline.groupId();
                 final String generator = pipeline.generatorId(group);
-                final String merge = pipeline.processor(group, MERGE).get("id").asText();
+                final String merge = pipeline.processor(group, LocalPipeline.MERGE).get("id").asText();
                 pipeline.awaitLandedFiles(5);
 
                 final String primaryAddress = primaryNodeApi(first.rest());

@@ -75,6 +75,14 @@ class DeployE2EIT {
         return DeployScript.run(arguments, environment);
     }
 
+    /** A --replace deploy as the admin, killed (SIGKILL) as soon as it prints a line containing the marker. */
+    private static DeployScript.Run replaceKilledAt(final String marker) throws IOException, SQLException {
+        final List<String> arguments = new ArrayList<>(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
+                "--timeout", "60", "--replace", "--parameters", writeParameters().toString()));
+        arguments.addAll(nifi.adminCredentials());
+        return DeployScript.runKilledAt(arguments, Map.of(), marker);
+    }
+
     private static DeployScript.Run deploy(final List<String> credentials) throws IOException {
         return deploy(credentials, SandboxNiFi.CUSTOMERTRACK_NAR, Map.of());
     }
@@ -392,10 +400,7 @@ class DeployE2EIT {
     @Order(14)
     void aRerunAfterAKilledDeployConverges() throws IOException, SQLException {
         final String old = activeGroup();
-        final DeployScript.Run killed = DeployScript.runKilledAt(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
-                        "--timeout", "60", "--replace", "--parameters", writeParameters().toString(), "--cacert", nifi.tls().resolve("ca.pem").toString(),
-                        "--cert", nifi.tls().resolve("admin.pem").toString(), "--key", nifi.tls().resolve("admin.key").toString()),
-                Map.of(), "stopped generator");
+        final DeployScript.Run killed = replaceKilledAt("stopped generator");
         assertEquals(137, killed.exitCode(), killed.output());
         assertTrue(rootGroups().size() > 1, "the killed run left its new group behind: " + rootGroups());
 
@@ -415,10 +420,7 @@ class DeployE2EIT {
     @Order(15)
     void aRunKilledBeforeStartingTheNewVersionIsFinishedByTheNextRun() throws IOException, SQLException {
         final String old = activeGroup();
-        final DeployScript.Run killed = DeployScript.runKilledAt(List.of("--url", nifi.url(), "--skip-nar", "--flow", flow.toString(),
-                        "--timeout", "60", "--replace", "--parameters", writeParameters().toString(), "--cacert", nifi.tls().resolve("ca.pem").toString(),
-                        "--cert", nifi.tls().resolve("admin.pem").toString(), "--key", nifi.tls().resolve("admin.key").toString()),
-                Map.of(), "removed process group " + old);
+        final DeployScript.Run killed = replaceKilledAt("removed process group " + old);
         assertEquals(137, killed.exitCode(), killed.output());
 
         // What the Docker stack's deploy service runs on every `up`.

@@ -60,7 +60,6 @@ public final class LocalRun {
                         case RUN -> run(nifi, pipeline, options);
                         case FRESHNESS -> freshness(nifi, pipeline, options);
                         case THROUGHPUT -> throughput(nifi, pipeline, options);
-                        default -> throw new IllegalStateException("unknown mode " + options.mode());
                     }
                 } catch (final Exception | AssertionError e) {
                     // Read what NiFi says before closing it stops NiFi and ends its log with the shutdown.
@@ -102,7 +101,7 @@ public final class LocalRun {
         step("running the pipeline for " + options.seconds() + " s at " + nifi.url() + " (" + options.recordsPerFile()
                 + " records per FlowFile every " + options.schedule() + ")");
         NiFiRest.sleep(options.seconds() * 1000L);
-        final List<Long> freshness = stopAndMeasure(pipeline, null);
+        final List<Long> freshness = stopAndMeasure(pipeline);
         nifi.stop();
         report(pipeline, freshness);
     }
@@ -118,7 +117,7 @@ public final class LocalRun {
             }
             NiFiRest.sleep(1_000);
         }
-        final List<Long> sorted = stopAndMeasure(pipeline, null);
+        final List<Long> sorted = stopAndMeasure(pipeline);
         nifi.stop();
         System.out.printf(Locale.ROOT, "freshness, file landed -> rows merged (TriggerSnowflakeMerge every 5 sec, generator every %s, "
                         + "%,d records per file): files %d, p50 %.2f s, p95 %.2f s, max %.2f s%n", options.schedule(),
@@ -133,10 +132,10 @@ public final class LocalRun {
      * {@link #STEP} long and drained before the next, until a step's freshness p95 reaches the target.
      */
     private static void throughput(final SandboxNiFi nifi, final LocalPipeline pipeline, final Options options) throws Exception {
-        deploy(pipeline, new Options(Mode.THROUGHPUT, 0, RAMP[0], "1 sec", 0, options.work(), options.parameterEnvironment()));
+        deploy(pipeline, options);
         final String group = pipeline.groupId();
         final String generator = pipeline.generatorId(group);
-        step("waiting for the first merge");
+        step("warming up: waiting for the first file, then for it to be merged");
         pipeline.awaitLandedFiles(1);
         pipeline.setRunStatus(generator, "STOPPED");
         pipeline.awaitDrained(group, Duration.ofMinutes(5));
@@ -175,13 +174,13 @@ public final class LocalRun {
         }
     }
 
-    /** Stops the generator, waits until the group is drained, and returns the freshness of every file landed since. */
-    private static List<Long> stopAndMeasure(final LocalPipeline pipeline, final Instant since) throws Exception {
+    /** Stops the generator, waits until the group is drained, and returns the freshness of every landed file. */
+    private static List<Long> stopAndMeasure(final LocalPipeline pipeline) throws Exception {
         step("stopping the generator and waiting for the queues to drain");
         final String group = pipeline.groupId();
         pipeline.setRunStatus(pipeline.generatorId(group), "STOPPED");
         pipeline.awaitDrained(group, Duration.ofMinutes(5));
-        return freshness(pipeline, since);
+        return freshness(pipeline, null);
     }
 
     /**
@@ -304,14 +303,17 @@ public final class LocalRun {
                 work = Path.of(System.getProperty("java.io.tmpdir"), "customertrack-local-"
                         + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
             }
+            // The benchmarks' own rates: freshness at 1,000 records every 2 sec, the throughput ramp from its first step.
             final boolean freshness = mode == Mode.FRESHNESS;
+            final boolean ramp = mode == Mode.THROUGHPUT;
             final Map<String, String> environment = new HashMap<>();
             System.getenv().forEach((name, value) -> {
                 if (name.startsWith("CUSTOMERTRACK_PARAM_")) {
                     environment.put(name, value);
                 }
             });
-            return new Options(mode, seconds == null ? 120 : seconds, records != null ? records : freshness ? 1000 : 200,
+            return new Options(mode, seconds == null ? 120 : seconds,
+                    records != null ? records : ramp ? RAMP[0] : freshness ? 1000 : 200,
                     schedule != null ? schedule : freshness ? "2 sec" : "1 sec", files, work, Map.copyOf(environment));
         }
 
