@@ -1,0 +1,15 @@
+package io.customertrack.declaration;
+
+/**
+ * One declared attribute of the customer: a column of CUSTOMER_RAW, CUSTOMER and CUSTOMER_HISTORY, a field of every
+ * CustomerTrack file, in the declaration's order.
+ *
+ * @param name     lower snake case, a Snowflake identifier that needs no quotes, not one of the fixed columns
+ * @param type     its Snowflake type
+ * @param required whether INSERT and UPDATE events must carry a value (DELETE and ERASE carry none)
+ * @param personal whether ERASE clears it (from every table, history and raw events included)
+ * @param rules    what its values must satisfy beyond the type
+ * @param generate where GenerateFakeCustomer takes its values from
+ */
+public record Attribute(String name, AttributeType type, boolean required, boolean personal, Rules rules, ValueSource generate) {
+}

@@ -1,0 +1,53 @@
+package io.customertrack.declaration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeclarationTest {
+
+    @Test
+    void theDefaultDeclarationIsTheTutorialsCustomer() {
+        final Declaration declaration = Declaration.defaultDeclaration();
+        assertEquals(List.of("first_name", "last_name", "email", "street", "city", "state", "country"), declaration.names());
+        assertEquals(List.of("customer_id", "first_name", "last_name", "email", "street", "city", "state", "country", "op",
+                "updated_at"), declaration.fileColumns());
+        assertEquals(new AttributeType.Varchar(254), declaration.attribute("email").type());
+        assertTrue(declaration.attributes().stream().allMatch(a -> a.required() && a.personal()));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            {"name": "tier", "type": "TEXT", "required": true, "personal": false}                      | attribute 'tier': unknown type 'TEXT'
+            {"name": "Tier", "type": "BOOLEAN", "required": true, "personal": false}                   | attribute 'Tier': the name must be lower snake case
+            {"name": "updated_at", "type": "BOOLEAN", "required": true, "personal": false}             | attribute 'updated_at': the name is reserved (a column every declaration has)
+            {"name": "order", "type": "BOOLEAN", "required": true, "personal": false}                  | attribute 'order': the name is reserved
+            {"name": "tier", "type": "BOOLEAN", "required": true, "personal": false, "rules": {"maxLength": 3}} | attribute 'tier': rule maxLength does not fit the type BOOLEAN
+            {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "rules": {"pattern": "[a-"}} | attribute 'tier': rule pattern does not compile
+            {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "rules": {"maxLength": 6}} | attribute 'tier': rule maxLength must be 1 to the type's length 5, not 6
+            {"name": "score", "type": "NUMBER(3,0)", "required": true, "personal": false, "rules": {"min": 5, "max": 1}} | attribute 'score': rule min 5 is larger than max 1
+            {"name": "score", "type": "NUMBER(40,0)", "required": true, "personal": false}             | attribute 'score': NUMBER needs a precision of 1 to 38
+            {"name": "tier", "type": "VARCHAR(5)", "personal": false}                                  | attribute 'tier': "required" is missing
+            {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "colour": 1}   | attribute 'tier': unknown key "colour"
+            {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "generate": {}} | attribute 'tier' generate: needs exactly one of
+            """)
+    void anUnusableAttributeIsRefusedWithItsNameAndTheProblem(final String attribute, final String message) {
+        final DeclarationException refused = assertThrows(DeclarationException.class,
+                () -> Declaration.parse("{\"attributes\": [" + attribute + "]}"));
+        assertTrue(refused.getMessage().startsWith(message), refused.getMessage());
+    }
+
+    @Test
+    void anAttributeDeclaredTwiceIsRefused() {
+        final String tier = "{\"name\": \"tier\", \"type\": \"VARCHAR(5)\", \"required\": true, \"personal\": false}";
+        final DeclarationException refused = assertThrows(DeclarationException.class,
+                () -> Declaration.parse("{\"attributes\": [" + tier + ", " + tier + "]}"));
+        assertEquals("attribute 'tier': declared twice", refused.getMessage());
+    }
+}
