@@ -1,0 +1,65 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.DeclarationException;
+import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.PropertyValue;
+import org.apache.nifi.components.ValidationResult;
+import org.apache.nifi.components.resource.ResourceCardinality;
+import org.apache.nifi.components.resource.ResourceReference;
+import org.apache.nifi.components.resource.ResourceType;
+import org.apache.nifi.expression.ExpressionLanguageScope;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The property every CustomerTrack processor reads the customer's attributes from, and reading it: the declaration's
+ * JSON itself or the path of a file holding it (normally the flow parameter {@code customertrack.declaration}); unset,
+ * the declaration CustomerTrack ships. A declaration that cannot be used makes the processor invalid, with the
+ * declaration's own message.
+ */
+public final class CustomerDeclarations {
+
+    public static final PropertyDescriptor CUSTOMER_DECLARATION = new PropertyDescriptor.Builder()
+            .name("Customer Declaration")
+            .description("The customer's attributes: the declaration's JSON, or the path of a file holding it. Every "
+                    + "CustomerTrack processor of a pipeline and its Snowflake SQL must use the same declaration. When not set, "
+                    + "the default declaration (first_name, last_name, email, street, city, state, country).")
+            .required(false)
+            .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
+            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
+            .build();
+
+    private CustomerDeclarations() {
+    }
+
+    /**
+     * The declaration the property names.
+     *
+     * @throws DeclarationException when it cannot be read or used
+     */
+    public static Declaration read(final PropertyValue value) {
+        final ResourceReference resource = value.evaluateAttributeExpressions().asResource();
+        if (resource == null) {
+            return Declaration.defaultDeclaration();
+        }
+        try (InputStream in = resource.read()) {
+            return Declaration.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (final IOException e) {
+            throw new DeclarationException("Cannot read the declaration " + resource.getLocation() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The property's validation: invalid, with the declaration's message, when it cannot be used. */
+    public static ValidationResult validate(final PropertyValue value) {
+        try {
+            read(value);
+            return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(true).build();
+        } catch (final DeclarationException e) {
+            return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(false)
+                    .explanation(e.getMessage()).build();
+        }
+    }
+}
