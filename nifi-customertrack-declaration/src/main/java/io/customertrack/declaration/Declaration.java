@@ -96,6 +96,14 @@ public record Declaration(List<Attribute> attributes) {
         return Holder.DEFAULT;
     }
 
+    /**
+     * A declaration shipped as an example, by name: {@code wide} has eighteen attributes of every supported type, some
+     * optional, some not personal (the tests run the whole pipeline with it).
+     */
+    public static Declaration example(final String name) {
+        return load("/io/customertrack/declaration/examples/" + name + ".json");
+    }
+
     /** Reads and checks a declaration file. */
     public static Declaration read(final Path file) {
         try {
@@ -352,19 +360,19 @@ public record Declaration(List<Attribute> attributes) {
         return strings;
     }
 
+    private static Declaration load(final String resource) {
+        try (InputStream in = Declaration.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalArgumentException("No declaration " + resource + " on the classpath");
+            }
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Loads the shipped declaration once. */
     private static final class Holder {
-        static final Declaration DEFAULT = load();
-
-        private static Declaration load() {
-            try (InputStream in = Declaration.class.getResourceAsStream(DEFAULT_RESOURCE)) {
-                if (in == null) {
-                    throw new IllegalStateException("The default declaration " + DEFAULT_RESOURCE + " is missing from the classpath");
-                }
-                return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            } catch (final IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        static final Declaration DEFAULT = load(DEFAULT_RESOURCE);
     }
 }

@@ -22,6 +22,15 @@ class DeclarationTest {
         assertTrue(declaration.attributes().stream().allMatch(a -> a.required() && a.personal()));
     }
 
+    @Test
+    void theWideExampleHasEveryTypeAndBothKindsOfAttribute() {
+        final Declaration wide = Declaration.example("wide");
+        assertTrue(wide.attributes().size() >= 15);
+        assertEquals(5, wide.attributes().stream().map(a -> a.type().getClass()).distinct().count(), "every supported type");
+        assertTrue(wide.attributes().stream().anyMatch(a -> !a.required()));
+        assertTrue(wide.attributes().stream().anyMatch(a -> !a.personal()));
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
             {"name": "tier", "type": "TEXT", "required": true, "personal": false}                      | attribute 'tier': unknown type 'TEXT'
