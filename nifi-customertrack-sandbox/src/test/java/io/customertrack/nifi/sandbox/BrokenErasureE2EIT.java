@@ -100,9 +100,12 @@ class BrokenErasureE2EIT {
         final Instant fedAt = Instant.now();
         feedOnce(rest, group, pipeline.processor(group, PUT_FILE).at("/component/bundle"), validator, csv);
 
+        // The merge reports a FlowFile merged after its commit; the receipt alone may be visible before the deletes
+        // (fakesnow shares one DuckDB connection between sessions).
+        final JsonNode merged = awaitMergedWithReceivedAt(rest, pipeline.processor(group, LocalPipeline.MERGE).get("id").asText());
         final Instant requestedAt;
         try (Connection warehouse = pipeline.connectWarehouse()) {
-            requestedAt = awaitErasureReceipt(warehouse, customer);
+            requestedAt = erasureReceipt(warehouse, customer);
             assertEquals(0, count(warehouse, "SELECT COUNT(*) FROM customer WHERE customer_id = " + customer));
             assertEquals(0, count(warehouse, "SELECT COUNT(*) FROM customer_history WHERE customer_id = " + customer));
             assertEquals(0, count(warehouse, "SELECT COUNT(*) FROM customer_raw WHERE customer_id = " + customer + " AND " + PERSONAL_VALUE_LEFT),
@@ -115,13 +118,12 @@ class BrokenErasureE2EIT {
         assertFalse(requestedAt.isBefore(fedAt.minusSeconds(1)) || requestedAt.isAfter(Instant.now()),
                 "requested_at " + requestedAt + " is the time the request was received, after " + fedAt);
 
-        final JsonNode merged = awaitMergedWithReceivedAt(rest, pipeline.processor(group, LocalPipeline.MERGE).get("id").asText());
         assertEquals(requestedAt, Instant.parse(ProvenanceQuery.attribute(merged, RECEIVED_AT)),
                 "the FlowFile the merge reported states the time the receipt holds");
         assertNotNull(ProvenanceQuery.attribute(merged, ERASURE_CORRECTIONS), "the corrections are stated: " + merged);
 
         final JsonNode unresolved = unresolvedErasureConnection(rest, group, validator);
-        assertEquals("FUNNEL", unresolved.at("/component/destination/type").asText());
+        assertEquals("FUNNEL", unresolved.at("/component/destination/type").asText(), "unresolved requests wait at the Needs attention funnel");
         rest.await("/connections/" + unresolved.get("id").asText(), PATIENCE,
                 connection -> connection.at("/status/aggregateSnapshot/flowFilesQueued").asInt() == 1);
         final String[] queued = queuedContent(rest, unresolved.get("id").asText()).strip().split("\n");
@@ -157,20 +159,14 @@ class BrokenErasureE2EIT {
                 "disconnectedNodeAcknowledged", false));
     }
 
-    /** The receipt's requested_at, once the merge has written it. */
-    private static Instant awaitErasureReceipt(final Connection warehouse, final long customer) throws SQLException {
-        final long deadline = System.nanoTime() + PATIENCE.toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Statement statement = warehouse.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT strftime(requested_at, '%Y-%m-%dT%H:%M:%S.%fZ') "
-                         + "FROM customer_erasure WHERE customer_id = " + customer)) {
-                if (rs.next()) {
-                    return Instant.parse(rs.getString(1));
-                }
-            }
-            NiFiRest.sleep(500);
+    /** The erasure receipt's requested_at. */
+    private static Instant erasureReceipt(final Connection warehouse, final long customer) throws SQLException {
+        try (Statement statement = warehouse.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT strftime(requested_at, '%Y-%m-%dT%H:%M:%S.%fZ') "
+                     + "FROM customer_erasure WHERE customer_id = " + customer)) {
+            assertTrue(rs.next(), "an erasure receipt for customer " + customer);
+            return Instant.parse(rs.getString(1));
         }
-        throw new IllegalStateException("no erasure receipt for customer " + customer + " within " + PATIENCE + "; NiFi log:\n" + nifi.logTail());
     }
 
     /** The merge's report of a FlowFile that carries the validator's received time (provenance is indexed shortly after). */
@@ -185,7 +181,8 @@ class BrokenErasureE2EIT {
             }
             NiFiRest.sleep(1_000);
         }
-        throw new IllegalStateException("TriggerSnowflakeMerge reported no merged FlowFile carrying " + RECEIVED_AT);
+        throw new IllegalStateException("TriggerSnowflakeMerge reported no merged FlowFile carrying " + RECEIVED_AT + " within "
+                + PATIENCE + "; NiFi log:\n" + nifi.logTail());
     }
 
     private static JsonNode unresolvedErasureConnection(final NiFiRest rest, final String group, final String validator) throws IOException {
