@@ -84,7 +84,7 @@ class FlowRegistryLayoutTest {
         }
     }
 
-    private static List<Path> allFlows() throws IOException {
+    static List<Path> allFlows() throws IOException {
         final List<Path> all = new ArrayList<>();
         for (final Path bucket : buckets()) {
             all.addAll(flows(bucket));
@@ -254,7 +254,7 @@ class FlowRegistryLayoutTest {
         }
     }
 
-    private static List<VersionedProcessGroup> groups(final VersionedProcessGroup top) {
+    static List<VersionedProcessGroup> groups(final VersionedProcessGroup top) {
         final List<VersionedProcessGroup> all = new ArrayList<>(List.of(top));
         for (final VersionedProcessGroup child : top.getProcessGroups()) {
             all.addAll(groups(child));
@@ -273,7 +273,7 @@ class FlowRegistryLayoutTest {
     }
 
     /** Every scalar of the tree as "path=value", array positions as "*" (NiFi keeps components in sets), 0 and 0.0 alike. */
-    private static List<String> scalars(final JsonNode node, final String at) {
+    static List<String> scalars(final JsonNode node, final String at) {
         final List<String> values = new ArrayList<>();
         if (node.isObject()) {
             node.properties().forEach(e -> values.addAll(scalars(e.getValue(), at + "/" + e.getKey())));

@@ -65,6 +65,11 @@ final class NiFiRest {
         return send(HttpRequest.newBuilder(URI.create(api + path)).GET());
     }
 
+    /** A GET whose answer is not JSON, e.g. a queued FlowFile's content. */
+    String getText(final String path) throws IOException {
+        return exchange(HttpRequest.newBuilder(URI.create(api + path)).GET());
+    }
+
     JsonNode put(final String path, final Object body) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(api + path)).header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
@@ -80,6 +85,11 @@ final class NiFiRest {
     }
 
     private JsonNode send(final HttpRequest.Builder request) throws IOException {
+        final String body = exchange(request);
+        return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
+    }
+
+    private String exchange(final HttpRequest.Builder request) throws IOException {
         try {
             final HttpResponse<String> response = client.send(request.timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -87,7 +97,7 @@ final class NiFiRest {
                 throw new IOException(response.request().method() + " " + response.uri() + " answered HTTP "
                         + response.statusCode() + ": " + response.body());
             }
-            return response.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(response.body());
+            return response.body();
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
