@@ -278,6 +278,24 @@ class FlowDefinitionTest {
     }
 
     @Test
+    void everyCustomerTrackProcessorReadsTheOneDeclarationParameter() {
+        int readers = 0;
+        for (final JsonNode processor : contents.get("processors")) {
+            if (processor.get("type").asText().startsWith("io.customertrack.")) {
+                assertEquals("#{customertrack.declaration}", processor.get("properties").path("Customer Declaration").asText(),
+                        processor.get("name").asText() + " must read the pipeline's one declaration");
+                readers++;
+            }
+        }
+        assertEquals(3, readers, "generator, validator and merge");
+        for (final JsonNode parameter : flow.get("parameterContexts").get("CustomerTrack").get("parameters")) {
+            if (parameter.get("name").asText().equals("customertrack.declaration")) {
+                assertTrue(parameter.get("value").isNull(), "no value: the default declaration, until a team sets its own");
+            }
+        }
+    }
+
+    @Test
     void everyParameterReferenceIsDefinedInTheOneParameterContext() {
         assertEquals("CustomerTrack", contents.get("parameterContextName").asText());
         final JsonNode parameterContexts = flow.get("parameterContexts");
