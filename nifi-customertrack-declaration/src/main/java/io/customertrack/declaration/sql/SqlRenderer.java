@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
  *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
  *     <li>{@code newest_valid_to prefix}: the end of the newest version (fragment {@code newest_valid_to.sql});</li>
- *     <li>{@code personal_values [prefix]}, {@code personal_values_to_null}, {@code any_personal_value}: the personal
- *     attributes, as a list, as {@code name = NULL} assignments, and as "any of them is not null";</li>
+ *     <li>{@code personal_values_as_text [prefix]}, {@code personal_values_to_null}, {@code any_personal_value}: the
+ *     personal attributes, as a list of text (for one COALESCE), as {@code name = NULL} assignments, and as "any of
+ *     them is not null";</li>
  *     <li>{@code csv_text_columns}: the attributes as DuckDB's read_csv columns of text.</li>
  * </ul>
  * A list wraps before {@value #LINE_LIMIT} characters, continuing under the column where its placeholder sits.
@@ -111,7 +112,7 @@ public final class SqlRenderer {
             case "newest_valid_to" -> indent(fragment("newest_valid_to.sql").replace("{{alias}}", prefix), column);
             // Without personal attributes an erasure has no value to clear: the predicates match nothing, and the
             // scrub (which then never runs on a row) still needs one assignment to be a valid UPDATE.
-            case "personal_values" -> personal.isEmpty() ? "NULL" : list(names(personal, a -> prefix + a.name()), ",", column, suffix);
+            case "personal_values_as_text" -> personal.isEmpty() ? "NULL" : list(names(personal, a -> asText(prefix + a.name(), a.type())), ",", column, suffix);
             case "personal_values_to_null" -> personal.isEmpty() ? "op = op"
                     : list(names(personal, a -> a.name() + " = NULL"), ",", column, suffix);
             case "any_personal_value" -> personal.isEmpty() ? "FALSE" : orList(names(personal, a -> a.name() + " IS NOT NULL"), column, suffix);
@@ -157,9 +158,7 @@ public final class SqlRenderer {
         final String value = fragment("row_hash_value.sql");
         final List<String> parts = new ArrayList<>();
         for (final Attribute attribute : declaration.attributes()) {
-            final String name = prefix + attribute.name();
-            final String text = attribute.type() instanceof AttributeType.Varchar ? name : "CAST(" + name + " AS VARCHAR)";
-            parts.add(fitted(value.replace("{{value}}", text), column + 4 + "|| ".length()));
+            parts.add(fitted(value.replace("{{value}}", asText(prefix + attribute.name(), attribute.type())), column + 4 + "|| ".length()));
         }
         return "MD5(" + String.join(" || ','\n" + " ".repeat(column + 4) + "|| ", parts) + ")";
     }
@@ -171,6 +170,11 @@ public final class SqlRenderer {
         }
         final int argument = part.indexOf('(') + 1;
         return part.replace(" || ':' || ", " || ':'\n" + " ".repeat(column + argument) + "|| ");
+    }
+
+    /** A value as text: as it is when it is text, else cast (so values of several types can meet in one expression). */
+    private static String asText(final String value, final AttributeType type) {
+        return type instanceof AttributeType.Varchar ? value : "CAST(" + value + " AS VARCHAR)";
     }
 
     /** Items separated by {@code separator} and a space, wrapped under {@code column}. */
