@@ -241,18 +241,19 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             .name("retry").description("Not loaded or not merged yet, the connection failed, or the merge met another one "
                     + "(Merge Timeout); penalized. Route back to this processor.").build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, or an SQL error "
-                    + "(message in " + CustomerTrackAttributes.FAILURE_REASON + ")").build();
+            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, an SQL error, or "
+                    + "CUSTOMER_RAW's columns not those of the Customer Declaration (message in " + CustomerTrackAttributes.FAILURE_REASON
+                    + ")").build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CONNECTION_POOL, CustomerDeclarations.CUSTOMER_DECLARATION,
             LOAD_MODE, STAGED_FILE_NAME, COPY_STATEMENT, BATCH_SIZE, LOAD_WAIT_TIMEOUT, MERGE_TIMEOUT, QUERY_TAG);
+    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_RETRY, REL_FAILURE);
 
     private volatile Declaration declaration;
     private volatile MergeScript mergeScript;
     private volatile String copyStatement;
     /** Set once CUSTOMER_RAW matched the declaration; a mismatch is checked again on the next trigger. */
     private volatile boolean rawColumnsMatch;
-    private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_RETRY, REL_FAILURE);
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
@@ -322,17 +323,13 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
         WarehouseDialect dialect = WarehouseDialect.OTHER;
         final BatchOutcome outcome;
+        final String mismatch;
         try {
             dialect = WarehouseDialect.of(connection);
-            final String mismatch = rawColumnsMismatch(connection);
-            if (mismatch != null) {
-                getLogger().error("{}; {} FlowFile(s) to failure", mismatch, flowFiles.size());
-                byFile.values().forEach(waiting -> waiting.forEach(flowFile -> fail(session, flowFile, mismatch)));
-                return;
-            }
             final Warehouse warehouse = Warehouse.open(connection, timeoutSeconds, context.getProperty(QUERY_TAG).getValue());
             try {
-                outcome = confirmLoadsAndMerge(context, warehouse, connection, byFile);
+                mismatch = rawColumnsMismatch(connection);
+                outcome = mismatch == null ? confirmLoadsAndMerge(context, warehouse, connection, byFile) : null;
             } finally {
                 resetSession(warehouse);
             }
@@ -342,6 +339,11 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         } finally {
             // After a commit, a failed close changes nothing merged: it must not send the merged FlowFiles anywhere else.
             close(connection);
+        }
+        if (mismatch != null) {
+            getLogger().error("{}; {} FlowFile(s) to failure", mismatch, flowFiles.size());
+            byFile.values().forEach(waiting -> waiting.forEach(flowFile -> fail(session, flowFile, mismatch)));
+            return;
         }
         route(context, session, byFile, outcome, now);
     }
