@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  * statements ({@link #LOCAL_COPY_STATEMENTS}) and TriggerSnowflakeMerge's COPY. A template is the SQL as written, with
  * a few named placeholders where the declaration's attributes go, {@code {{name}}} or {@code {{name argument}}}:
  * <ul>
- *     <li>{@code attributes [prefix]}: the attributes' names in declared order, e.g. {@code r.first_name, r.last_name};</li>
- *     <li>{@code attributes_from prefix}: {@code first_name = source.first_name, ...};</li>
+ *     <li>{@code attributes [prefix]}: the attributes' names in declared order, e.g. {@code r.name, r.tier};</li>
+ *     <li>{@code attributes_from prefix}: {@code name = source.name, ...};</li>
  *     <li>{@code nulls}: one {@code NULL} per attribute;</li>
  *     <li>{@code file_positions}: {@code $1, $2, ...}, one per file column;</li>
  *     <li>{@code column_definitions width}: one line per attribute, name padded to {@code width}, then its type;</li>
