@@ -4,6 +4,7 @@
 Runs the CREATE TABLE statements of sql/02_ingest.sql and sql/03_scd_tables.sql and their INSERTs (the merge's
 default settings) as Snowflake's parser (sqlglot, read="snowflake") reads them, then flows/local/stream-view.sql: fakesnow has no stages, pipes, streams or tasks, so
 the stream becomes a view and TriggerSnowflakeMerge loads and merges (Load Mode "copy"). Idempotent.
+sql/ is the default declaration's SQL; --sql-dir takes another declaration's, as scripts/render-sql.sh --out writes it.
 
 The Docker local profile runs it in the fakesnow image; the tests run it from scripts/python-tools.sh's environment,
 so both create the same objects. Needs snowflake-connector-python and sqlglot (both come with fakesnow).
@@ -20,13 +21,13 @@ import sqlglot
 from sqlglot import exp
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TABLE_FILES = ("sql/02_ingest.sql", "sql/03_scd_tables.sql")
+TABLE_FILES = ("02_ingest.sql", "03_scd_tables.sql")
 VIEW_FILE = "flows/local/stream-view.sql"
 
 
 def statements(path, keep, without_keys=False):
     """The statements of a file as parsed Snowflake SQL, in order, filtered by keep(expression)."""
-    text = (ROOT / path).read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
     parsed = [e for e in sqlglot.parse(text, read="snowflake") if e is not None and keep(e)]
     return [(drop_keys(e) if without_keys else e).sql(dialect="snowflake") for e in parsed]
 
@@ -72,19 +73,21 @@ def main():
     parser.add_argument("--database", default="CUSTOMERTRACK")
     parser.add_argument("--schema", default="CORE")
     parser.add_argument("--db-path", help="fakesnow's FAKESNOW_DB_PATH session parameter (default: its shared in-memory database)")
+    parser.add_argument("--sql-dir", type=pathlib.Path, default=ROOT / "sql",
+                        help="the folder of 02_ingest.sql and 03_scd_tables.sql (default: sql/, the default declaration's)")
     parser.add_argument("--wait", type=float, default=60, help="seconds to wait for fakesnow to answer")
     parser.add_argument("--without-keys", action="store_true",
                         help="create the tables without PRIMARY KEY/UNIQUE, as unenforced as on Snowflake (DuckDB enforces them)")
     args = parser.parse_args()
 
     try:
-        tables = [sql for path in TABLE_FILES for sql in statements(path, is_table_or_seed, args.without_keys)]
-        views = statements(VIEW_FILE, lambda e: True)
+        tables = [sql for name in TABLE_FILES for sql in statements(args.sql_dir / name, is_table_or_seed, args.without_keys)]
+        views = statements(ROOT / VIEW_FILE, lambda e: True)
     except (OSError, sqlglot.errors.ParseError) as error:
         print(f"init-local-warehouse: {error}", file=sys.stderr)
         sys.exit(2)
     if not tables:
-        print(f"init-local-warehouse: no CREATE TABLE in {', '.join(TABLE_FILES)}", file=sys.stderr)
+        print(f"init-local-warehouse: no CREATE TABLE in {', '.join(TABLE_FILES)} of {args.sql_dir}", file=sys.stderr)
         sys.exit(2)
 
     connection = connect(args)

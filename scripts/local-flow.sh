@@ -13,15 +13,20 @@
 # Everything else (processors, services, schedules, connections, parameters) is the production flow unchanged.
 #
 #   scripts/local-flow.sh [--flow flows/customertrack/customertrack-pipeline.json] [--warehouse duckdb|fakesnow]
+#                         [--copy-dir DIR]
+# --copy-dir: where <warehouse>-copy.sql is (default flows/local, the default declaration's); for another declaration,
+# the local/ folder scripts/render-sql.sh writes.
 set -euo pipefail
 
 flow="$(dirname "$0")/../flows/customertrack/customertrack-pipeline.json"
 warehouse=duckdb
+copy_dir="$(dirname "$0")/../flows/local"
 while (( $# > 0 )); do
     case "$1" in
         --flow) flow="$2"; shift 2 ;;
         --warehouse) warehouse="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        --copy-dir) copy_dir="$2"; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "local-flow: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -31,7 +36,8 @@ command -v jq >/dev/null || { echo "local-flow: jq is required" >&2; exit 2; }
 
 # TriggerSnowflakeMerge's COPY for DuckDB, of the same shape as the pipe's: source_file is the path, rows numbered
 # per file, the CSV dialect of the flow's writer (double quotes, quotes inside doubled, no escape character).
-copy_statement="$(dirname "$0")/../flows/local/${warehouse}-copy.sql"
+copy_statement="${copy_dir}/${warehouse}-copy.sql"
+[[ -f "${copy_statement}" ]] || { echo "local-flow: COPY statement '${copy_statement}' not found" >&2; exit 2; }
 
 jq --arg warehouse "${warehouse}" --rawfile copy_statement "${copy_statement}" '
     def standard_bundle: {group: "org.apache.nifi", artifact: "nifi-standard-nar",

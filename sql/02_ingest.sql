@@ -36,9 +36,9 @@ USE SCHEMA CUSTOMERTRACK.CORE;
 -- The CSV that ValidateCustomerRecord writes (the flow's CSV Writer): header line, values in double quotes where
 -- needed, a quote inside a value doubled, no escape character: a backslash is data, quoted or not (ESCAPE and
 -- ESCAPE_UNENCLOSED_FIELD say so; the latter defaults to a backslash). UTF-8 (the default ENCODING); empty field = NULL.
--- No ERROR_ON_COLUMN_COUNT_MISMATCH: Snowflake ignores it when a COPY or pipe selects $1..$10 from the staged file, as
--- both loads here do, so a file with extra columns would load its first ten silently. Nothing relies on it:
--- ValidateCustomerRecord writes valid records through the customer schema, exactly these ten columns.
+-- No ERROR_ON_COLUMN_COUNT_MISMATCH: Snowflake ignores it when a COPY or pipe selects $1..$n from the staged file, as
+-- both loads here do, so a file with extra columns would load its first n silently. Nothing relies on it:
+-- ValidateCustomerRecord writes valid records through the customer schema, exactly the file's columns.
 CREATE FILE FORMAT IF NOT EXISTS CUSTOMER_CSV
     TYPE = CSV
     SKIP_HEADER = 1
@@ -57,8 +57,8 @@ CREATE STAGE IF NOT EXISTS CUSTOMER_STAGE
     COMMENT = 'Valid customer change files written by NiFi PutS3Object';
 
 -- Append-only log of every event ever loaded. Never truncated: truncating would lose rows Snowpipe commits
--- meanwhile and erase the load metadata that stops files from loading twice. Column sizes are the limits
--- ValidateCustomerRecord enforces (CustomerField.java; a unit test keeps both in step).
+-- meanwhile and erase the load metadata that stops files from loading twice. Column types and sizes are the customer
+-- declaration's, which ValidateCustomerRecord enforces.
 -- No clustering key: Snowflake advises one for multi-terabyte tables, and on a table loaded all day automatic
 -- clustering reclusters all day (credits). At 1M customers and 100 batches this table holds about 2M narrow rows;
 -- its natural order is load order, which the stream reads use. The one read by customer_id is the merge's re-read for

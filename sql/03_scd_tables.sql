@@ -176,7 +176,7 @@ COMMENT = 'CustomerTrack: the lock every merge takes first, one row';
 -- then (a customer deleted at or before AS_OF, or first seen after it, has no row). The history is the merged one: a
 -- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
 --   SELECT ... FROM CUSTOMER_HISTORY WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
--- e.g. SELECT * FROM TABLE(CUSTOMER_AS_OF('2026-01-31 12:00:00'::TIMESTAMP_NTZ)) WHERE country = 'Norway'.
+-- e.g. SELECT * FROM TABLE(CUSTOMER_AS_OF('2026-01-31 12:00:00'::TIMESTAMP_NTZ)) WHERE customer_id = 42.
 -- Event times are UTC wall-clock times (TIMESTAMP_NTZ). One overload per timestamp type, so that no argument is cast
 -- implicitly: Snowflake would turn a TIMESTAMP_LTZ or _TZ into TIMESTAMP_NTZ by keeping its wall-clock time in the
 -- session's time zone, which is UTC only by chance. A TIMESTAMP_NTZ is taken as UTC; a TIMESTAMP_LTZ or TIMESTAMP_TZ
@@ -184,7 +184,8 @@ COMMENT = 'CustomerTrack: the lock every merge takes first, one row';
 -- ambiguous between the overloads: cast it (to TIMESTAMP_NTZ for a UTC time).
 CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_NTZ)
 RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
-               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+                                         city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ,
+               valid_to TIMESTAMP_NTZ)
 COMMENT = 'CustomerTrack: every customer live at event time AS_OF (UTC), from CUSTOMER_HISTORY'
 AS
 $$
@@ -195,7 +196,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_LTZ)
 RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
-               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+                                         city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ,
+               valid_to TIMESTAMP_NTZ)
 COMMENT = 'CustomerTrack: every customer live at the instant AS_OF, from CUSTOMER_HISTORY'
 AS
 $$
@@ -207,7 +209,8 @@ $$;
 
 CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF(AS_OF TIMESTAMP_TZ)
 RETURNS TABLE (customer_id NUMBER(19,0), first_name VARCHAR, last_name VARCHAR, email VARCHAR, street VARCHAR,
-               city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ, valid_to TIMESTAMP_NTZ)
+                                         city VARCHAR, state VARCHAR, country VARCHAR, valid_from TIMESTAMP_NTZ,
+               valid_to TIMESTAMP_NTZ)
 COMMENT = 'CustomerTrack: every customer live at the instant AS_OF, from CUSTOMER_HISTORY'
 AS
 $$

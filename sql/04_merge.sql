@@ -6,11 +6,12 @@
 --           CREATE OR ALTER (a re-run applies changed settings to the existing task).
 --
 -- The merge DML below, between the `customertrack:merge:begin` and `:end` marker lines, exists only here. The scheduled
--- task runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this file is packed into
--- its jar at build time) in one transaction on its own connection; the tests run it on DuckDB, where a view named
--- customer_raw_stream stands in for the stream. Nothing else may differ. The one statement the procedure runs only
--- under a condition (the erasure scrub of CUSTOMER_RAW, inside an IF between two marked sections) is skipped by
--- MergeRunner under the same condition, read from the same text.
+-- task runs it through the procedure; TriggerSnowflakeMerge runs the very same statements (this script, rendered for
+-- its declaration) in one transaction on its own connection; the tests run it on DuckDB, where a view named
+-- customer_raw_stream stands in for the stream. Nothing else may differ. Each statement follows a
+-- `customertrack:step NAME` line, the name the Java reads it by. The one statement the procedure runs only under a
+-- condition (the erasure scrub of CUSTOMER_RAW, inside an IF between two marked sections) is skipped by MergeRunner
+-- under the same condition, read from the same text.
 --
 -- Why it is correct where the tutorial design was not:
 -- * It reads CUSTOMER_RAW through an APPEND_ONLY stream and never truncates: rows that Snowpipe commits during a
@@ -55,11 +56,13 @@ $$
 BEGIN
     BEGIN TRANSACTION;
 -- customertrack:merge:begin
+-- customertrack:step MERGE_LOCK
 -- Merges run one at a time: this UPDATE holds CUSTOMER_MERGE_LOCK until COMMIT, so a concurrent merge waits here,
 -- before it reads anything, for at most its LOCK_TIMEOUT.
 UPDATE customer_merge_lock SET merge_started_at = CURRENT_TIMESTAMP;
 
 -- The plan (below) of the previous merge goes first; it stays readable until then, for a look at what that merge did.
+-- customertrack:step PLAN_CLEAR
 DELETE FROM customer_merge_plan;
 
 -- Erasure requests first: an ERASE event of a customer not erased before gets its receipt, with the rows the
@@ -67,6 +70,7 @@ DELETE FROM customer_merge_plan;
 -- rows Snowpipe commits between this count and the clearing would be cleared uncounted: both count and clear only the
 -- CUSTOMER_RAW rows of files this transaction sees (merged before, or in the stream, which is fixed at BEGIN). Later
 -- rows of an erased customer reach a later merge's stream, which quarantines and clears them.
+-- customertrack:step ERASURE_INSERT
 INSERT INTO customer_erasure
     (customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, erased_at)
 SELECT customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows, CURRENT_TIMESTAMP
@@ -107,6 +111,7 @@ FROM (
 -- below read the stream without them. A file already in the merge log is not judged again: a merge that waited for
 -- another one reads the same stream rows (the stream is fixed at BEGIN), and that merge applied or quarantined them
 -- (judged against the watermark it then raised, they would look late, and be quarantined twice).
+-- customertrack:step QUARANTINE_INSERT
 INSERT INTO customer_merge_quarantine
     (source_file, source_row_number, customer_id, op, updated_at, reason, newest_merged_at, quarantined_at)
 SELECT s.source_file, s.source_row_number, s.customer_id, s.op, s.updated_at,
@@ -123,10 +128,13 @@ WHERE s.op <> 'ERASE'
 
 -- The plan: every version to open, close, re-cut or remove, and every new event that begins no version, each with the
 -- file it is owed to. The MERGE below applies it; the receipts and the re-cut audit read it.
+-- customertrack:step PLAN_INSERT
 INSERT INTO customer_merge_plan
-    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current,
+    (customer_id, first_name, last_name, email, street, city, state,
+                  country, row_hash, valid_from, valid_to, is_current,
      change_kind, previous_valid_to, content_changed, source_file)
-SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current,
+SELECT customer_id, first_name, last_name, email, street, city, state,
+                    country, row_hash, valid_from, valid_to, is_current,
        change_kind, previous_valid_to, content_changed, source_file
 FROM (
     WITH admitted AS (
@@ -179,7 +187,8 @@ FROM (
         -- Customers with late events: their merged events from the anchor on, from CUSTOMER_RAW (files in the merge
         -- log; inside the transaction the stream is fixed at BEGIN while CUSTOMER_RAW is read as committed at each
         -- statement, so a file Snowpipe commits meanwhile waits for the next run, as its rows in the stream do) ...
-        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country, r.op, r.updated_at,
+        SELECT r.customer_id, r.first_name, r.last_name, r.email, r.street, r.city, r.state,
+                              r.country, r.op, r.updated_at,
                r.source_file, r.source_row_number, FALSE AS is_new
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
@@ -190,7 +199,8 @@ FROM (
                           WHERE q.source_file = r.source_file AND q.source_row_number = r.source_row_number)
         UNION ALL
         -- ... and every customer's new events, from the stream.
-        SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state, s.country, s.op, s.updated_at,
+        SELECT s.customer_id, s.first_name, s.last_name, s.email, s.street, s.city, s.state,
+                              s.country, s.op, s.updated_at,
                s.source_file, s.source_row_number, TRUE AS is_new
         FROM admitted AS s
     ),
@@ -300,6 +310,7 @@ FROM (
     WHERE is_new AND op <> 'DELETE' AND NOT is_effective
 ) AS planned;
 
+-- customertrack:step HISTORY_MERGE
 MERGE INTO customer_history AS target
 USING (SELECT * FROM customer_merge_plan WHERE change_kind <> 'NOOP') AS source
 ON target.customer_id = source.customer_id AND target.valid_from = source.valid_from
@@ -312,11 +323,14 @@ WHEN MATCHED THEN UPDATE SET
     city = source.city, state = source.state, country = source.country, row_hash = source.row_hash,
     valid_to = source.valid_to, is_current = source.is_current
 WHEN NOT MATCHED THEN INSERT
-    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, valid_from, valid_to, is_current)
+    (customer_id, first_name, last_name, email, street, city, state,
+                  country, row_hash, valid_from, valid_to, is_current)
     VALUES (source.customer_id, source.first_name, source.last_name, source.email, source.street, source.city,
-            source.state, source.country, source.row_hash, source.valid_from, source.valid_to, source.is_current);
+                                source.state, source.country, source.row_hash, source.valid_from,
+            source.valid_to, source.is_current);
 
 -- The audit: every version a late event re-cut or removed, with its old and new end.
+-- customertrack:step RECUT_INSERT
 INSERT INTO customer_history_recut
     (customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, caused_by_file, merged_at)
 SELECT customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, source_file, CURRENT_TIMESTAMP
@@ -328,6 +342,7 @@ WHERE change_kind IN ('RECUT', 'REMOVED');
 -- without any version) and only flags deletes in place; the INSERT below writes the new current rows.
 -- The latest version per customer: MAX_BY over valid_from, unique per customer. valid_to goes through a sentinel
 -- because MAX_BY may skip NULL values (DuckDB does), and NULL is exactly the open version's valid_to.
+-- customertrack:step CUSTOMER_MERGE
 MERGE INTO customer AS target
 USING (
     SELECT k.customer_id, v.valid_from, v.valid_to, v.row_hash
@@ -353,8 +368,10 @@ WHEN MATCHED AND (target.is_deleted <> (source.valid_to IS NOT NULL)
 
 -- Customers of the batch with a version but (now) no row. Their newest version was usually opened by an event of
 -- this batch: its attributes come from the stream, which is small; CUSTOMER_HISTORY is read only for the others.
+-- customertrack:step CUSTOMER_INSERT
 INSERT INTO customer
-    (customer_id, first_name, last_name, email, street, city, state, country, row_hash, updated_at, is_deleted, deleted_at)
+    (customer_id, first_name, last_name, email, street, city, state,
+                  country, row_hash, updated_at, is_deleted, deleted_at)
 SELECT customer_id, first_name, last_name, email, street, city, state, country, row_hash,
        valid_from, valid_to IS NOT NULL, valid_to
 FROM (
@@ -373,7 +390,7 @@ FROM (
     ),
     batch_contents AS (
         SELECT DISTINCT s.customer_id, s.updated_at, s.first_name, s.last_name, s.email, s.street, s.city, s.state,
-               s.country,
+                                                     s.country,
                MD5(COALESCE(CAST(LENGTH(s.first_name) AS VARCHAR) || ':' || s.first_name, '~') || ','
                    || COALESCE(CAST(LENGTH(s.last_name) AS VARCHAR) || ':' || s.last_name, '~') || ','
                    || COALESCE(CAST(LENGTH(s.email) AS VARCHAR) || ':' || s.email, '~') || ','
@@ -401,9 +418,11 @@ FROM (
 -- Erasure: the history and current row of every customer the batch asks to erase go, and CUSTOMER_RAW keeps their
 -- events (their keys, times and files stay the load record) without personal values: the rows the receipt counted
 -- (above). The batch's other events of erased customers were quarantined above; their values go here too.
+-- customertrack:step HISTORY_ERASE
 DELETE FROM customer_history
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
 
+-- customertrack:step CUSTOMER_ERASE
 DELETE FROM customer
 WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ERASE');
 -- customertrack:merge:end
@@ -416,19 +435,21 @@ WHERE customer_id IN (SELECT customer_id FROM customer_raw_stream WHERE op = 'ER
     FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id;
     IF (erasing) THEN
 -- customertrack:merge:begin
+-- customertrack:step RAW_ERASE
 UPDATE customer_raw
 SET first_name = NULL, last_name = NULL, email = NULL, street = NULL, city = NULL, state = NULL, country = NULL
 WHERE customer_id IN (SELECT s.customer_id FROM customer_raw_stream AS s
                       JOIN customer_erasure AS e ON e.customer_id = s.customer_id)
   AND (source_file IN (SELECT source_file FROM customer_merge_log)
        OR source_file IN (SELECT source_file FROM customer_raw_stream))
-  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL
-       OR city IS NOT NULL OR state IS NOT NULL OR country IS NOT NULL);
+  AND (first_name IS NOT NULL OR last_name IS NOT NULL OR email IS NOT NULL OR street IS NOT NULL OR city IS NOT NULL
+       OR state IS NOT NULL OR country IS NOT NULL);
 -- customertrack:merge:end
     END IF;
 -- customertrack:merge:begin
 
 -- The newest event time merged per customer, for the next run's choice above. Same transaction, same stream rows.
+-- customertrack:step WATERMARK_MERGE
 MERGE INTO customer_merge_watermark AS target
 USING (
     SELECT customer_id, MAX(updated_at) AS last_event_at
@@ -441,6 +462,7 @@ WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.custome
 
 -- The receipt of every file of the batch. merge_query_id is filled in after the last statement (the procedure and
 -- TriggerSnowflakeMerge each know it).
+-- customertrack:step RECEIPT_INSERT
 INSERT INTO customer_merge_receipt
     (source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed, noop_updates,
      events_quarantined, erasure_requests, merged_at)
@@ -467,6 +489,7 @@ LEFT JOIN (
 ) AS q ON q.source_file = f.source_file
 WHERE f.source_file NOT IN (SELECT source_file FROM customer_merge_receipt);
 
+-- customertrack:step MERGE_LOG_INSERT
 INSERT INTO customer_merge_log (source_file, row_count, merged_at)
 SELECT source_file, COUNT(*), CURRENT_TIMESTAMP
 FROM customer_raw_stream

@@ -5,11 +5,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@link MergeScript} in one transaction on a JDBC connection and reports what each statement did. */
+/** Runs a declaration's {@link MergeScript} in one transaction on a JDBC connection and reports what each statement did. */
 public final class MergeRunner {
 
     /** What one merge statement changed. Inserted/updated/deleted are -1 where the driver reports only a total. */
@@ -34,10 +33,9 @@ public final class MergeRunner {
      * survives and a Snowflake stream keeps its offset) and the error is rethrown. The connection's auto-commit
      * setting is restored afterwards.
      */
-    public static Result run(final Connection connection) throws SQLException {
+    public static Result run(final Connection connection, final MergeScript script) throws SQLException {
         final long started = System.nanoTime();
         final WarehouseDialect dialect = WarehouseDialect.of(connection);
-        final List<String> statements = MergeScript.statements();
         final Map<MergeScript.Step, StepResult> steps = new EnumMap<>(MergeScript.Step.class);
         final boolean autoCommit = connection.getAutoCommit();
         final boolean queryIds = autoCommit && dialect.reportsQueryIds(connection);
@@ -47,18 +45,17 @@ public final class MergeRunner {
         try {
             try (Statement statement = connection.createStatement()) {
                 physical = WarehouseDialect.physicalConnection(statement);
-                for (int i = 0; i < statements.size(); i++) {
-                    final MergeScript.Step step = MergeScript.Step.values()[i];
-                    if (!MergeScript.applies(step, statement)) {
+                for (final MergeScript.Step step : script.steps()) {
+                    if (!script.applies(step, statement)) {
                         steps.put(step, new StepResult(0, 0, 0, 0)); // skipped, as the procedure's IF skips it
                         continue;
                     }
-                    steps.put(step, dialect.execute(statement, statements.get(i)));
+                    steps.put(step, dialect.execute(statement, script.statement(step)));
                 }
             }
             if (queryIds) {
                 queryId = dialect.lastQueryId(connection);
-                recordQueryId(connection, queryId);
+                recordQueryId(connection, script, queryId);
             }
             connection.commit();
         } catch (final SQLException | RuntimeException e) {
@@ -82,8 +79,8 @@ public final class MergeRunner {
     }
 
     /** The run's receipts name its last statement, as the procedure's do (MergeScript#queryIdStatements). */
-    private static void recordQueryId(final Connection connection, final String queryId) throws SQLException {
-        for (final String sql : MergeScript.queryIdStatements()) {
+    private static void recordQueryId(final Connection connection, final MergeScript script, final String queryId) throws SQLException {
+        for (final String sql : script.queryIdStatements()) {
             try (PreparedStatement update = connection.prepareStatement(sql)) {
                 update.setString(1, queryId);
                 update.executeUpdate();

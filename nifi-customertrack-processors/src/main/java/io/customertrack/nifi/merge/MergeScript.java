@@ -1,92 +1,118 @@
 package io.customertrack.nifi.merge;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
+
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The SCD1 + SCD2 merge statements, read from {@code sql/04_merge.sql} (packed into this jar at build time) between the
- * {@value #BEGIN_MARKER} and {@value #END_MARKER} lines, section after section. The scheduled task, this bundle and the
- * tests all run that text. A section the procedure runs inside {@code IF (flag) THEN}, after
- * {@code SELECT <condition> INTO :flag FROM ...}, has that SELECT as its guard: see {@link #applies}.
+ * The SCD1 + SCD2 merge statements of a declaration, read from its rendering of {@code 04_merge.sql} (SqlRenderer)
+ * between the {@value #BEGIN_MARKER} and {@value #END_MARKER} lines, section after section. Each statement follows a
+ * {@value #STEP_MARKER} line naming its {@link Step}. The scheduled task, this bundle and the tests all run that text.
+ * A section the procedure runs inside {@code IF (flag) THEN}, after {@code SELECT <condition> INTO :flag FROM ...}, has
+ * that SELECT as its guard: see {@link #applies}.
  */
 public final class MergeScript {
 
-    public static final String RESOURCE = "/io/customertrack/nifi/sql/04_merge.sql";
     static final String BEGIN_MARKER = "-- customertrack:merge:begin";
     static final String END_MARKER = "-- customertrack:merge:end";
+    static final String STEP_MARKER = "-- customertrack:step";
+    static final String MERGE_TEMPLATE = "04_merge.sql";
 
-    /** The statements in script order, each by how it begins (checked when the script is read). */
+    /** The merge's statements by name, each exactly once in the script. */
     public enum Step {
-        MERGE_LOCK("UPDATE customer_merge_lock"),
-        PLAN_CLEAR("DELETE FROM customer_merge_plan"),
-        ERASURE_INSERT("INSERT INTO customer_erasure"),
-        QUARANTINE_INSERT("INSERT INTO customer_merge_quarantine"),
-        PLAN_INSERT("INSERT INTO customer_merge_plan"),
-        HISTORY_MERGE("MERGE INTO customer_history"),
-        RECUT_INSERT("INSERT INTO customer_history_recut"),
-        CUSTOMER_MERGE("MERGE INTO customer AS"),
-        CUSTOMER_INSERT("INSERT INTO customer\n"),
-        HISTORY_ERASE("DELETE FROM customer_history"),
-        CUSTOMER_ERASE("DELETE FROM customer\n"),
-        RAW_ERASE("UPDATE customer_raw"),
-        WATERMARK_MERGE("MERGE INTO customer_merge_watermark"),
-        RECEIPT_INSERT("INSERT INTO customer_merge_receipt"),
-        MERGE_LOG_INSERT("INSERT INTO customer_merge_log");
-
-        private final String opening;
-
-        Step(final String opening) {
-            this.opening = opening;
-        }
-
-        /** The text the statement starts with. */
-        public String opening() {
-            return opening;
-        }
+        MERGE_LOCK,
+        PLAN_CLEAR,
+        ERASURE_INSERT,
+        QUARANTINE_INSERT,
+        PLAN_INSERT,
+        HISTORY_MERGE,
+        RECUT_INSERT,
+        CUSTOMER_MERGE,
+        CUSTOMER_INSERT,
+        HISTORY_ERASE,
+        CUSTOMER_ERASE,
+        RAW_ERASE,
+        WATERMARK_MERGE,
+        RECEIPT_INSERT,
+        MERGE_LOG_INSERT
     }
 
     static final String QUERY_ID_VARIABLE = ":merge_query_id";
 
     /** Between two sections: {@code SELECT <expression> INTO :<flag> FROM ...; IF (<flag>) THEN}. */
     private static final Pattern GUARD = Pattern.compile("(?s)SELECT\\s+(.+?)\\s+INTO\\s+:(\\w+)\\s+(FROM\\s.+?);\\s*IF\\s*\\(\\s*\\2\\s*\\)\\s*THEN\\s*$");
+    private static final Pattern STEP = Pattern.compile("(?m)^" + STEP_MARKER + "[ \\t]+(\\S+)[ \\t]*$");
 
-    private static final String SCRIPT = read();
-    private static final List<String> STATEMENTS = load(SCRIPT);
-    private static final Map<Step, String> GUARDS = guards(SCRIPT);
-    private static final List<String> QUERY_ID_STATEMENTS = queryIdStatements(SCRIPT);
+    /** One script per declaration; a NiFi instance sees few declarations, and a script is a few kilobytes. */
+    private static final Map<Declaration, MergeScript> SCRIPTS = new ConcurrentHashMap<>();
 
-    private MergeScript() {
+    private final Map<Step, String> statements;
+    private final Map<Step, String> guards;
+    private final List<String> queryIdStatements;
+
+    private MergeScript(final String script) {
+        this.statements = load(script);
+        this.guards = guards(script);
+        this.queryIdStatements = queryIdStatements(script);
+    }
+
+    /** The merge of {@code declaration}: its rendering of the merge script, read once. */
+    public static MergeScript of(final Declaration declaration) {
+        return SCRIPTS.computeIfAbsent(declaration, d -> parse(new SqlRenderer(d).render(MERGE_TEMPLATE)));
+    }
+
+    /**
+     * The merge statements of a script's text.
+     *
+     * @throws IllegalStateException naming what is missing or unknown: markers, a step, a statement without a step
+     */
+    static MergeScript parse(final String script) {
+        return new MergeScript(script);
+    }
+
+    /** The steps in the order they must run inside one transaction (the script's). */
+    public List<Step> steps() {
+        return List.copyOf(statements.keySet());
     }
 
     /** The statements, without trailing semicolons, in the order they must run inside one transaction. */
-    public static List<String> statements() {
-        return STATEMENTS;
+    public List<String> statements() {
+        return List.copyOf(statements.values());
+    }
+
+    /** The statement of {@code step}, without its trailing semicolon. */
+    public String statement(final Step step) {
+        return statements.get(step);
     }
 
     /**
      * The query whose one boolean value says whether {@code step} runs, or null when it always runs: the SELECT the
      * procedure stores into the flag of the IF around the step's section, without its INTO.
      */
-    public static String guard(final Step step) {
-        return GUARDS.get(step);
+    public String guard(final Step step) {
+        return guards.get(step);
     }
 
     /**
      * Whether {@code step} runs in this merge, by its {@linkplain #guard guard} evaluated on the merge's own statement
      * (inside its transaction), as the procedure's IF decides. Steps without a guard always run.
      */
-    public static boolean applies(final Step step, final Statement statement) throws SQLException {
+    public boolean applies(final Step step, final Statement statement) throws SQLException {
         final String guard = guard(step);
         if (guard == null) {
             return true;
@@ -100,24 +126,16 @@ public final class MergeScript {
      * The procedure's statements after the merge that give the run's receipts its query id, with a {@code ?} for the id:
      * the procedure reads it from SQLID, MergeRunner from the driver (where it reports query ids).
      */
-    public static List<String> queryIdStatements() {
-        return QUERY_ID_STATEMENTS;
-    }
-
-    private static String read() {
-        try (InputStream in = MergeScript.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("Merge script " + RESOURCE + " missing from the classpath");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (final IOException e) {
-            throw new UncheckedIOException("Cannot read merge script " + RESOURCE, e);
-        }
+    public List<String> queryIdStatements() {
+        return queryIdStatements;
     }
 
     private static List<String> queryIdStatements(final String script) {
-        final int end = script.indexOf(END_MARKER);
+        final int end = script.lastIndexOf(END_MARKER);
         final int commit = script.indexOf("COMMIT;", end);
+        if (end < 0 || commit < 0) {
+            throw new IllegalStateException("Merge script has no 'COMMIT;' after its last '" + END_MARKER + "'");
+        }
         final List<String> statements = split(script.substring(end + END_MARKER.length(), commit)).stream()
                 .filter(sql -> sql.startsWith("UPDATE") && sql.contains(QUERY_ID_VARIABLE))
                 .map(sql -> sql.replace(QUERY_ID_VARIABLE, "?"))
@@ -128,18 +146,57 @@ public final class MergeScript {
         return statements;
     }
 
-    private static List<String> load(final String script) {
-        final List<String> statements = split(extractBetweenMarkers(script));
-        if (statements.size() != Step.values().length) {
-            throw new IllegalStateException("Merge script must hold " + Step.values().length + " statements but holds " + statements.size());
+    /** Every step's statement, in script order; each section's text split at its step markers. */
+    private static Map<Step, String> load(final String script) {
+        final Map<Step, String> statements = new LinkedHashMap<>();
+        for (final String[] section : sections(script)) {
+            statements.putAll(steps(section[1]));
         }
-        for (final Step step : Step.values()) {
-            if (!statements.get(step.ordinal()).startsWith(step.opening())) {
-                throw new IllegalStateException("Merge statement " + (step.ordinal() + 1) + " should begin '" + step.opening().strip()
-                        + "' (" + step + ") but begins '" + statements.get(step.ordinal()).lines().findFirst().orElse("") + "'");
+        final Set<Step> missing = EnumSet.allOf(Step.class);
+        missing.removeAll(statements.keySet());
+        if (!missing.isEmpty()) {
+            throw new IllegalStateException("Merge script lacks the step(s) " + missing + " ('" + STEP_MARKER + " NAME' lines)");
+        }
+        return Collections.unmodifiableMap(statements);
+    }
+
+    /** The statements of one section by the step marker before each. */
+    private static Map<Step, String> steps(final String section) {
+        final Map<Step, String> steps = new LinkedHashMap<>();
+        final Matcher marker = STEP.matcher(section);
+        int from = 0;
+        Step step = null;
+        while (true) {
+            final boolean found = marker.find();
+            final List<String> statements = split(section.substring(from, found ? marker.start() : section.length()));
+            if (step == null && !statements.isEmpty()) {
+                throw new IllegalStateException("Merge statement without a '" + STEP_MARKER + "' line before it: '"
+                        + statements.getFirst().lines().findFirst().orElse("") + "'");
             }
+            if (step != null && statements.size() != 1) {
+                throw new IllegalStateException("Merge step " + step + " must hold one statement, not " + statements.size());
+            }
+            if (step != null) {
+                steps.put(step, statements.getFirst());
+            }
+            if (!found) {
+                return steps;
+            }
+            step = step(marker.group(1));
+            if (steps.containsKey(step)) {
+                throw new IllegalStateException("Merge step " + step + " appears twice");
+            }
+            from = marker.end();
         }
-        return List.copyOf(statements);
+    }
+
+    private static Step step(final String name) {
+        try {
+            return Step.valueOf(name);
+        } catch (final IllegalArgumentException e) {
+            throw new IllegalStateException("Merge script names an unknown step '" + name + "' (known: "
+                    + Arrays.toString(Step.values()) + ")", e);
+        }
     }
 
     /** The text of every marked section, in order, joined: the statements both the procedure and MergeRunner run. */
@@ -175,19 +232,14 @@ public final class MergeScript {
     /** Steps of a section that follows {@code SELECT ... INTO :flag FROM ...; IF (flag) THEN}, with that SELECT minus INTO. */
     private static Map<Step, String> guards(final String script) {
         final Map<Step, String> guards = new EnumMap<>(Step.class);
-        int statement = 0;
         final List<String[]> sections = sections(script);
-        for (int i = 0; i < sections.size(); i++) {
-            final int count = split(sections.get(i)[1]).size();
-            if (i > 0) {
-                final Matcher guard = GUARD.matcher(stripComments(sections.get(i)[0]));
-                if (guard.find()) {
-                    for (int s = statement; s < statement + count; s++) {
-                        guards.put(Step.values()[s], "SELECT " + guard.group(1) + " " + guard.group(3));
-                    }
+        for (int i = 1; i < sections.size(); i++) {
+            final Matcher guard = GUARD.matcher(stripComments(sections.get(i)[0]));
+            if (guard.find()) {
+                for (final Step step : steps(sections.get(i)[1]).keySet()) {
+                    guards.put(step, "SELECT " + guard.group(1) + " " + guard.group(3));
                 }
             }
-            statement += count;
         }
         return guards;
     }

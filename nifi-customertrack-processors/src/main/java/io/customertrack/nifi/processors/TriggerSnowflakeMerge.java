@@ -1,7 +1,10 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
+import io.customertrack.nifi.merge.RawColumns;
 import io.customertrack.nifi.merge.WarehouseDialect;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.ReadsAttribute;
@@ -14,6 +17,7 @@ import org.apache.nifi.annotation.documentation.MultiProcessorUseCase;
 import org.apache.nifi.annotation.documentation.ProcessorConfiguration;
 import org.apache.nifi.annotation.documentation.SeeAlso;
 import org.apache.nifi.annotation.documentation.Tags;
+import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.components.DescribedValue;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.ValidationContext;
@@ -186,17 +190,10 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     public static final PropertyDescriptor COPY_STATEMENT = new PropertyDescriptor.Builder()
             .name("Copy Statement")
             .description("COPY used in the COPY files mode. " + FILES_PLACEHOLDER + " is replaced by the quoted, comma-separated "
-                    + "staged file names (quotes escaped). It must fill source_file, source_row_number and loaded_at as the pipe does.")
-            .required(true)
-            .defaultValue("""
-                    COPY INTO customer_raw (customer_id, first_name, last_name, email, street, city, state, country, op, updated_at,
-                                            source_file, source_row_number, loaded_at)
-                    FROM (SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-                                 METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME
-                          FROM @customer_stage)
-                    FILES = ({files})
-                    FILE_FORMAT = (FORMAT_NAME = 'CUSTOMER_CSV')
-                    ON_ERROR = ABORT_STATEMENT""")
+                    + "staged file names (quotes escaped). It must fill source_file, source_row_number and loaded_at as the pipe does. "
+                    + "When not set, the pipe's COPY for the Customer Declaration: its file columns from @customer_stage with the "
+                    + "CUSTOMER_CSV file format, " + FILES_PLACEHOLDER + " as the FILES list, ON_ERROR = ABORT_STATEMENT.")
+            .required(false)
             .dependsOn(LOAD_MODE, LoadMode.COPY)
             .addValidator(StandardValidators.NON_BLANK_VALIDATOR)
             .build();
@@ -244,12 +241,19 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             .name("retry").description("Not loaded or not merged yet, the connection failed, or the merge met another one "
                     + "(Merge Timeout); penalized. Route back to this processor.").build();
     public static final Relationship REL_FAILURE = new Relationship.Builder()
-            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, or an SQL error "
-                    + "(message in " + CustomerTrackAttributes.FAILURE_REASON + ")").build();
+            .name("failure").description("Not loaded within the Load Wait Timeout, a bad staged file name, an SQL error, or "
+                    + "CUSTOMER_RAW's columns not those of the Customer Declaration (message in " + CustomerTrackAttributes.FAILURE_REASON
+                    + ")").build();
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(CONNECTION_POOL, LOAD_MODE, STAGED_FILE_NAME, COPY_STATEMENT,
-            BATCH_SIZE, LOAD_WAIT_TIMEOUT, MERGE_TIMEOUT, QUERY_TAG);
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CONNECTION_POOL, CustomerDeclarations.CUSTOMER_DECLARATION,
+            LOAD_MODE, STAGED_FILE_NAME, COPY_STATEMENT, BATCH_SIZE, LOAD_WAIT_TIMEOUT, MERGE_TIMEOUT, QUERY_TAG);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_SUCCESS, REL_RETRY, REL_FAILURE);
+
+    private volatile Declaration declaration;
+    private volatile MergeScript mergeScript;
+    private volatile String copyStatement;
+    /** Set once CUSTOMER_RAW matched the declaration; a mismatch is checked again on the next trigger. */
+    private volatile boolean rawColumnsMatch;
 
     @Override
     protected List<PropertyDescriptor> getSupportedPropertyDescriptors() {
@@ -264,9 +268,13 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
         final List<ValidationResult> results = new ArrayList<>();
+        final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        if (!declared.isValid()) {
+            results.add(declared);
+        }
         if (context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY) {
             final String copy = context.getProperty(COPY_STATEMENT).getValue();
-            if (copy == null || !copy.contains(FILES_PLACEHOLDER)) {
+            if (copy != null && !copy.contains(FILES_PLACEHOLDER)) {
                 results.add(new ValidationResult.Builder().subject(COPY_STATEMENT.getName()).valid(false)
                         .explanation("must contain " + FILES_PLACEHOLDER + " where the file list goes").build());
             }
@@ -277,6 +285,16 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
     /** What one batch found and did in the warehouse. */
     private record BatchOutcome(Map<String, Warehouse.MergedFile> merged, Set<String> mergedThisRun,
                                 MergeRunner.Result mergeResult, Map<String, String> copyFailures) {
+    }
+
+    @OnScheduled
+    public void readDeclaration(final ProcessContext context) {
+        declaration = CustomerDeclarations.read(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        mergeScript = MergeScript.of(declaration);
+        final boolean copyMode = context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY;
+        final String configured = copyMode ? context.getProperty(COPY_STATEMENT).getValue() : null;
+        copyStatement = configured == null ? new SqlRenderer(declaration).copyStatement() : configured;
+        rawColumnsMatch = false;
     }
 
     @Override
@@ -305,11 +323,13 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
         WarehouseDialect dialect = WarehouseDialect.OTHER;
         final BatchOutcome outcome;
+        final String mismatch;
         try {
             dialect = WarehouseDialect.of(connection);
             final Warehouse warehouse = Warehouse.open(connection, timeoutSeconds, context.getProperty(QUERY_TAG).getValue());
             try {
-                outcome = confirmLoadsAndMerge(context, warehouse, connection, byFile);
+                mismatch = rawColumnsMismatch(connection);
+                outcome = mismatch == null ? confirmLoadsAndMerge(context, warehouse, connection, byFile) : null;
             } finally {
                 resetSession(warehouse);
             }
@@ -320,7 +340,31 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
             // After a commit, a failed close changes nothing merged: it must not send the merged FlowFiles anywhere else.
             close(connection);
         }
+        if (mismatch != null) {
+            getLogger().error("{}; {} FlowFile(s) to failure", mismatch, flowFiles.size());
+            byFile.values().forEach(waiting -> waiting.forEach(flowFile -> fail(session, flowFile, mismatch)));
+            return;
+        }
         route(context, session, byFile, outcome, now);
+    }
+
+    /**
+     * Null when CUSTOMER_RAW has the declaration's columns (checked until it once has), else what differs. A mismatch
+     * sends the batch to failure, not retry: waiting does not change a table, and the error bulletin and each
+     * FlowFile's reason name the columns to fix before routing them back.
+     */
+    private String rawColumnsMismatch(final Connection connection) throws SQLException {
+        if (rawColumnsMatch) {
+            return null;
+        }
+        final List<String> differences = RawColumns.differences(connection, declaration);
+        if (differences.isEmpty()) {
+            rawColumnsMatch = true;
+            return null;
+        }
+        return "CUSTOMER_RAW does not match the Customer Declaration: " + String.join("; ", differences)
+                + ". Create the tables from the SQL rendered for this declaration (scripts/render-sql.sh), or set the declaration "
+                + "they were made for; then route the FlowFiles back";
     }
 
     private void close(final Connection connection) {
@@ -399,14 +443,14 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         if (context.getProperty(LOAD_MODE).asAllowableValue(LoadMode.class) == LoadMode.COPY && loaded.size() < files.size()) {
             final Set<String> missing = new LinkedHashSet<>(files);
             missing.removeAll(loaded);
-            copyFailures.putAll(copy(warehouse, context.getProperty(COPY_STATEMENT).getValue(), missing));
+            copyFailures.putAll(copy(warehouse, copyStatement, missing));
             loaded = warehouse.loadedFiles(files, sourceFiles);
         }
         final Map<String, Warehouse.MergedFile> alreadyMerged = warehouse.mergedFiles(files, sourceFiles);
         if (alreadyMerged.keySet().containsAll(loaded)) {
             return new BatchOutcome(alreadyMerged, Set.of(), null, copyFailures);
         }
-        final MergeRunner.Result result = MergeRunner.run(connection);
+        final MergeRunner.Result result = MergeRunner.run(connection, mergeScript);
         final Map<String, Warehouse.MergedFile> merged = warehouse.mergedFiles(files, sourceFiles);
         final Set<String> mergedThisRun = new LinkedHashSet<>(merged.keySet());
         mergedThisRun.removeAll(alreadyMerged.keySet());

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.bench;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
@@ -37,7 +38,7 @@ final class MergeBenchmark {
                 Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers (events)", size),
                         () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++),
                         () -> {
-                            MergeRunner.run(candidateDb);
+                            MergeRunner.run(candidateDb, MergeScript.of(Declaration.defaultDeclaration()));
                             return BATCH_EVENTS;
                         },
                         () -> loadBatch(baselineDb, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
@@ -80,7 +81,7 @@ final class MergeBenchmark {
             sql.execute("INSERT INTO customer_raw SELECT i, 'First' || i, 'Last' || i, 'c' || i || '@example.com', i || ' Main St', "
                     + "'City' || (i % 500), 'State' || (i % 50), 'United States', 'INSERT', TIMESTAMP '2025-01-01' + to_microseconds(i), "
                     + "'seed.csv', i, now() FROM range(1, " + (size + 1) + ") t(i)");
-            MergeRunner.run(db);
+            MergeRunner.run(db, MergeScript.of(Declaration.defaultDeclaration()));
             sql.execute("CREATE TABLE tutorial_raw AS SELECT * FROM customer_raw WHERE false");
             sql.execute("CREATE TABLE tutorial_customer AS SELECT * FROM customer");
             sql.execute("CREATE TABLE tutorial_history AS SELECT customer_id, first_name, last_name, email, street, city, state, country, "
@@ -162,7 +163,7 @@ final class MergeBenchmark {
      * commit), medians in milliseconds. For finding the next thing to speed up, not for the ratio.
      */
     static void statements(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
-        final List<String> candidate = MergeScript.statements();
+        final List<String> candidate = MergeScript.of(Declaration.defaultDeclaration()).statements();
         for (final int size : tableSizes) {
             try (SeededDatabases databases = new SeededDatabases(size)) {
                 final Connection candidateDb = databases.candidate.connection();

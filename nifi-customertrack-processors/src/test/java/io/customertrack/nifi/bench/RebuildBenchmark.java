@@ -1,7 +1,9 @@
 package io.customertrack.nifi.bench;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
+import io.customertrack.nifi.merge.MergeScript;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -86,7 +88,7 @@ final class RebuildBenchmark {
             for (int batch = 1; batch <= BATCHES; batch++) {
                 MergeBenchmark.loadBatch(db, "customer_raw", "'batch-" + batch + ".csv'", customers, batch);
                 final long started = System.nanoTime();
-                MergeRunner.run(db);
+                MergeRunner.run(db, MergeScript.of(Declaration.defaultDeclaration()));
                 mergeMillis[batch] = (System.nanoTime() - started) / 1e6;
                 if (REBUILD_AFTER.contains(batch)) {
                     final double rebuildMillis = rebuild(db);

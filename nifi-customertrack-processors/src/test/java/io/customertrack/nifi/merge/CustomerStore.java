@@ -1,5 +1,6 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 
 import java.io.IOException;
@@ -38,6 +39,7 @@ public final class CustomerStore implements AutoCloseable {
     public static final String IN_MEMORY = "jdbc:duckdb:";
 
     private final Connection connection;
+    private final Declaration declaration;
 
     public CustomerStore() throws SQLException {
         this(IN_MEMORY);
@@ -51,17 +53,33 @@ public final class CustomerStore implements AutoCloseable {
      * @param enforceKeys false as on Snowflake, which does not enforce the declared primary keys (property tests, benchmarks)
      */
     public CustomerStore(final String url, final boolean enforceKeys) throws SQLException {
-        connection = open(url);
+        this(url, enforceKeys, Declaration.defaultDeclaration());
+    }
+
+    /** The tables and merge of {@code declaration}'s rendering, on a DuckDB it creates. */
+    public CustomerStore(final String url, final boolean enforceKeys, final Declaration declaration) throws SQLException {
+        this.connection = open(url);
+        this.declaration = declaration;
         createSchema(enforceKeys);
     }
 
-    private CustomerStore(final Connection connection) {
+    private CustomerStore(final Connection connection, final Declaration declaration) {
         this.connection = connection;
+        this.declaration = declaration;
     }
 
     /** The tables on a connection the caller opened (and closes with this store). */
     public static CustomerStore on(final Connection connection) {
-        return new CustomerStore(connection);
+        return on(connection, Declaration.defaultDeclaration());
+    }
+
+    /** The tables of {@code declaration} on a connection the caller opened (and closes with this store). */
+    public static CustomerStore on(final Connection connection, final Declaration declaration) {
+        return new CustomerStore(connection, declaration);
+    }
+
+    public Declaration declaration() {
+        return declaration;
     }
 
     private void createSchema(final boolean enforceKeys) throws SQLException {
@@ -69,15 +87,15 @@ public final class CustomerStore implements AutoCloseable {
             for (final String ddl : MergeScript.split(resource("/duckdb/snowflake-types.sql"))) {
                 statement.execute(ddl);
             }
-            for (final String ddl : SnowflakeDdl.createTables(enforceKeys)) {
+            for (final String ddl : SnowflakeDdl.createTables(declaration, enforceKeys)) {
                 statement.execute(ddl);
             }
-            statement.execute(SnowflakeDdl.statement("03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_SETTINGS"));
-            statement.execute(SnowflakeDdl.statement("03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_LOCK"));
+            statement.execute(SnowflakeDdl.statement(declaration, "03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_SETTINGS"));
+            statement.execute(SnowflakeDdl.statement(declaration, "03_scd_tables.sql", "INSERT INTO CUSTOMER_MERGE_LOCK"));
             for (final String ddl : MergeScript.split(SnowflakeDdl.streamView())) {
                 statement.execute(ddl);
             }
-            statement.execute(SnowflakeDdl.customerAsOfMacro());
+            statement.execute(SnowflakeDdl.customerAsOfMacro(declaration));
         }
     }
 
@@ -116,7 +134,7 @@ public final class CustomerStore implements AutoCloseable {
 
     /** Runs the merge script's statements in one transaction, as the procedure and the processor do. Returns row counts. */
     public Map<MergeScript.Step, Long> merge() throws SQLException {
-        return runMerge(connection);
+        return runMerge(connection, MergeScript.of(declaration));
     }
 
     /**
@@ -135,8 +153,8 @@ public final class CustomerStore implements AutoCloseable {
     public Map<MergeScript.Step, Long> mergeTwiceOverTheSameStreamRows(final Collection<String> files) throws SQLException {
         pinStream(files);
         try {
-            runMerge(connection);
-            return runMerge(connection);
+            runMerge(connection, MergeScript.of(declaration));
+            return runMerge(connection, MergeScript.of(declaration));
         } finally {
             restoreStream();
         }
@@ -158,7 +176,12 @@ public final class CustomerStore implements AutoCloseable {
 
     /** Rows each merge statement affected, from {@link MergeRunner}. */
     public static Map<MergeScript.Step, Long> runMerge(final Connection connection) throws SQLException {
-        final MergeRunner.Result result = MergeRunner.run(connection);
+        return runMerge(connection, MergeScript.of(Declaration.defaultDeclaration()));
+    }
+
+    /** Rows each statement of {@code script} affected. */
+    public static Map<MergeScript.Step, Long> runMerge(final Connection connection, final MergeScript script) throws SQLException {
+        final MergeRunner.Result result = MergeRunner.run(connection, script);
         final Map<MergeScript.Step, Long> counts = new EnumMap<>(MergeScript.Step.class);
         for (final MergeScript.Step step : COUNTED_STEPS) {
             counts.put(step, result.step(step).affected());

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,8 +146,8 @@ class SnowflakeConcurrencyTest {
         store.pinStream(List.of("erase.csv"));
         try (Statement statement = store.connection().createStatement()) {
             for (final MergeScript.Step step : MergeScript.Step.values()) {
-                if (MergeScript.applies(step, statement)) {
-                    statement.execute(MergeScript.statements().get(step.ordinal()));
+                if (MergeScript.of(Declaration.defaultDeclaration()).applies(step, statement)) {
+                    statement.execute(MergeScript.of(Declaration.defaultDeclaration()).statement(step));
                 }
                 if (step == MergeScript.Step.ERASURE_INSERT) {
                     store.load("during.csv", List.of(event(1, "UPDATE", 3, "Rome")));
@@ -176,9 +177,9 @@ class SnowflakeConcurrencyTest {
      */
     @Test
     void aMergeWithNothingToEraseLeavesCustomerRawAlone() throws SQLException {
-        assertNotNull(MergeScript.guard(MergeScript.Step.RAW_ERASE), "the erasure scrub has its guard");
+        assertNotNull(MergeScript.of(Declaration.defaultDeclaration()).guard(MergeScript.Step.RAW_ERASE), "the erasure scrub has its guard");
         for (final MergeScript.Step step : MergeScript.Step.values()) {
-            assertEquals(step == MergeScript.Step.RAW_ERASE, MergeScript.guard(step) != null, step + ": guarded only the scrub");
+            assertEquals(step == MergeScript.Step.RAW_ERASE, MergeScript.of(Declaration.defaultDeclaration()).guard(step) != null, step + ": guarded only the scrub");
         }
         store.load("file-1.csv", List.of(event(1, "INSERT", 0, "London"), Events.delete(2, T1)));
         store.load("erase.csv", List.of(erase(3, 1)));
@@ -186,15 +187,15 @@ class SnowflakeConcurrencyTest {
         store.execute("CREATE VIEW customer_raw AS SELECT * FROM customer_raw_rows");
         store.pinStream(List.of("file-1.csv"));
         try (Statement statement = store.connection().createStatement()) {
-            assertFalse(MergeScript.applies(MergeScript.Step.RAW_ERASE, statement));
+            assertFalse(MergeScript.of(Declaration.defaultDeclaration()).applies(MergeScript.Step.RAW_ERASE, statement));
         }
         assertEquals(0, store.merge().get(MergeScript.Step.RAW_ERASE));
         assertEquals(1, store.count("SELECT COUNT(*) FROM customer_history"));
 
         store.pinStream(List.of("erase.csv"));
         try (Statement statement = store.connection().createStatement()) {
-            statement.execute(MergeScript.statements().get(MergeScript.Step.ERASURE_INSERT.ordinal()));
-            assertTrue(MergeScript.applies(MergeScript.Step.RAW_ERASE, statement), "an erasure request recorded: the scrub runs");
+            statement.execute(MergeScript.of(Declaration.defaultDeclaration()).statement(MergeScript.Step.ERASURE_INSERT));
+            assertTrue(MergeScript.of(Declaration.defaultDeclaration()).applies(MergeScript.Step.RAW_ERASE, statement), "an erasure request recorded: the scrub runs");
         }
     }
 }

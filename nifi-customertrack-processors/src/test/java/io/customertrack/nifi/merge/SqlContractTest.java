@@ -1,5 +1,7 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
 import io.customertrack.nifi.ProjectFiles;
 import io.customertrack.nifi.customer.CustomerField;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Keeps the Java side and sql/ in step: the packed merge script, column sizes and the pipe's column order. */
+/** Keeps the Java side and sql/ in step: the merge script by step, column sizes and the pipe's column order. */
 class SqlContractTest {
 
     private static final Path SQL = ProjectFiles.resolve("sql");
@@ -35,17 +37,17 @@ class SqlContractTest {
     }
 
     @Test
-    void packedMergeScriptIsSql04Unchanged() throws IOException {
-        assertEquals(read("04_merge.sql"), CustomerStore.resource(MergeScript.RESOURCE));
-        assertEquals(List.of(MergeScript.Step.values()).size(), MergeScript.statements().size());
-        for (final MergeScript.Step step : MergeScript.Step.values()) {
-            assertTrue(MergeScript.statements().get(step.ordinal()).startsWith(step.opening()), step.toString());
-        }
+    void theMergeRunsSql04sStatementsByTheirStepNames() throws IOException {
+        final MergeScript sql04 = MergeScript.parse(read("04_merge.sql"));
+        assertEquals(List.of(MergeScript.Step.values()), sql04.steps(), "every step once, in the order the enum lists them");
+        assertEquals(sql04.statements(), MergeScript.of(Declaration.defaultDeclaration()).statements());
+        assertTrue(sql04.statement(MergeScript.Step.CUSTOMER_INSERT).startsWith("INSERT INTO customer\n"));
+        assertTrue(sql04.statement(MergeScript.Step.RAW_ERASE).startsWith("UPDATE customer_raw\n"));
         assertEquals(List.of("UPDATE customer_merge_receipt SET merge_query_id = ? WHERE merge_query_id IS NULL",
-                "UPDATE customer_erasure SET merge_query_id = ? WHERE merge_query_id IS NULL"), MergeScript.queryIdStatements());
+                "UPDATE customer_erasure SET merge_query_id = ? WHERE merge_query_id IS NULL"), MergeScript.of(Declaration.defaultDeclaration()).queryIdStatements());
         // The procedure's IF around the scrub of CUSTOMER_RAW, read as the runner's guard of that one step.
         assertEquals("SELECT COUNT(*) > 0 FROM customer_raw_stream AS s JOIN customer_erasure AS e ON e.customer_id = s.customer_id",
-                MergeScript.guard(MergeScript.Step.RAW_ERASE).replaceAll("\\s+", " "));
+                MergeScript.of(Declaration.defaultDeclaration()).guard(MergeScript.Step.RAW_ERASE).replaceAll("\\s+", " "));
     }
 
     /**
@@ -56,11 +58,11 @@ class SqlContractTest {
      */
     @Test
     void everyChoiceAmongRowsInTheMergeHasATotalOrder() {
-        final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
+        final String script = String.join(";\n", MergeScript.of(Declaration.defaultDeclaration()).statements()).replaceAll("\\s+", " ");
         final List<String> byKeys = fragments(script, "(?:MIN|MAX)_BY\\([^()]*(?:\\([^()]*\\)[^()]*)*\\)");
         assertFalse(byKeys.isEmpty());
         byKeys.forEach(call -> assertTrue(call.endsWith(", h.valid_from)"), "ordered by CUSTOMER_HISTORY's key: " + call));
-        for (final String statement : MergeScript.statements()) {
+        for (final String statement : MergeScript.of(Declaration.defaultDeclaration()).statements()) {
             if (statement.contains("_BY(")) {
                 assertTrue(statement.contains("GROUP BY h.customer_id") || statement.contains("GROUP BY o.customer_id"),
                         "MIN_BY/MAX_BY per customer: " + statement.lines().findFirst().orElse(""));
@@ -77,7 +79,7 @@ class SqlContractTest {
      */
     @Test
     void repeatedFragmentsOfTheMergeAreIdentical() {
-        final String script = String.join(";\n", MergeScript.statements()).replaceAll("\\s+", " ");
+        final String script = String.join(";\n", MergeScript.of(Declaration.defaultDeclaration()).statements()).replaceAll("\\s+", " ");
         final List<String> hashes = fragments(script, "MD5\\(COALESCE\\(CAST\\(LENGTH\\((\\w)\\.first_name.*?\\) AS row_hash");
         assertEquals(2, hashes.size(), "row hash expressions");
         assertEquals(hashes.get(0).replace("p.", "s."), hashes.get(1));
@@ -251,9 +253,9 @@ class SqlContractTest {
     @Test
     void theLoaderHoldsWhatItsStatementsNeedPerLoadMode() throws IOException {
         final Set<String> objects = createdObjects();
-        final List<String> run = new ArrayList<>(MergeScript.statements());
-        run.addAll(MergeScript.queryIdStatements());
-        run.add(MergeScript.guard(MergeScript.Step.RAW_ERASE));
+        final List<String> run = new ArrayList<>(MergeScript.of(Declaration.defaultDeclaration()).statements());
+        run.addAll(MergeScript.of(Declaration.defaultDeclaration()).queryIdStatements());
+        run.add(MergeScript.of(Declaration.defaultDeclaration()).guard(MergeScript.Step.RAW_ERASE));
         run.add(Files.readString(ProjectFiles.resolve("nifi-customertrack-processors/src/main/java/io/customertrack/nifi/processors/Warehouse.java")));
         final Map<String, Set<String>> needed = neededPrivileges(run, objects);
         assertTrue(needed.get("TABLE CUSTOMER_RAW").contains("UPDATE") && needed.get("TABLE CUSTOMER").contains("DELETE"), needed.toString());
@@ -264,7 +266,7 @@ class SqlContractTest {
         assertFalse(snowpipe.containsKey("STAGE CUSTOMER_STAGE") || snowpipe.containsKey("FILE FORMAT CUSTOMER_CSV"), snowpipe.toString());
         assertEquals(Set.of("MONITOR"), snowpipe.get("TASK MERGE_CUSTOMER_CHANGES_TASK"), "the loader cannot suspend or run the task");
 
-        final String copy = io.customertrack.nifi.processors.TriggerSnowflakeMerge.COPY_STATEMENT.getDefaultValue();
+        final String copy = new SqlRenderer(Declaration.defaultDeclaration()).copyStatement();
         final Map<String, Set<String>> copyNeeds = neededPrivileges(List.of(copy), objects);
         copyNeeds.put("STAGE CUSTOMER_STAGE", Set.of("USAGE"));
         copyNeeds.put("FILE FORMAT CUSTOMER_CSV", Set.of("USAGE"));

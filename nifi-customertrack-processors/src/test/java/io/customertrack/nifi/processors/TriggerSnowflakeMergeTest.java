@@ -407,6 +407,84 @@ class TriggerSnowflakeMergeTest {
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"));
     }
 
+    /** CUSTOMER_RAW of other columns than the declaration's: nothing merges, and the reason names each difference. */
+    @Test
+    void aRawTableThatDiffersFromTheDeclarationFailsNamingTheColumns() throws Exception {
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, """
+                {"attributes": [
+                  {"name": "first_name", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "last_name", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "email", "type": "VARCHAR(254)", "required": true, "personal": true},
+                  {"name": "street", "type": "VARCHAR(200)", "required": true, "personal": true},
+                  {"name": "city", "type": "NUMBER(5,0)", "required": true, "personal": true},
+                  {"name": "state", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "loyalty_tier", "type": "VARCHAR(8)", "required": true, "personal": false}]}""");
+        snowpipeLoads("a.csv", event(1, 0, "London"));
+        enqueueS3Object("a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String reason = runner.getFlowFilesForRelationship(TriggerSnowflakeMerge.REL_FAILURE).getFirst()
+                .getAttribute(CustomerTrackAttributes.FAILURE_REASON);
+        assertTrue(reason.startsWith("CUSTOMER_RAW does not match the Customer Declaration"), reason);
+        assertTrue(reason.contains("missing column(s) loyalty_tier"), reason);
+        assertTrue(reason.contains("column(s) not in the declaration country"), reason);
+        assertTrue(reason.contains("city is VARCHAR, declared NUMBER(5,0)"), reason);
+        assertEquals(1, runner.getLogger().getErrorMessages().size(), "an error bulletin");
+        assertTrue(runner.getLogger().getErrorMessages().getFirst().getMsg().contains("loyalty_tier"));
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_log"), "nothing merged");
+
+        runner.clearTransferState();
+        enqueueS3Object("a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        assertEquals(2, pool.statements().stream().filter(sql -> sql.contains("information_schema.columns")).count(),
+                "a mismatch is checked again: the table may have been fixed meanwhile");
+    }
+
+    /** A table that matches is checked once, when the processor first connects after it is scheduled. */
+    @Test
+    void aMatchingRawTableIsCheckedOnce() throws Exception {
+        snowpipeLoads("a.csv", event(1, 0, "London"));
+        snowpipeLoads("b.csv", event(2, 0, "Paris"));
+        enqueueS3Object("a.csv");
+        runner.run(1, false, true);
+        enqueueS3Object("b.csv");
+        runner.run(1, true, false);
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 2);
+        assertEquals(1, pool.statements().stream().filter(sql -> sql.contains("information_schema.columns")).count());
+    }
+
+    @Test
+    void anUnusableDeclarationMakesTheProcessorInvalid() {
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, """
+                {"attributes": [{"name": "tier", "type": "TEXT", "required": true, "personal": false}]}""");
+        runner.assertNotValid();
+    }
+
+    /** Unset, the Copy Statement is the declaration's: its file columns, as the pipe loads them. */
+    @Test
+    void theDefaultCopyStatementIsTheDeclarations() throws Exception {
+        store.execute("ALTER TABLE customer_raw ADD COLUMN loyalty_tier VARCHAR(8)");
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, """
+                {"attributes": [
+                  {"name": "first_name", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "last_name", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "email", "type": "VARCHAR(254)", "required": true, "personal": true},
+                  {"name": "street", "type": "VARCHAR(200)", "required": true, "personal": true},
+                  {"name": "city", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "state", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "country", "type": "VARCHAR(100)", "required": true, "personal": true},
+                  {"name": "loyalty_tier", "type": "VARCHAR(8)", "required": true, "personal": false}]}""");
+        runner.setProperty(TriggerSnowflakeMerge.LOAD_MODE, TriggerSnowflakeMerge.LoadMode.COPY.getValue());
+        enqueueS3Object("a.csv");
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_FAILURE, 1);
+        final String copy = pool.statements().stream().filter(sql -> sql.startsWith("COPY INTO customer_raw")).findFirst().orElseThrow()
+                .replaceAll("\\s+", " ");
+        assertTrue(copy.contains("country, loyalty_tier, op, updated_at"), copy);
+        assertTrue(copy.contains("$11,"), "eleven file columns: " + copy);
+    }
+
     /** A source_file is the staged name itself or ends in '/' and it; the longest such name wins, a partial segment never. */
     @Test
     void aSourceFileStandsForItsLongestStagedName() {

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.snowflake;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.Events;
@@ -146,7 +147,7 @@ class FakesnowMergeIT {
         final MergeRunner.Result result;
         try (Connection connection = pool.getConnection()) {
             assertEquals(WarehouseDialect.SNOWFLAKE, WarehouseDialect.of(connection));
-            result = MergeRunner.run(connection);
+            result = MergeRunner.run(connection, MergeScript.of(Declaration.defaultDeclaration()));
         }
         // execute() would have left every split at -1 (snowflake-jdbc drops the DML result row); executeQuery keeps it.
         assertEquals(1, result.step(MergeScript.Step.MERGE_LOCK).updated(), "'number of rows updated', not '... multi-joined rows updated'");
@@ -158,11 +159,11 @@ class FakesnowMergeIT {
         // Asked once before the transaction (has the server the function?), then right after the last merge statement,
         // whose id the receipts get.
         final List<String> sent = pool.statements();
-        final int lastMergeStatement = sent.indexOf(MergeScript.statements().getLast());
+        final int lastMergeStatement = sent.indexOf(MergeScript.of(Declaration.defaultDeclaration()).statements().getLast());
         assertEquals(2, sent.stream().filter("SELECT LAST_QUERY_ID()"::equals).count(), sent.toString());
-        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.statements().getFirst()));
+        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.of(Declaration.defaultDeclaration()).statements().getFirst()));
         assertEquals("SELECT LAST_QUERY_ID()", sent.get(lastMergeStatement + 1));
-        assertEquals(MergeScript.queryIdStatements(), sent.subList(lastMergeStatement + 2, lastMergeStatement + 4));
+        assertEquals(MergeScript.of(Declaration.defaultDeclaration()).queryIdStatements(), sent.subList(lastMergeStatement + 2, lastMergeStatement + 4));
         assertNotNull(result.queryId());
         try (Connection connection = pool.getConnection()) {
             assertEquals(1, CustomerStore.on(connection).count("SELECT COUNT(*) FROM customer_merge_receipt WHERE merge_query_id = '"
@@ -176,13 +177,13 @@ class FakesnowMergeIT {
         pipeLoads("first.csv", event(1, 0, "London"));
         final MergeRunner.Result result;
         try (Connection connection = pool.getConnection()) {
-            result = MergeRunner.run(connection);
+            result = MergeRunner.run(connection, MergeScript.of(Declaration.defaultDeclaration()));
         }
         assertNull(result.queryId());
         assertEquals(ScdModel.expected(loaded), warehouseState());
         final List<String> sent = pool.statements();
         assertEquals(1, sent.stream().filter("SELECT LAST_QUERY_ID()"::equals).count(), "only the question before the transaction");
-        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.statements().getFirst()));
+        assertTrue(sent.indexOf("SELECT LAST_QUERY_ID()") < sent.indexOf(MergeScript.of(Declaration.defaultDeclaration()).statements().getFirst()));
     }
 
     /**
@@ -297,7 +298,7 @@ class FakesnowMergeIT {
             final CustomerStore store = CustomerStore.on(connection);
             for (int i = 0; i < files.size(); i++) {
                 store.load("file-" + i + ".csv", files.get(i));
-                MergeRunner.run(connection);
+                MergeRunner.run(connection, MergeScript.of(Declaration.defaultDeclaration()));
                 model.merge(files.get(i));
                 assertEquals(model.state(), store.state(), "after file-" + i);
             }

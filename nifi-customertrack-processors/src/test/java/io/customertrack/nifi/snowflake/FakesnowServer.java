@@ -1,5 +1,8 @@
 package io.customertrack.nifi.snowflake;
 
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -115,7 +119,20 @@ public final class FakesnowServer implements AutoCloseable {
      * @param enforceKeys false creates the tables without PRIMARY KEY/UNIQUE, as unenforced as Snowflake's
      */
     public void createSchema(final boolean enforceKeys) throws IOException {
-        final List<String> arguments = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10"));
+        createSchema(enforceKeys, Declaration.defaultDeclaration());
+    }
+
+    /**
+     * The tables of {@code declaration}: its SQL rendered into a temporary folder, which the script reads (--sql-dir).
+     */
+    public void createSchema(final boolean enforceKeys, final Declaration declaration) throws IOException {
+        final Path sql = Files.createTempDirectory("customertrack-sql");
+        sql.toFile().deleteOnExit(); // after its files: deleteOnExit deletes in reverse order
+        for (final Map.Entry<String, String> script : new SqlRenderer(declaration).scripts().entrySet()) {
+            Files.writeString(sql.resolve(script.getKey()), script.getValue(), StandardCharsets.UTF_8).toFile().deleteOnExit();
+        }
+        final List<String> arguments = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port), "--wait", "10",
+                "--sql-dir", sql.toString()));
         if (!enforceKeys) {
             arguments.add("--without-keys");
         }

@@ -2,6 +2,8 @@ package io.customertrack.nifi.snowflake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
 import io.customertrack.nifi.merge.MergeScript;
 import io.customertrack.nifi.merge.SnowflakeDdl;
 import org.junit.jupiter.api.Test;
@@ -21,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every statement in sql/ (the merge text included) parses as Snowflake SQL with both current parsers from PyPI:
+ * Every statement in sql/ (the merge text included), and in the wide example declaration's rendering, parses as Snowflake SQL with both current parsers from PyPI:
  * sqlglot (read="snowflake") and sqlfluff (dialect snowflake). A statement a parser cannot handle passes only through
  * an entry of sql/dialect-allowlist.txt that names the parser's gap; an entry that is no longer needed fails too.
  */
@@ -35,17 +37,41 @@ class SqlDialectIT {
     @Test
     void everyStatementParsesAsSnowflakeSqlOrItsParserGapIsNamed() throws Exception {
         final Path sql = SnowflakeDdl.sqlFolder();
+        final Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.list(sql)) {
+            for (final Path file : paths.filter(f -> f.toString().endsWith(".sql")).toList()) {
+                files.put(file.getFileName().toString(), Files.readString(file));
+            }
+        }
+        final Map<String, String> rejected = rejected(files);
+        final Map<String, String> allowed = allowList(sql.resolve("dialect-allowlist.txt"));
+        assertAllExplained(rejected, allowed);
+        final TreeSet<String> stale = new TreeSet<>(allowed.keySet());
+        stale.removeAll(rejected.keySet());
+        assertTrue(stale.isEmpty(), "allow-list entries no parser needs any more: " + stale);
+    }
+
+    /**
+     * The wide example's rendering (every attribute type, optional and non-personal attributes) parses as well: the
+     * same statements with other attributes, so the same allow-list entries explain the same parser gaps.
+     */
+    @Test
+    void theWideDeclarationsSqlParsesAsSnowflakeSql() throws Exception {
+        final Map<String, String> rejected = rejected(new SqlRenderer(Declaration.example("wide")).scripts());
+        assertAllExplained(rejected, allowList(SnowflakeDdl.sqlFolder().resolve("dialect-allowlist.txt")));
+    }
+
+    /** What either parser rejects, by "parser | file#n first line", with its message. */
+    private Map<String, String> rejected(final Map<String, String> files) throws Exception {
         final List<Map<String, String>> statements = new ArrayList<>();
-        try (Stream<Path> files = Files.list(sql)) {
-            for (final Path file : files.filter(f -> f.toString().endsWith(".sql")).sorted().toList()) {
-                final List<String> split = MergeScript.split(Files.readString(file));
-                for (int i = 0; i < split.size(); i++) {
-                    statements.add(Map.of("id", file.getFileName() + "#" + (i + 1) + " " + firstLine(split.get(i)), "sql", split.get(i)));
-                }
+        for (final Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
+            final List<String> split = MergeScript.split(file.getValue());
+            for (int i = 0; i < split.size(); i++) {
+                statements.add(Map.of("id", file.getKey() + "#" + (i + 1) + " " + firstLine(split.get(i)), "sql", split.get(i)));
             }
         }
         assertTrue(statements.size() > 40, "statements found: " + statements.size());
-        final Path input = work.resolve("statements.json");
+        final Path input = Files.createTempFile(work, "statements", ".json");
         JSON.writeValue(input.toFile(), statements);
         final Process check = PythonTools.script("check_sql_dialect.py", List.of(input.toString()))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -61,15 +87,15 @@ class SqlDialectIT {
                 }
             }
         }
-        final Map<String, String> allowed = allowList(sql.resolve("dialect-allowlist.txt"));
+        return rejected;
+    }
+
+    private static void assertAllExplained(final Map<String, String> rejected, final Map<String, String> allowed) {
         final TreeSet<String> unexplained = new TreeSet<>(rejected.keySet());
         unexplained.removeAll(allowed.keySet());
-        final TreeSet<String> stale = new TreeSet<>(allowed.keySet());
-        stale.removeAll(rejected.keySet());
         final StringBuilder report = new StringBuilder();
         unexplained.forEach(key -> report.append("\n  ").append(key).append(" => ").append(rejected.get(key)));
         assertTrue(unexplained.isEmpty(), "statements a parser rejects, with no allow-list entry naming the gap:" + report);
-        assertTrue(stale.isEmpty(), "allow-list entries no parser needs any more: " + stale);
     }
 
     /** Lines "parser | file#n first line | gap": the gap must be said. */

@@ -1,0 +1,241 @@
+package io.customertrack.declaration.sql;
+
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
+import io.customertrack.declaration.Declaration;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes a declaration's Snowflake SQL from the templates under {@code io/customertrack/declaration/sql/}: the scripts
+ * a user runs ({@link #SCRIPTS}, what {@code sql/} holds for the default declaration), the local warehouses' COPY
+ * statements ({@link #LOCAL_COPY_STATEMENTS}) and TriggerSnowflakeMerge's COPY. A template is the SQL as written, with
+ * a few named placeholders where the declaration's attributes go, {@code {{name}}} or {@code {{name argument}}}:
+ * <ul>
+ *     <li>{@code attributes [prefix]}: the attributes' names in declared order, e.g. {@code r.name, r.tier};</li>
+ *     <li>{@code attributes_from prefix}: {@code name = source.name, ...};</li>
+ *     <li>{@code nulls}: one {@code NULL} per attribute;</li>
+ *     <li>{@code file_positions}: {@code $1, $2, ...}, one per file column;</li>
+ *     <li>{@code column_definitions width}: one line per attribute, name padded to {@code width}, then its type;</li>
+ *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
+ *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
+ *     <li>{@code newest_valid_to prefix}: the end of the newest version (fragment {@code newest_valid_to.sql});</li>
+ *     <li>{@code personal_values_as_text [prefix]}, {@code personal_values_to_null}, {@code any_personal_value}: the
+ *     personal attributes, as a list of text (for one COALESCE), as {@code name = NULL} assignments, and as "any of
+ *     them is not null";</li>
+ *     <li>{@code csv_text_columns}: the attributes as DuckDB's read_csv columns of text.</li>
+ * </ul>
+ * A list wraps before {@value #LINE_LIMIT} characters, continuing under the column where its placeholder sits.
+ */
+public final class SqlRenderer {
+
+    /** The scripts a user runs, in order: {@code sql/} holds their rendering of the default declaration. */
+    public static final List<String> SCRIPTS = List.of("01_setup.sql", "02_ingest.sql", "02b_copy_mode.sql",
+            "03_scd_tables.sql", "04_merge.sql", "05_monitoring.sql", "99_teardown.sql");
+
+    /** TriggerSnowflakeMerge's Copy Statement for the local warehouses: {@code flows/local/} holds them. */
+    public static final List<String> LOCAL_COPY_STATEMENTS = List.of("duckdb-copy.sql", "fakesnow-copy.sql");
+
+    static final int LINE_LIMIT = 120;
+
+    private static final String TEMPLATES = "/io/customertrack/declaration/sql/";
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(\\w+)(?: ([^}\\s]+))?}}");
+    private static final Pattern FRAGMENT_COMMENT = Pattern.compile("(?m)^--.*\\n");
+
+    private final Declaration declaration;
+
+    public SqlRenderer(final Declaration declaration) {
+        this.declaration = declaration;
+    }
+
+    /** Every script of {@link #SCRIPTS}, by file name, in order. */
+    public Map<String, String> scripts() {
+        return renderAll(SCRIPTS);
+    }
+
+    /** Every statement of {@link #LOCAL_COPY_STATEMENTS}, by file name. */
+    public Map<String, String> localCopyStatements() {
+        return renderAll(LOCAL_COPY_STATEMENTS);
+    }
+
+    /** The COPY of TriggerSnowflakeMerge's COPY mode: the pipe's column list, {@code {files}} for the file list. */
+    public String copyStatement() {
+        return render("copy-statement.sql").strip();
+    }
+
+    /** One template, rendered. */
+    public String render(final String template) {
+        final String text = template(template);
+        final Matcher placeholder = PLACEHOLDER.matcher(text);
+        final StringBuilder out = new StringBuilder(text.length() * 2);
+        int from = 0;
+        while (placeholder.find()) {
+            out.append(text, from, placeholder.start());
+            final int column = out.length() - out.lastIndexOf("\n") - 1;
+            final int lineEnd = text.indexOf('\n', placeholder.end());
+            final int suffix = (lineEnd < 0 ? text.length() : lineEnd) - placeholder.end();
+            out.append(expand(template, placeholder.group(1), placeholder.group(2), column, suffix));
+            from = placeholder.end();
+        }
+        return out.append(text, from, text.length()).toString();
+    }
+
+    private Map<String, String> renderAll(final List<String> templates) {
+        final Map<String, String> rendered = new LinkedHashMap<>();
+        templates.forEach(template -> rendered.put(template, render(template)));
+        return rendered;
+    }
+
+    private String expand(final String template, final String name, final String argument, final int column, final int suffix) {
+        final String prefix = argument == null ? "" : argument;
+        final List<Attribute> all = declaration.attributes();
+        final List<Attribute> personal = all.stream().filter(Attribute::personal).toList();
+        return switch (name) {
+            case "attributes" -> list(names(all, a -> prefix + a.name()), ",", column, suffix);
+            case "attributes_from" -> list(names(all, a -> a.name() + " = " + prefix + a.name()), ",", column, suffix);
+            case "nulls" -> list(names(all, a -> "NULL"), ",", column, suffix);
+            case "file_positions" -> list(positions(), ",", column, suffix);
+            case "returns_columns" -> list(names(all, a -> a.name() + " " + returnedType(a.type())), ",", column, suffix);
+            case "csv_text_columns" -> list(names(all, a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
+            case "column_definitions" -> columnDefinitions(Integer.parseInt(argument), column);
+            case "row_hash" -> rowHash(prefix, column);
+            case "newest_valid_to" -> indent(fragment("newest_valid_to.sql").replace("{{alias}}", prefix), column);
+            // Without personal attributes an erasure has no value to clear: the predicates match nothing, and the
+            // scrub (which then never runs on a row) still needs one assignment to be a valid UPDATE.
+            case "personal_values_as_text" -> personal.isEmpty() ? "NULL" : list(names(personal, a -> asText(prefix + a.name(), a.type())), ",", column, suffix);
+            case "personal_values_to_null" -> personal.isEmpty() ? "op = op"
+                    : list(names(personal, a -> a.name() + " = NULL"), ",", column, suffix);
+            case "any_personal_value" -> personal.isEmpty() ? "FALSE" : orList(names(personal, a -> a.name() + " IS NOT NULL"), column, suffix);
+            default -> throw new IllegalStateException("Template " + template + " has an unknown placeholder {{" + name + "}}");
+        };
+    }
+
+    private static List<String> names(final List<Attribute> attributes, final Function<Attribute, String> text) {
+        return attributes.stream().map(text).toList();
+    }
+
+    private List<String> positions() {
+        final List<String> positions = new ArrayList<>();
+        for (int i = 1; i <= declaration.fileColumns().size(); i++) {
+            positions.add("$" + i);
+        }
+        return positions;
+    }
+
+    /** A table function returns text unsized; every other type as declared. */
+    private static String returnedType(final AttributeType type) {
+        return switch (type) {
+            case AttributeType.Varchar ignored -> "VARCHAR";
+            case AttributeType.TimestampNtz ignored -> "TIMESTAMP_NTZ";
+            default -> type.sql();
+        };
+    }
+
+    private String columnDefinitions(final int width, final int column) {
+        final List<String> lines = new ArrayList<>();
+        for (final Attribute attribute : declaration.attributes()) {
+            final String name = attribute.name();
+            lines.add(name + " ".repeat(Math.max(1, width - name.length())) + attribute.type().sql() + ",");
+        }
+        return String.join("\n" + " ".repeat(column), lines);
+    }
+
+    /**
+     * MD5 of the attributes' {@code row_hash_value} texts, comma-separated. Text goes in as it is; any other type as
+     * its VARCHAR cast, so that the hash reads every type the same way.
+     */
+    private String rowHash(final String prefix, final int column) {
+        final String value = fragment("row_hash_value.sql");
+        final List<String> parts = new ArrayList<>();
+        for (final Attribute attribute : declaration.attributes()) {
+            parts.add(fitted(value.replace("{{value}}", asText(prefix + attribute.name(), attribute.type())), column + 4 + "|| ".length()));
+        }
+        return "MD5(" + String.join(" || ','\n" + " ".repeat(column + 4) + "|| ", parts) + ")";
+    }
+
+    /** A row hash value too long for its line continues, from its second concatenation, under its first argument. */
+    private static String fitted(final String part, final int column) {
+        if (column + part.length() + " || ','".length() <= LINE_LIMIT) {
+            return part;
+        }
+        final int argument = part.indexOf('(') + 1;
+        return part.replace(" || ':' || ", " || ':'\n" + " ".repeat(column + argument) + "|| ");
+    }
+
+    /** A value as text: as it is when it is text, else cast (so values of several types can meet in one expression). */
+    private static String asText(final String value, final AttributeType type) {
+        return type instanceof AttributeType.Varchar ? value : "CAST(" + value + " AS VARCHAR)";
+    }
+
+    /** Items separated by {@code separator} and a space, wrapped under {@code column}. */
+    private static String list(final List<String> items, final String separator, final int column, final int suffix) {
+        final List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            tokens.add(items.get(i) + (i < items.size() - 1 ? separator : ""));
+        }
+        return wrap(tokens, column, suffix);
+    }
+
+    /** Conditions joined by OR, a wrapped line beginning with its OR. */
+    private static String orList(final List<String> conditions, final int column, final int suffix) {
+        final List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < conditions.size(); i++) {
+            tokens.add((i > 0 ? "OR " : "") + conditions.get(i));
+        }
+        return wrap(tokens, column, suffix);
+    }
+
+    private static String wrap(final List<String> tokens, final int column, final int suffix) {
+        final StringBuilder out = new StringBuilder();
+        int length = column;
+        boolean lineStart = true;
+        for (int i = 0; i < tokens.size(); i++) {
+            final String token = tokens.get(i);
+            final int needed = (lineStart ? 0 : 1) + token.length() + (i == tokens.size() - 1 ? suffix : 0);
+            if (!lineStart && length + needed > LINE_LIMIT) {
+                out.append('\n').append(" ".repeat(column));
+                length = column;
+                lineStart = true;
+            }
+            if (!lineStart) {
+                out.append(' ');
+                length++;
+            }
+            out.append(token);
+            length += token.length();
+            lineStart = false;
+        }
+        return out.toString();
+    }
+
+    /** A fragment's continuation lines moved right by {@code column}: it stays aligned where its placeholder sits. */
+    private static String indent(final String fragment, final int column) {
+        return fragment.replace("\n", "\n" + " ".repeat(column));
+    }
+
+    /** A fragment without its leading comment lines and final line break. */
+    private static String fragment(final String name) {
+        return FRAGMENT_COMMENT.matcher(template("fragments/" + name)).replaceAll("").strip();
+    }
+
+    private static String template(final String name) {
+        try (InputStream in = SqlRenderer.class.getResourceAsStream(TEMPLATES + name)) {
+            if (in == null) {
+                throw new IllegalStateException("No SQL template " + TEMPLATES + name + " on the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (final IOException e) {
+            throw new UncheckedIOException("Cannot read the SQL template " + name, e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.customertrack.declaration.sql;
+
+import io.customertrack.declaration.Declaration;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SqlRendererTest {
+
+    private static final Declaration WIDE = Declaration.example("wide");
+
+    @Test
+    void theDefaultRowHashIsTheOneStoredHashesWereMadeWith() {
+        final String merge = new SqlRenderer(Declaration.defaultDeclaration()).render("04_merge.sql");
+        final String stored = """
+                MD5(COALESCE(CAST(LENGTH(p.first_name) AS VARCHAR) || ':' || p.first_name, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.last_name) AS VARCHAR) || ':' || p.last_name, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.email) AS VARCHAR) || ':' || p.email, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.street) AS VARCHAR) || ':' || p.street, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.city) AS VARCHAR) || ':' || p.city, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.state) AS VARCHAR) || ':' || p.state, '~') || ','
+                                   || COALESCE(CAST(LENGTH(p.country) AS VARCHAR) || ':' || p.country, '~')) AS row_hash""";
+        assertTrue(merge.contains(stored), "the row hash over p.*");
+        assertTrue(merge.contains(stored.replace("p.", "s.")), "the row hash over s.*");
+    }
+
+    @Test
+    void everyTemplateRendersForTheWideDeclarationWithoutPlaceholdersLeft() {
+        final SqlRenderer renderer = new SqlRenderer(WIDE);
+        for (final String script : SqlRenderer.SCRIPTS) {
+            final String sql = renderer.render(script);
+            assertFalse(sql.contains("{{"), script);
+            if (List.of("02_ingest.sql", "03_scd_tables.sql", "04_merge.sql").contains(script)) {
+                WIDE.names().forEach(name -> assertTrue(sql.contains(name), script + " names " + name));
+            }
+        }
+        assertFalse(renderer.copyStatement().contains("{{"));
+        assertTrue(renderer.copyStatement().contains("FILES = ({files})"));
+    }
+
+    @Test
+    void wideColumnsAreTypedAndTheHashCastsWhatIsNotText() {
+        final SqlRenderer renderer = new SqlRenderer(WIDE);
+        final String tables = renderer.render("03_scd_tables.sql");
+        WIDE.attributes().forEach(attribute -> assertTrue(
+                Pattern.compile("(?m)^\\s+" + attribute.name() + "\\s+" + Pattern.quote(attribute.type().sql()) + ",$").matcher(tables).find(),
+                attribute.name() + " " + attribute.type().sql()));
+        final String merge = renderer.render("04_merge.sql").replaceAll("\\s+", " ");
+        WIDE.attributes().forEach(attribute -> {
+            final String value = attribute.type().sql().startsWith("VARCHAR") ? "p." + attribute.name()
+                    : "CAST(p." + attribute.name() + " AS VARCHAR)";
+            assertTrue(merge.contains("COALESCE(CAST(LENGTH(" + value + ") AS VARCHAR) || ':' || " + value + ", '~')"), attribute.name());
+        });
+        assertEquals(6, count(renderer.render("04_merge.sql"), "'9999-12-31 00:00:00'::TIMESTAMP_NTZ"), "three look-ups of the newest version");
+    }
+
+    @Test
+    void theFileColumnsAreNumberedAsTheDeclarationsFileColumns() {
+        final String copy = new SqlRenderer(WIDE).copyStatement();
+        final int columns = WIDE.fileColumns().size();
+        assertTrue(copy.contains("$" + columns + ","), copy);
+        assertFalse(copy.contains("$" + (columns + 1)), copy);
+    }
+
+    @Test
+    void longListsWrapUnderTheirPlaceholder() {
+        for (final String script : SqlRenderer.SCRIPTS) {
+            final String rendered = new SqlRenderer(WIDE).render(script);
+            final String template = new SqlRenderer(Declaration.defaultDeclaration()).render(script);
+            final long longTemplateLines = template.lines().filter(line -> line.length() > SqlRenderer.LINE_LIMIT).count();
+            final long longLines = rendered.lines().filter(line -> line.length() > SqlRenderer.LINE_LIMIT).count();
+            assertEquals(longTemplateLines, longLines, script + ": no line the attributes made longer than the limit");
+        }
+    }
+
+    @Test
+    void withoutPersonalAttributesErasureClearsNothing() {
+        final Declaration impersonal = Declaration.parse("""
+                {"attributes": [{"name": "tier", "type": "VARCHAR(10)", "required": true, "personal": false}]}""");
+        final String merge = new SqlRenderer(impersonal).render("04_merge.sql");
+        assertTrue(merge.contains("AND (FALSE)"), "no raw row has a personal value to count or clear");
+        assertFalse(merge.contains("tier = NULL"));
+    }
+
+    private static int count(final String text, final String part) {
+        return text.split(Pattern.quote(part), -1).length - 1;
+    }
+}

@@ -1,0 +1,86 @@
+package io.customertrack.nifi.merge;
+
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
+import io.customertrack.declaration.Declaration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The merge rendered for the wide example declaration (every attribute type, optional and non-personal attributes) on
+ * DuckDB: tables built from its rendering, versions opened only by a change of any type of value, erasure clearing only
+ * the personal ones.
+ */
+class WideDeclarationMergeTest {
+
+    private static final Declaration WIDE = Declaration.example("wide");
+
+    private CustomerStore store;
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        store = new CustomerStore(CustomerStore.IN_MEMORY, true, WIDE);
+    }
+
+    @AfterEach
+    void tearDown() throws SQLException {
+        store.close();
+    }
+
+    /** One raw event: every attribute a literal of its type, {@code points} in loyalty_points. */
+    private void load(final String file, final int row, final String op, final String at, final int points) throws SQLException {
+        final List<String> values = new ArrayList<>(List.of("1"));
+        for (final Attribute attribute : WIDE.attributes()) {
+            values.add(op.equals("ERASE") ? "NULL" : attribute.name().equals("loyalty_points") ? Integer.toString(points) : literal(attribute.type()));
+        }
+        values.addAll(List.of("'" + op + "'", "TIMESTAMP '" + at + "'", "'" + file + "'", Integer.toString(row), "CURRENT_TIMESTAMP"));
+        store.execute("INSERT INTO customer_raw (" + String.join(", ", WIDE.fileColumns()) + ", source_file, source_row_number, loaded_at)"
+                + " VALUES (" + String.join(", ", values) + ")");
+    }
+
+    private static String literal(final AttributeType type) {
+        return switch (type) {
+            case AttributeType.Varchar ignored -> "'x'";
+            case AttributeType.Number ignored -> "7";
+            case AttributeType.Boolean ignored -> "TRUE";
+            case AttributeType.Date ignored -> "DATE '1990-05-17'";
+            case AttributeType.TimestampNtz ignored -> "TIMESTAMP '2026-01-01 08:00:00'";
+        };
+    }
+
+    @Test
+    void aChangedNumberOpensAVersionAndAnEqualEventDoesNot() throws SQLException {
+        load("a.csv", 1, "INSERT", "2026-01-01 10:00:00", 1);
+        load("a.csv", 2, "UPDATE", "2026-01-01 11:00:00", 2);
+        load("a.csv", 3, "UPDATE", "2026-01-01 12:00:00", 2);
+        store.merge();
+        assertEquals(2, store.count("SELECT COUNT(*) FROM customer_history"));
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_merge_plan WHERE change_kind = 'NOOP'"));
+        assertEquals(List.of("2|1990-05-17|true"), store.rows("SELECT loyalty_points || '|' || date_of_birth || '|' || marketing_consent FROM customer"));
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history h JOIN customer c USING (customer_id)"
+                + " WHERE h.is_current AND h.row_hash <> c.row_hash"));
+    }
+
+    @Test
+    void erasureClearsThePersonalValuesOnly() throws SQLException {
+        load("a.csv", 1, "INSERT", "2026-01-01 10:00:00", 1);
+        store.merge();
+        load("b.csv", 1, "ERASE", "2026-01-02 10:00:00", 0);
+        store.merge();
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history") + store.count("SELECT COUNT(*) FROM customer"));
+        final String anyPersonal = String.join(" OR ", WIDE.attributes().stream().filter(Attribute::personal).map(a -> a.name() + " IS NOT NULL").toList());
+        assertEquals(0, store.count("SELECT COUNT(*) FROM customer_raw WHERE " + anyPersonal));
+        assertEquals(List.of("x|1"), store.rows("SELECT loyalty_tier || '|' || loyalty_points FROM customer_raw WHERE op = 'INSERT'"),
+                "values that are not personal stay");
+        for (final String invariant : SnowflakeDdl.invariantQueries(WIDE)) {
+            assertEquals(List.of(), store.rows(invariant), invariant);
+        }
+    }
+}
