@@ -151,16 +151,31 @@ public final class SqlRenderer {
     }
 
     /**
-     * MD5 of the attributes' {@code row_hash_value} texts, comma-separated. Text goes in as it is; any other type as
-     * its VARCHAR cast, so that the hash reads every type the same way.
+     * MD5 of the attributes' values, comma-separated: text through {@code row_hash_value} (its length, a colon, the
+     * text), every other type as its text alone, which holds no comma and is never the NULL marker '~'.
      */
     private String rowHash(final String prefix, final int column) {
         final String value = fragment("row_hash_value.sql");
+        final int partColumn = column + 4 + "|| ".length();
         final List<String> parts = new ArrayList<>();
         for (final Attribute attribute : declaration.attributes()) {
-            parts.add(fitted(value.replace("{{value}}", asText(prefix + attribute.name(), attribute.type())), column + 4 + "|| ".length()));
+            final String name = prefix + attribute.name();
+            parts.add(attribute.type() instanceof AttributeType.Varchar
+                    ? fitted(value.replace("{{value}}", name), partColumn)
+                    : wrapped("COALESCE(" + asText(name, attribute.type()) + ", '~')", partColumn));
         }
         return "MD5(" + String.join(" || ','\n" + " ".repeat(column + 4) + "|| ", parts) + ")";
+    }
+
+    /** A typed value too long for its line continues with the column, under DATEDIFF's first argument. */
+    private static String wrapped(final String part, final int column) {
+        final int datediff = part.indexOf("DATEDIFF(");
+        if (datediff < 0 || column + part.length() + " || ','".length() <= LINE_LIMIT) {
+            return part;
+        }
+        final int lastComma = part.indexOf(", ", part.indexOf("::"));
+        return part.substring(0, lastComma + 1) + "\n" + " ".repeat(column + datediff + "DATEDIFF(".length())
+                + part.substring(lastComma + 2);
     }
 
     /** A row hash value too long for its line continues, from its second concatenation, under its first argument. */
@@ -172,9 +187,22 @@ public final class SqlRenderer {
         return part.replace(" || ':' || ", " || ':'\n" + " ".repeat(column + argument) + "|| ");
     }
 
-    /** A value as text: as it is when it is text, else cast (so values of several types can meet in one expression). */
+    /**
+     * A value as text that depends on the value alone, so that values of several types meet in one expression and every
+     * session hashes alike: text as it is; a number or a boolean cast (no session format applies to either); a date or
+     * a time as its distance from 1970 in days or microseconds, because casting them follows the session's
+     * DATE_OUTPUT_FORMAT and TIMESTAMP_NTZ_OUTPUT_FORMAT (whose default shows milliseconds only), which NiFi's session
+     * and the task's need not share. DATEDIFF takes its unit quoted in Snowflake and DuckDB alike.
+     */
     private static String asText(final String value, final AttributeType type) {
-        return type instanceof AttributeType.Varchar ? value : "CAST(" + value + " AS VARCHAR)";
+        return switch (type) {
+            case AttributeType.Varchar ignored -> value;
+            case AttributeType.Date ignored -> "CAST(DATEDIFF('day', '1970-01-01'::DATE, " + value + ") AS VARCHAR)";
+            case AttributeType.TimestampNtz ignored ->
+                    "CAST(DATEDIFF('microsecond', '1970-01-01'::TIMESTAMP_NTZ, " + value + ") AS VARCHAR)";
+            case AttributeType.Number ignored -> "CAST(" + value + " AS VARCHAR)";
+            case AttributeType.Boolean ignored -> "CAST(" + value + " AS VARCHAR)";
+        };
     }
 
     /** Items separated by {@code separator} and a space, wrapped under {@code column}. */

@@ -1,5 +1,6 @@
 package io.customertrack.declaration.sql;
 
+import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Declaration;
 import org.junit.jupiter.api.Test;
 
@@ -52,9 +53,17 @@ class SqlRendererTest {
                 attribute.name() + " " + attribute.type().sql()));
         final String merge = renderer.render("04_merge.sql").replaceAll("\\s+", " ");
         WIDE.attributes().forEach(attribute -> {
-            final String value = attribute.type().sql().startsWith("VARCHAR") ? "p." + attribute.name()
-                    : "CAST(p." + attribute.name() + " AS VARCHAR)";
-            assertTrue(merge.contains("COALESCE(CAST(LENGTH(" + value + ") AS VARCHAR) || ':' || " + value + ", '~')"), attribute.name());
+            final String column = "p." + attribute.name();
+            final String value = switch (attribute.type()) {
+                case AttributeType.Varchar ignored -> column;
+                case AttributeType.Date ignored -> "CAST(DATEDIFF('day', '1970-01-01'::DATE, " + column + ") AS VARCHAR)";
+                case AttributeType.TimestampNtz ignored ->
+                        "CAST(DATEDIFF('microsecond', '1970-01-01'::TIMESTAMP_NTZ, " + column + ") AS VARCHAR)";
+                default -> "CAST(" + column + " AS VARCHAR)";
+            };
+            assertTrue(merge.contains(attribute.type() instanceof AttributeType.Varchar
+                    ? "COALESCE(CAST(LENGTH(" + value + ") AS VARCHAR) || ':' || " + value + ", '~')"
+                    : "COALESCE(" + value + ", '~')"), attribute.name());
         });
         assertEquals(6, count(renderer.render("04_merge.sql"), "'9999-12-31 00:00:00'::TIMESTAMP_NTZ"), "three look-ups of the newest version");
     }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -36,9 +37,14 @@ class WideDeclarationMergeTest {
 
     /** One raw event: every attribute a literal of its type, {@code points} in loyalty_points. */
     private void load(final String file, final int row, final String op, final String at, final int points) throws SQLException {
+        load(file, row, op, at, Map.of("loyalty_points", Integer.toString(points)));
+    }
+
+    /** One raw event: every attribute a literal of its type but those {@code changed} gives (as SQL literals). */
+    private void load(final String file, final int row, final String op, final String at, final Map<String, String> changed) throws SQLException {
         final List<String> values = new ArrayList<>(List.of("1"));
         for (final Attribute attribute : WIDE.attributes()) {
-            values.add(op.equals("ERASE") ? "NULL" : attribute.name().equals("loyalty_points") ? Integer.toString(points) : literal(attribute.type()));
+            values.add(op.equals("ERASE") ? "NULL" : changed.getOrDefault(attribute.name(), literal(attribute.type())));
         }
         values.addAll(List.of("'" + op + "'", "TIMESTAMP '" + at + "'", "'" + file + "'", Integer.toString(row), "CURRENT_TIMESTAMP"));
         store.execute("INSERT INTO customer_raw (" + String.join(", ", WIDE.fileColumns()) + ", source_file, source_row_number, loaded_at)"
@@ -66,6 +72,29 @@ class WideDeclarationMergeTest {
         assertEquals(List.of("2|1990-05-17|true"), store.rows("SELECT loyalty_points || '|' || date_of_birth || '|' || marketing_consent FROM customer"));
         assertEquals(0, store.count("SELECT COUNT(*) FROM customer_history h JOIN customer c USING (customer_id)"
                 + " WHERE h.is_current AND h.row_hash <> c.row_hash"));
+    }
+
+    /**
+     * The smallest change of each type opens a version: the hash reads dates and times by their distance from 1970, not
+     * through a session's output format (Snowflake's default shows milliseconds only).
+     */
+    @Test
+    void theSmallestChangeOfEveryTypeOpensAVersion() throws SQLException {
+        final List<Map<String, String>> changes = List.of(
+                Map.of(),
+                Map.of("consent_changed_at", "TIMESTAMP '2026-01-01 08:00:00.000001'"),
+                Map.of("date_of_birth", "DATE '1990-05-18'"),
+                Map.of("marketing_consent", "FALSE"),
+                Map.of("lifetime_value", "7.01"),
+                Map.of("postal_code", "'y'"),
+                Map.of("postal_code", "NULL"));
+        for (int i = 0; i < changes.size(); i++) {
+            load("a.csv", i + 1, i == 0 ? "INSERT" : "UPDATE", "2026-01-01 1" + i + ":00:00", changes.get(i));
+        }
+        load("a.csv", changes.size() + 1, "UPDATE", "2026-01-01 19:00:00", changes.getLast());
+        store.merge();
+        assertEquals(changes.size(), store.count("SELECT COUNT(*) FROM customer_history"), "one version per change, none for the repeat");
+        assertEquals(1, store.count("SELECT COUNT(*) FROM customer_merge_plan WHERE change_kind = 'NOOP'"));
     }
 
     @Test
