@@ -1,7 +1,8 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.declaration.DeclarationException;
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.customer.CustomerIdSpace;
-import io.customertrack.nifi.customer.CustomerSchema;
 import io.customertrack.nifi.customer.FakeCustomerGenerator;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
@@ -161,12 +162,13 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .description("Generated customer events")
             .build();
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CustomerDeclarations.CUSTOMER_DECLARATION, RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
             DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, ERASURE_PERCENTAGE, LOCALE, RANDOM_SEED,
             CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
 
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
+    private volatile RecordSchema recordSchema;
 
     private static PropertyDescriptor percentage(final String name, final String description, final String defaultValue) {
         return new PropertyDescriptor.Builder()
@@ -190,6 +192,35 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>(declarationResults(context));
+        results.addAll(percentageResults(context));
+        return results;
+    }
+
+    /**
+     * The declaration, compiled and with its value pools prepared as {@link #onScheduled} would: a source none of whose
+     * values pass the attribute's own checks makes the processor invalid.
+     */
+    private static List<ValidationResult> declarationResults(final ValidationContext context) {
+        final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        if (!declared.isValid()) {
+            return List.of(declared);
+        }
+        final String languageTag = context.getProperty(LOCALE).getValue();
+        if (languageTag == null || Locale.forLanguageTag(languageTag.trim()).getLanguage().isEmpty()) {
+            return List.of(); // the Locale property reports it
+        }
+        try {
+            new FakeCustomerGenerator(CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION)),
+                    Locale.forLanguageTag(languageTag.trim()), 0);
+            return List.of();
+        } catch (final DeclarationException e) {
+            return List.of(new ValidationResult.Builder().subject(CustomerDeclarations.CUSTOMER_DECLARATION.getDisplayName())
+                    .valid(false).explanation(e.getMessage()).build());
+        }
+    }
+
+    private static List<ValidationResult> percentageResults(final ValidationContext context) {
         final List<PropertyDescriptor> shares = List.of(UPDATE_PERCENTAGE, DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, REPLAY_PERCENTAGE,
                 ERASURE_PERCENTAGE);
         long total = 0;
@@ -214,7 +245,9 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public void onScheduled(final ProcessContext context) {
         seed = context.getProperty(RANDOM_SEED).isSet() ? context.getProperty(RANDOM_SEED).asLong() : null;
         final Locale locale = Locale.forLanguageTag(context.getProperty(LOCALE).getValue());
-        generator = new FakeCustomerGenerator(locale, seed == null ? ThreadLocalRandom.current().nextLong() : seed);
+        final CompiledDeclaration declaration = CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        generator = new FakeCustomerGenerator(declaration, locale, seed == null ? ThreadLocalRandom.current().nextLong() : seed);
+        recordSchema = declaration.schema().recordSchema();
     }
 
     @Override
@@ -248,7 +281,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
         final WriteResult writeResult;
         final String mimeType;
         try {
-            final RecordSchema schema = writerFactory.getSchema(Map.of(), CustomerSchema.CUSTOMER_EVENT);
+            final RecordSchema schema = writerFactory.getSchema(Map.of(), recordSchema);
             try (OutputStream out = session.write(flowFile);
                  RecordSetWriter writer = writerFactory.createWriter(getLogger(), schema, out, flowFile)) {
                 writer.beginRecordSet();
