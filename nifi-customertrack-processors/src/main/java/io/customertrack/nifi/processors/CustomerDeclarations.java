@@ -59,7 +59,8 @@ public final class CustomerDeclarations {
      * @throws DeclarationException when it cannot be read or used (a rule no value could keep included)
      */
     public static CompiledDeclaration compile(final PropertyValue value) {
-        return CompiledDeclaration.compile(read(value));
+        final Declaration declaration = read(value);
+        return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
     }
 
     /** The property's validation: invalid, with the declaration's message, when it cannot be used. */

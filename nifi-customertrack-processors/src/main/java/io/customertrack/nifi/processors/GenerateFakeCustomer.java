@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -169,6 +170,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
     private volatile RecordSchema recordSchema;
+    private volatile DeclarationVerdict lastVerdict;
 
     private static PropertyDescriptor percentage(final String name, final String description, final String defaultValue) {
         return new PropertyDescriptor.Builder()
@@ -199,9 +201,25 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     /**
      * The declaration, compiled and with its value pools prepared as {@link #onScheduled} would: a source none of whose
-     * values pass the attribute's own checks makes the processor invalid.
+     * values pass the attribute's own checks makes the processor invalid. Preparing the pools takes a while, and NiFi
+     * validates often: the verdict is kept for the settings it was reached with.
      */
-    private static List<ValidationResult> declarationResults(final ValidationContext context) {
+    private List<ValidationResult> declarationResults(final ValidationContext context) {
+        final List<String> settings = Arrays.asList(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION).getValue(),
+                context.getProperty(LOCALE).getValue());
+        final DeclarationVerdict last = lastVerdict;
+        if (last != null && last.settings().equals(settings)) {
+            return last.results();
+        }
+        final List<ValidationResult> results = judgeDeclaration(context);
+        lastVerdict = new DeclarationVerdict(settings, results);
+        return results;
+    }
+
+    private record DeclarationVerdict(List<String> settings, List<ValidationResult> results) {
+    }
+
+    private static List<ValidationResult> judgeDeclaration(final ValidationContext context) {
         final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
         if (!declared.isValid()) {
             return List.of(declared);
