@@ -93,12 +93,14 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .build();
 
     public static final PropertyDescriptor UPDATE_PERCENTAGE = percentage("Update Percentage",
-            "Percentage of events that update an existing customer (a changed email address, a move, or both).", "20");
+            "Percentage of events that update an existing customer: each draws a random non-empty set of the declaration's "
+                    + "changesWith groups anew (for the default declaration a changed email address, a move, or both).", "20");
     public static final PropertyDescriptor DELETE_PERCENTAGE = percentage("Delete Percentage",
             "Percentage of events that delete an existing customer.", "5");
     public static final PropertyDescriptor INVALID_PERCENTAGE = percentage("Invalid Record Percentage",
-            "Percentage of events broken on purpose (bad email, blank name, unknown op, bad or future timestamp, negative id, "
-                    + "over-long value, control character) to exercise the invalid path. Invalid events never create or delete a customer.", "0");
+            "Percentage of events broken on purpose to exercise the invalid path: unknown op, bad or future timestamp, negative id, "
+                    + "and where the declaration has the rule or type for it a bad email, blank required value, over-long value, control "
+                    + "character, pattern mismatch, value outside oneOf or outside min/max. Invalid events never create or delete a customer.", "0");
 
     public static final PropertyDescriptor LATE_PERCENTAGE = percentage("Late Event Percentage",
             "Percentage of events delivered late: an UPDATE of a live customer whose event time lies up to Maximum Lateness "
@@ -125,7 +127,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
             .name("Locale")
             .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
-                    + "The country field is the locale's country.")
+                    + "Attributes generated with localeCountry get the locale's country.")
             .required(true)
             .defaultValue("en-US")
             .addValidator(new LocaleValidator())
