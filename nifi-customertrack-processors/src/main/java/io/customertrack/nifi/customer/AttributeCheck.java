@@ -104,21 +104,6 @@ public final class AttributeCheck {
         return personal;
     }
 
-    /** Whether its values are checked for control characters (GenerateFakeCustomer breaks such values on purpose). */
-    boolean rejectsControlCharacters() {
-        return noControlCharacters;
-    }
-
-    /** Whether its rules include {@code rule}'s kind of check. */
-    boolean hasRule(final Class<? extends RuleCheck> rule) {
-        for (final RuleCheck check : rules) {
-            if (rule.isInstance(check)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /**
      * Judges one value.
      *

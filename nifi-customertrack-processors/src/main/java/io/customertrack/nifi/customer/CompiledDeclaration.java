@@ -4,7 +4,6 @@ import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -27,7 +26,7 @@ public final class CompiledDeclaration {
             attributes[i] = AttributeCheck.compile(declared.get(i));
         }
         this.schema = CustomerSchema.of(declaration);
-        this.fileColumns = Set.copyOf(new HashSet<>(declaration.fileColumns()));
+        this.fileColumns = Set.copyOf(declaration.fileColumns());
     }
 
     /**

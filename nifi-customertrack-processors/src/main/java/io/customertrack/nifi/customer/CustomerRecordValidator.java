@@ -13,10 +13,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * CustomerTrack's record-level rules for customer change events, each written once. {@link #validate} reads every
- * customer field of a record by name, judges it once and either builds the {@link CustomerEvent} (values in their
- * canonical form) or lists every broken rule. Plain Java over NiFi's record API, so the rules are tested without a
- * processor; one instance judges one FlowFile's records against one "now".
+ * CustomerTrack's record-level rules for customer change events, each written once. {@link #validate} reads the
+ * fixed fields (customer_id, op, updated_at) and every declared attribute of a record by name, judges each once (the
+ * attributes by their checks, compiled beforehand in a {@link CompiledDeclaration}) and either builds the
+ * {@link CustomerEvent} (values in their canonical form) or lists every broken rule. Plain Java over NiFi's record API,
+ * so the rules are tested without a processor; one instance judges one FlowFile's records against one "now".
  */
 public final class CustomerRecordValidator {
 
@@ -80,7 +81,7 @@ public final class CustomerRecordValidator {
     /**
      * The outcome for one record: the event when every rule passed, else the violations (never both). An erasure request
      * is never only rejected: when its customer_id is usable it is the event (an ERASE of that id) and {@code corrections}
-     * lists what it carried that could not be applied as sent (personal values, which are dropped; an unusable
+     * lists what it carried that could not be applied as sent (attribute values, which are dropped; an unusable
      * updated_at, replaced by the time the request was received); without a usable customer_id it has violations and
      * {@code erasureRequest} set, for a route of its own.
      */

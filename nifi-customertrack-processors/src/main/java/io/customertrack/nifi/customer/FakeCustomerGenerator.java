@@ -1,8 +1,8 @@
 package io.customertrack.nifi.customer;
 
-import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
+import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.serialization.record.RecordSchema;
 
@@ -48,7 +48,6 @@ public final class FakeCustomerGenerator {
     }
 
     private final long seed;
-    private final CompiledDeclaration declaration;
     private final CustomerSchema customerSchema;
     private final ValueSupply[] supplies;
     /** The attributes in the order they are filled: each made of others' values after those. */
@@ -58,7 +57,10 @@ public final class FakeCustomerGenerator {
     private final int groupCount;
     private final List<Breakage> breakages;
 
-    /** One way to break a record that the declaration can express: the field and the value it gets. */
+    /**
+     * One way to break a record that the declaration can express: the field and the value it gets (null: made from the
+     * record's own value, an address without its '@' or the negated id).
+     */
     record Breakage(InvalidKind kind, String field, Object value) {
     }
 
@@ -75,7 +77,6 @@ public final class FakeCustomerGenerator {
      */
     public FakeCustomerGenerator(final CompiledDeclaration declaration, final Locale locale, final long seed) {
         this.seed = seed;
-        this.declaration = declaration;
         this.customerSchema = declaration.schema();
         this.supplies = ValueSupplies.build(declaration, locale, seed);
         this.fillOrder = fillOrder(supplies);
