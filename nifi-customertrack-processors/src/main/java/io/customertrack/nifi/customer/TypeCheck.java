@@ -34,12 +34,25 @@ sealed interface TypeCheck {
         };
     }
 
-    /** Text of at most {@code length} characters, counted in code points as Snowflake counts them; kept as it is. */
+    /**
+     * Text of at most {@code length} characters, counted in code points as Snowflake counts them; kept as it is. A
+     * surrogate without its pair is refused: no UTF-8 encodes it, so the value would not arrive as sent.
+     */
     record VarcharCheck(int length) implements TypeCheck {
         @Override
         public String canonical(final String field, final String value, final List<Violation> violations) {
-            // Never more code points than UTF-16 units, so count only if needed.
-            final int characters = value.length() > length ? value.codePointCount(0, value.length()) : value.length();
+            int characters = 0;
+            for (int i = 0; i < value.length(); i++, characters++) {
+                final char c = value.charAt(i);
+                if (Character.isSurrogate(c)) {
+                    if (!Character.isHighSurrogate(c) || i + 1 == value.length() || !Character.isLowSurrogate(value.charAt(i + 1))) {
+                        violations.add(new Violation(field, Rule.INVALID_ENCODING, "contains a UTF-16 surrogate without its pair at position "
+                                + i + ", which no UTF-8 text can carry"));
+                        return null;
+                    }
+                    i++;
+                }
+            }
             if (characters > length) {
                 violations.add(new Violation(field, Rule.TOO_LONG,
                         "has " + characters + " characters, more than the " + length + " the column holds"));

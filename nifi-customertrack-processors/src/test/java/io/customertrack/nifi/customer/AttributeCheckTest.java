@@ -146,6 +146,9 @@ class AttributeCheckTest {
         assertEquals(" ab ", judge(NAME, " ab "), "kept as sent without normalising");
         assertEquals("ab", judge(NAME, " ab ", true));
         assertEquals("name.required", judge(NAME, "\u200B\u00A0"));
+        assertEquals("name.invalid_encoding", judge(NAME, "ab\uD83D"), "a high surrogate at the end");
+        assertEquals("name.invalid_encoding", judge(NAME, "\uDE00ab"), "a low surrogate first");
+        assertEquals("name.invalid_encoding", judge(NAME, "a\uD83Db"), "a high surrogate before a plain character");
     }
 
     @Test
