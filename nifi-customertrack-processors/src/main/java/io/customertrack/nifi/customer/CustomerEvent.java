@@ -1,10 +1,10 @@
 package io.customertrack.nifi.customer;
 
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Collections;
+import java.util.AbstractList;
 import java.util.List;
 import java.util.Objects;
+import java.util.RandomAccess;
 
 /**
  * One customer change event, valid by CustomerTrack's rules: what GenerateFakeCustomer produces, what
@@ -24,18 +24,44 @@ public record CustomerEvent(long customerId, Operation op, Instant updatedAt, Li
     public CustomerEvent {
         Objects.requireNonNull(op, "op");
         Objects.requireNonNull(updatedAt, "updatedAt");
-        // Nulls are values here (absent), which List.copyOf refuses.
-        values = Collections.unmodifiableList(Arrays.asList(values.toArray(new String[0])));
+        values = values instanceof Values own ? own : new Values(values.toArray(new String[0]));
+    }
+
+    /** An event of these values, which the event keeps: the caller hands the array over and does not change it. */
+    static CustomerEvent of(final long customerId, final Operation op, final Instant updatedAt, final String[] values) {
+        return new CustomerEvent(customerId, op, updatedAt, new Values(values));
     }
 
     /** A DELETE: no values, for a declaration of {@code attributes} attributes. */
     public static CustomerEvent delete(final long customerId, final Instant updatedAt, final int attributes) {
-        return new CustomerEvent(customerId, Operation.DELETE, updatedAt, Arrays.asList(new String[attributes]));
+        return of(customerId, Operation.DELETE, updatedAt, new String[attributes]);
     }
 
     /** An ERASE request: no values, for a declaration of {@code attributes} attributes. */
     public static CustomerEvent erase(final long customerId, final Instant requestedAt, final int attributes) {
-        return new CustomerEvent(customerId, Operation.ERASE, requestedAt, Arrays.asList(new String[attributes]));
+        return of(customerId, Operation.ERASE, requestedAt, new String[attributes]);
+    }
+
+    /**
+     * The values, read-only, over an array no one else changes; nulls are values here (absent), which List.copyOf
+     * refuses. Built once per event, without a second copy: events are made for every record.
+     */
+    private static final class Values extends AbstractList<String> implements RandomAccess {
+        private final String[] values;
+
+        Values(final String[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public String get(final int index) {
+            return values[index];
+        }
+
+        @Override
+        public int size() {
+            return values.length;
+        }
     }
 
     public boolean isDelete() {

@@ -6,7 +6,6 @@ import org.apache.nifi.serialization.record.Record;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -205,7 +204,7 @@ public final class CustomerRecordValidator {
         if (!violations.isEmpty()) {
             return new Result(null, violations, List.of(), false);
         }
-        return new Result(new CustomerEvent(customerId, op, updatedAt, Arrays.asList(attributes)), List.of(), List.of(), isErase);
+        return new Result(CustomerEvent.of(customerId, op, updatedAt, attributes), List.of(), List.of(), isErase);
     }
 
     /**

@@ -26,11 +26,11 @@ public final class CustomerSchema {
     private static final String OP = "op";
     private static final String UPDATED_AT = "updated_at";
 
-    private final List<String> attributeNames;
+    private final String[] attributeNames;
     private final RecordSchema recordSchema;
 
     private CustomerSchema(final Declaration declaration) {
-        this.attributeNames = declaration.names();
+        this.attributeNames = declaration.names().toArray(String[]::new);
         final List<RecordField> fields = new ArrayList<>();
         for (final String column : declaration.fileColumns()) {
             final boolean isKey = CUSTOMER_ID.equals(column);
@@ -51,11 +51,12 @@ public final class CustomerSchema {
 
     /** This event as a NiFi record of {@code schema} (normally {@link #recordSchema()} or a writer's version of it). */
     public Record toRecord(final CustomerEvent event, final RecordSchema schema) {
-        final Map<String, Object> values = new HashMap<>(attributeNames.size() * 2 + 6);
+        // Room for every field without a resize: the map is made for every record.
+        final Map<String, Object> values = new HashMap<>((attributeNames.length + 3) * 4 / 3 + 1);
         values.put(CUSTOMER_ID, event.customerId());
         final List<String> attributes = event.values();
-        for (int i = 0; i < attributeNames.size(); i++) {
-            values.put(attributeNames.get(i), attributes.get(i));
+        for (int i = 0; i < attributeNames.length; i++) {
+            values.put(attributeNames[i], attributes.get(i));
         }
         values.put(OP, event.op().name());
         values.put(UPDATED_AT, EventTimes.format(event.updatedAt()));

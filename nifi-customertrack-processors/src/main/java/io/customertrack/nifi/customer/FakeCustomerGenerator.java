@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +49,11 @@ public final class FakeCustomerGenerator {
     private final long seed;
     private final CustomerSchema customerSchema;
     private final ValueSupply[] supplies;
+    /**
+     * An odd multiplier per attribute: the profile hash times it is the attribute's own hash (its high bits pick the
+     * value), an independent pick for each attribute at the cost of one multiplication.
+     */
+    private final long[] salts;
     /** The attributes in the order they are filled: each made of others' values after those. */
     private final int[] fillOrder;
     /** Each attribute's changesWith group (numbered in order of first mention), or -1. */
@@ -79,6 +83,10 @@ public final class FakeCustomerGenerator {
         this.seed = seed;
         this.customerSchema = declaration.schema();
         this.supplies = ValueSupplies.build(declaration, locale, seed);
+        this.salts = new long[supplies.length];
+        for (int i = 0; i < salts.length; i++) {
+            salts[i] = mix(seed + i) | 1;
+        }
         this.fillOrder = fillOrder(supplies);
         this.groupOf = groupOf(declaration.declaration());
         this.groupCount = groupNames(declaration.declaration()).length;
@@ -174,14 +182,14 @@ public final class FakeCustomerGenerator {
 
     /** The base profile of a customer: the same for the same seed and id, whenever it is generated. */
     CustomerEvent profile(final long id, final Operation op, final Instant eventTime) {
-        return new CustomerEvent(id, op, eventTime, Arrays.asList(profileValues(id)));
+        return CustomerEvent.of(id, op, eventTime, profileValues(id));
     }
 
     private String[] profileValues(final long id) {
         final long hash = mix(seed ^ mix(id));
         final String[] values = new String[supplies.length];
         for (final int attribute : fillOrder) {
-            values[attribute] = supplies[attribute].profile(mix(hash + attribute), values);
+            values[attribute] = supplies[attribute].profile(hash * salts[attribute], values);
         }
         return values;
     }
@@ -198,7 +206,7 @@ public final class FakeCustomerGenerator {
                 }
             }
         }
-        return new CustomerEvent(id, Operation.UPDATE, eventTime, Arrays.asList(values));
+        return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
     }
 
     private Record invalidEvent(final CustomerIdSpace ids, final SplittableRandom random, final Instant eventTime,

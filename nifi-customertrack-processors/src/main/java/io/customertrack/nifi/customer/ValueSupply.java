@@ -21,14 +21,20 @@ sealed interface ValueSupply {
         return false;
     }
 
+    /** An index below {@code length} from the hash's top 32 bits, by multiplication: no division for every value. */
+    static int index(final long hash, final int length) {
+        return (int) (((hash >>> 32) * length) >>> 32);
+    }
+
     /** Values picked uniformly from a pool; empty in {@code emptyPercent} percent of events. */
     record Pool(String[] values, int emptyPercent) implements ValueSupply {
         @Override
         public String profile(final long hash, final String[] event) {
-            if (emptyPercent > 0 && Math.floorMod(hash >>> 40, 100) < emptyPercent) {
+            // The low bits decide emptiness, the high bits the value: the two independent.
+            if (emptyPercent > 0 && (hash & 0xFFFF_FFFFL) % 100 < emptyPercent) {
                 return null;
             }
-            return values[(int) Math.floorMod(hash, (long) values.length)];
+            return values[index(hash, values.length)];
         }
 
         @Override
@@ -47,7 +53,7 @@ sealed interface ValueSupply {
     record EmailFrom(int[] sources, String[] domains) implements ValueSupply {
         @Override
         public String profile(final long hash, final String[] event) {
-            return address(event, (int) ((hash >>> 20) & 0x3FF), domains[(int) Math.floorMod(hash >>> 30, (long) domains.length)]);
+            return address(event, (int) ((hash >>> 20) & 0x3FF), domains[index(hash << 20, domains.length)]);
         }
 
         @Override
