@@ -2,6 +2,7 @@ package io.customertrack.nifi.processors;
 
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.PropertyValue;
 import org.apache.nifi.components.ValidationResult;
@@ -52,10 +53,20 @@ public final class CustomerDeclarations {
         }
     }
 
+    /**
+     * The declaration the property names, compiled into the validator's checks.
+     *
+     * @throws DeclarationException when it cannot be read or used (a rule no value could keep included)
+     */
+    public static CompiledDeclaration compile(final PropertyValue value) {
+        final Declaration declaration = read(value);
+        return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
+    }
+
     /** The property's validation: invalid, with the declaration's message, when it cannot be used. */
     public static ValidationResult validate(final PropertyValue value) {
         try {
-            read(value);
+            compile(value);
             return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(true).build();
         } catch (final DeclarationException e) {
             return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(false)
