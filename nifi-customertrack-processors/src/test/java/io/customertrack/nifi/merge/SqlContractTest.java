@@ -5,7 +5,6 @@ import io.customertrack.declaration.sql.SqlRenderer;
 import io.customertrack.nifi.ProjectFiles;
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.AttributeType;
-import io.customertrack.declaration.Declaration;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
