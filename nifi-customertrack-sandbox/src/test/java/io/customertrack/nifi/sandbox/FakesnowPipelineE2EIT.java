@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scripts/deploy-nifi.sh deploys the flow of scripts/local-flow.sh --warehouse fakesnow with docker/local.parameters,
  * and NiFi's DBCPConnectionPool merges through the real snowflake-jdbc driver. The same checks as the DuckDB run, for
  * the wide example declaration (every attribute type, optional and non-personal attributes) end to end: the objects
- * and the flow's COPY statement rendered from it, and its JSON the value of customertrack.declaration, which the
+ * and the flow's COPY statement rendered from it, and its file the value of customertrack.declaration, which the
  * generator, the validator and the merge read.
  */
 class FakesnowPipelineE2EIT {

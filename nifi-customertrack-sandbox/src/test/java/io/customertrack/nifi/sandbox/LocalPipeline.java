@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scripts/deploy-nifi.sh, landing files with PutFile and merging through NiFi's DBCPConnectionPool into a DuckDB file
  * or into fakesnow through snowflake-jdbc (the Docker local profile's warehouse). {@link #verify()} holds the run to
  * what a correct pipeline guarantees. The default declaration of the customer's attributes, or another one from a file:
- * then the warehouse is built from its rendering, the flow's COPY statement is its rendering's, and the file's content
+ * then the warehouse is built from its rendering, the flow's COPY statement is its rendering's, and the file's path
  * is the parameter customertrack.declaration.
  */
 final class LocalPipeline {
@@ -144,7 +144,7 @@ final class LocalPipeline {
     private final Path quarantine;
     private final Path flow;
     private final Path parameters;
-    /** The file customertrack.declaration takes its value from; null: no value, the default declaration. */
+    /** The file customertrack.declaration names; null: no value, the default declaration. */
     private final Path declarationFile;
     private NiFiRest rest;
 
@@ -232,8 +232,9 @@ final class LocalPipeline {
         final StringBuilder text = new StringBuilder();
         values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
         if (declarationFile != null) {
-            // The file's content, not its path: what a cluster needs, where a path would have to exist on every node.
-            text.append("customertrack.declaration@=").append(declarationFile.toAbsolutePath()).append('\n');
+            // The path, not the content (name@=file): the property supports Expression Language, which reads the
+            // content's faker expressions, #{Name.firstName}, as references to parameters that do not exist.
+            text.append("customertrack.declaration=").append(declarationFile.toAbsolutePath()).append('\n');
         }
         Files.writeString(parameters, text);
     }
@@ -309,7 +310,7 @@ final class LocalPipeline {
 
     /**
      * The three CustomerTrack processors are valid with the flow's customertrack.declaration: the declaration file's
-     * content, or no value (the default declaration).
+     * path, or no value (the default declaration).
      */
     void assertCustomerTrackProcessorsValid() throws IOException {
         final String group = groupId();
@@ -317,10 +318,11 @@ final class LocalPipeline {
         String declared = null;
         for (final JsonNode parameter : context.at("/component/parameters")) {
             if (parameter.at("/parameter/name").asText().equals("customertrack.declaration")) {
-                declared = parameter.at("/parameter/value").isNull() ? null : parameter.at("/parameter/value").asText();
+                final JsonNode value = parameter.at("/parameter/value");
+                declared = value.isMissingNode() || value.isNull() ? null : value.asText();
             }
         }
-        assertEquals(declarationFile == null ? null : Files.readString(declarationFile, StandardCharsets.UTF_8), declared,
+        assertEquals(declarationFile == null ? null : declarationFile.toAbsolutePath().toString(), declared,
                 "the value of customertrack.declaration");
         for (final String type : List.of(GENERATOR, VALIDATOR, MERGE)) {
             final JsonNode processor = processor(group, type);
