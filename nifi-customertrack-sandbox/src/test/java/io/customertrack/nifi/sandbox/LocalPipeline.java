@@ -232,8 +232,7 @@ final class LocalPipeline {
         final StringBuilder text = new StringBuilder();
         values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
         if (declarationFile != null) {
-            // The path, not the content (name@=file): the property supports Expression Language, which reads the
-            // content's faker expressions, #{Name.firstName}, as references to parameters that do not exist.
+            // The path: the processors read the file themselves, and every node of a sandbox shares this machine.
             text.append("customertrack.declaration=").append(declarationFile.toAbsolutePath()).append('\n');
         }
         Files.writeString(parameters, text);
