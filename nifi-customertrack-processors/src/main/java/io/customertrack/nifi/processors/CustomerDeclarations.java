@@ -9,7 +9,6 @@ import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.resource.ResourceCardinality;
 import org.apache.nifi.components.resource.ResourceReference;
 import org.apache.nifi.components.resource.ResourceType;
-import org.apache.nifi.expression.ExpressionLanguageScope;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +29,6 @@ public final class CustomerDeclarations {
                     + "the default declaration (first_name, last_name, email, street, city, state, country).")
             .required(false)
             .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
             .build();
 
     private CustomerDeclarations() {
@@ -42,7 +40,7 @@ public final class CustomerDeclarations {
      * @throws DeclarationException when it cannot be read or used
      */
     public static Declaration read(final PropertyValue value) {
-        final ResourceReference resource = value.evaluateAttributeExpressions().asResource();
+        final ResourceReference resource = value.asResource();
         if (resource == null) {
             return Declaration.defaultDeclaration();
         }
