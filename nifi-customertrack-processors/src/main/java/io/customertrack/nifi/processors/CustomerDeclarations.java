@@ -26,7 +26,7 @@ public final class CustomerDeclarations {
             .name("Customer Declaration")
             .description("The customer's attributes: the declaration's JSON, or the path of a file holding it. Every "
                     + "CustomerTrack processor of a pipeline and its Snowflake SQL must use the same declaration. When not set, "
-                    + "the default declaration (first_name, last_name, email, street, city, state, country).")
+                    + "the default declaration CustomerTrack ships (a name, an e-mail address and a postal address).")
             .required(false)
             .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
             .build();
