@@ -9,7 +9,6 @@ import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.resource.ResourceCardinality;
 import org.apache.nifi.components.resource.ResourceReference;
 import org.apache.nifi.components.resource.ResourceType;
-import org.apache.nifi.expression.ExpressionLanguageScope;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,10 +26,9 @@ public final class CustomerDeclarations {
             .name("Customer Declaration")
             .description("The customer's attributes: the declaration's JSON, or the path of a file holding it. Every "
                     + "CustomerTrack processor of a pipeline and its Snowflake SQL must use the same declaration. When not set, "
-                    + "the default declaration (first_name, last_name, email, street, city, state, country).")
+                    + "the default declaration CustomerTrack ships (a name, an e-mail address and a postal address).")
             .required(false)
             .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
             .build();
 
     private CustomerDeclarations() {
@@ -42,12 +40,17 @@ public final class CustomerDeclarations {
      * @throws DeclarationException when it cannot be read or used
      */
     public static Declaration read(final PropertyValue value) {
-        final ResourceReference resource = value.evaluateAttributeExpressions().asResource();
+        final ResourceReference resource = value.asResource();
         if (resource == null) {
             return Declaration.defaultDeclaration();
         }
         try (InputStream in = resource.read()) {
-            return Declaration.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            final String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // NiFi takes a path to no file for text: say that rather than call the path bad JSON.
+            if (resource.getResourceType() == ResourceType.TEXT && !text.strip().startsWith("{")) {
+                throw new DeclarationException("'" + abbreviated(text.strip()) + "' is neither a readable file nor a declaration's JSON");
+            }
+            return Declaration.parse(text);
         } catch (final IOException e) {
             throw new DeclarationException("Cannot read the declaration " + resource.getLocation() + ": " + e.getMessage(), e);
         }
@@ -61,6 +64,10 @@ public final class CustomerDeclarations {
     public static CompiledDeclaration compile(final PropertyValue value) {
         final Declaration declaration = read(value);
         return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
+    }
+
+    private static String abbreviated(final String text) {
+        return text.length() <= 200 ? text : text.substring(0, 197) + "...";
     }
 
     /** The property's validation: invalid, with the declaration's message, when it cannot be used. */
