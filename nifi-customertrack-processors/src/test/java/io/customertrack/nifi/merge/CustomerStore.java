@@ -1,10 +1,14 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
+import io.customertrack.nifi.customer.EventTimes;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -111,25 +115,44 @@ public final class CustomerStore implements AutoCloseable {
         return connection;
     }
 
-    /** Appends events to customer_raw as if Snowpipe had loaded them from {@code sourceFile}. */
+    /**
+     * Appends events to customer_raw as if Snowpipe had loaded them from {@code sourceFile}. Values are bound as text and
+     * cast to their declared types, as COPY reads the CSV; a time is bound without its zone, which TIMESTAMP_NTZ drops.
+     */
     public void load(final String sourceFile, final Collection<CustomerEvent> events) throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO customer_raw VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        final List<Attribute> attributes = declaration.attributes();
+        final List<String> values = new ArrayList<>(List.of("?"));
+        attributes.forEach(attribute -> values.add(attribute.type() instanceof AttributeType.Varchar ? "?" : "CAST(? AS " + castType(attribute.type()) + ")"));
+        values.addAll(List.of("?", "?", "?", "?", "?"));
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO customer_raw (" + String.join(", ", declaration.fileColumns())
+                + ", source_file, source_row_number, loaded_at) VALUES (" + String.join(", ", values) + ")")) {
             long row = 1;
+            final int n = attributes.size();
             for (final CustomerEvent event : events) {
                 insert.setLong(1, event.customerId());
-                for (int i = 0; i < 7; i++) {
-                    insert.setString(2 + i, event.values().get(i));
+                for (int i = 0; i < n; i++) {
+                    final String value = event.values().get(i);
+                    insert.setString(2 + i, value != null && attributes.get(i).type() instanceof AttributeType.TimestampNtz
+                            ? Timestamp.valueOf(LocalDateTime.ofInstant(Instant.parse(value), ZoneOffset.UTC)).toString() : value);
                 }
-                insert.setString(9, event.op().name());
-                insert.setTimestamp(10, Timestamp.valueOf(Events.utc(event)));
-                insert.setString(11, sourceFile);
-                insert.setLong(12, row++);
-                insert.setTimestamp(13, Timestamp.from(Instant.now()));
+                insert.setString(n + 2, event.op().name());
+                insert.setTimestamp(n + 3, Timestamp.valueOf(Events.utc(event)));
+                insert.setString(n + 4, sourceFile);
+                insert.setLong(n + 5, row++);
+                insert.setTimestamp(n + 6, Timestamp.from(Instant.now()));
                 insert.addBatch();
             }
             insert.executeBatch();
         }
+    }
+
+    /** The type as both DuckDB and Snowflake spell it (DuckDB knows no NUMBER; the column, TIMESTAMP_NTZ, drops no digit). */
+    private static String castType(final AttributeType type) {
+        return switch (type) {
+            case AttributeType.Number number -> "DECIMAL(" + number.precision() + "," + number.scale() + ")";
+            case AttributeType.TimestampNtz ignored -> "TIMESTAMP";
+            default -> type.sql();
+        };
     }
 
     /** Runs the merge script's statements in one transaction, as the procedure and the processor do. Returns row counts. */
@@ -227,7 +250,7 @@ public final class CustomerStore implements AutoCloseable {
         return rows;
     }
 
-    /** sql/03's CUSTOMER_AS_OF(ts): customer id to first_name .. country of each customer live at event time {@code asOf}. */
+    /** sql/03's CUSTOMER_AS_OF(ts): customer id to the attributes of each customer live at event time {@code asOf}. */
     public Map<Long, List<String>> customersAsOf(final LocalDateTime asOf) throws SQLException {
         final Map<Long, List<String>> customers = new TreeMap<>();
         try (PreparedStatement query = connection.prepareStatement("SELECT * FROM customer_as_of(?::TIMESTAMP)")) {
@@ -344,9 +367,36 @@ public final class CustomerStore implements AutoCloseable {
         return value == null ? null : value.toLocalDateTime();
     }
 
-    private static List<String> attributes(final ResultSet rs) throws SQLException {
-        return Arrays.asList(rs.getString("FIRST_NAME"), rs.getString("LAST_NAME"), rs.getString("EMAIL"),
-                rs.getString("STREET"), rs.getString("CITY"), rs.getString("STATE"), rs.getString("COUNTRY"));
+    /** The declared attributes of the current row, each in its canonical text (as events carry it), so rows and model compare. */
+    private List<String> attributes(final ResultSet rs) throws SQLException {
+        final List<String> values = new ArrayList<>();
+        for (final Attribute attribute : declaration.attributes()) {
+            values.add(canonical(rs, attribute.name().toUpperCase(Locale.ROOT), attribute.type()));
+        }
+        return values;
+    }
+
+    /**
+     * A column as canonical text: a NUMBER without the trailing fraction zeros its scale gives it, a BOOLEAN as true or
+     * false, a DATE as yyyy-MM-dd (the default output format of both engines), a TIMESTAMP_NTZ as {@link EventTimes#format}.
+     */
+    private static String canonical(final ResultSet rs, final String column, final AttributeType type) throws SQLException {
+        return switch (type) {
+            case AttributeType.Varchar ignored -> rs.getString(column);
+            case AttributeType.Number ignored -> {
+                final BigDecimal number = rs.getBigDecimal(column);
+                yield number == null ? null : number.stripTrailingZeros().toPlainString();
+            }
+            case AttributeType.Boolean ignored -> {
+                final boolean value = rs.getBoolean(column);
+                yield rs.wasNull() ? null : Boolean.toString(value);
+            }
+            case AttributeType.Date ignored -> rs.getString(column);
+            case AttributeType.TimestampNtz ignored -> {
+                final LocalDateTime time = time(rs, column);
+                yield time == null ? null : EventTimes.format(time.toInstant(ZoneOffset.UTC));
+            }
+        };
     }
 
     static String resource(final String name) {

@@ -6,6 +6,7 @@ import io.customertrack.nifi.customer.CustomerEvent;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.List;
 
 /** Shorthands for {@link CustomerEvent}s in tests, timed as customer_raw's TIMESTAMP_NTZ holds them (UTC). */
 public final class Events {
@@ -22,6 +23,16 @@ public final class Events {
 
     public static CustomerEvent delete(final long id, final LocalDateTime at) {
         return CustomerEvent.delete(id, at.toInstant(ZoneOffset.UTC), ATTRIBUTES);
+    }
+
+    /** An upsert of {@code declaration}'s attributes, values in declared order as canonical text. */
+    public static CustomerEvent upsert(final long id, final String op, final LocalDateTime at, final List<String> values) {
+        return new CustomerEvent(id, CustomerEvent.Operation.valueOf(op), at.toInstant(ZoneOffset.UTC), values);
+    }
+
+    /** A DELETE of a customer of {@code declaration}. */
+    public static CustomerEvent delete(final Declaration declaration, final long id, final LocalDateTime at) {
+        return CustomerEvent.delete(id, at.toInstant(ZoneOffset.UTC), declaration.attributes().size());
     }
 
     /** The event time as customer_raw.updated_at holds it. */

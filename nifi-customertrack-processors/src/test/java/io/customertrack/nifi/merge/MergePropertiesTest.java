@@ -1,5 +1,6 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -21,11 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * deletes and re-inserts are common) are cut into files, shuffled, partly replayed and merged at random points
  * by the real merge script on DuckDB. After every merge the SCD invariants hold; at the end the tables equal the
  * plain-Java model of all events, and one more merge changes nothing. The tables enforce no key, as on Snowflake:
- * sql/05's duplicate-key queries check every declared key after every merge.
+ * sql/05's duplicate-key queries check every declared key after every merge. Each property runs for the default
+ * declaration and, with fewer tries, for the wide example (every attribute type, optional and non-personal attributes).
  */
 class MergePropertiesTest {
 
     private static final LocalDateTime ORIGIN = RandomMerges.ORIGIN;
+    private static final Declaration WIDE = Declaration.example("wide");
 
     @Property(tries = 150)
     void anyArrivalOrderBatchingAndReplayConvergesToTheModel(
@@ -33,10 +36,21 @@ class MergePropertiesTest {
             @ForAll @IntRange(min = 1, max = 6) final int fileCount,
             @ForAll @IntRange(min = 0, max = 3) final int replays,
             @ForAll final Random random) throws SQLException {
+        convergesToTheModel(Declaration.defaultDeclaration(), events, RandomMerges.files(events, fileCount, replays, random), random);
+    }
 
-        final List<List<CustomerEvent>> files = RandomMerges.files(events, fileCount, replays, random);
+    @Property(tries = 50)
+    void anyArrivalOrderBatchingAndReplayConvergesToTheModelForTheWideDeclaration(
+            @ForAll("wideEvents") final List<CustomerEvent> events,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 3) final int replays,
+            @ForAll final Random random) throws SQLException {
+        convergesToTheModel(WIDE, events, RandomMerges.files(events, fileCount, replays, random), random);
+    }
 
-        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false)) {
+    private static void convergesToTheModel(final Declaration declaration, final List<CustomerEvent> events,
+                                            final List<List<CustomerEvent>> files, final Random random) throws SQLException {
+        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, declaration)) {
             for (int i = 0; i < files.size(); i++) {
                 store.load("file-" + i + ".csv", files.get(i));
                 if (random.nextInt(3) > 0) {
@@ -48,13 +62,13 @@ class MergePropertiesTest {
             store.merge();
             final ScdModel.State state = store.state();
             ScdInvariants.check(state);
-            assertEquals(ScdModel.expected(events), state);
+            assertEquals(ScdModel.expected(declaration, events), state);
             final Map<Long, LocalDateTime> newestEvents = new TreeMap<>();
             events.forEach(event -> newestEvents.merge(event.customerId(), Events.utc(event), (a, b) -> a.isAfter(b) ? a : b));
             assertEquals(newestEvents, store.watermarks(), "the watermark is each customer's newest event");
             RandomMerges.checkMonitoringInvariants(store);
             // CUSTOMER_AS_OF at every event time, just before and after it, and before the first and after the last.
-            final List<ScdModel.Version> expectedHistory = ScdModel.expected(events).history();
+            final List<ScdModel.Version> expectedHistory = ScdModel.expected(declaration, events).history();
             for (int minute = -1; minute <= 13; minute++) {
                 for (final long offsetMicros : new long[]{-1, 0, 1}) {
                     final LocalDateTime asOf = ORIGIN.plusMinutes(minute).plusNanos(offsetMicros * 1000);
@@ -81,6 +95,19 @@ class MergePropertiesTest {
         }
     }
 
+    @Property(tries = 50)
+    void theLatenessBudgetAndErasuresHoldAfterEveryMergeForTheWideDeclaration(
+            @ForAll("wideEventsWithErasures") final List<CustomerEvent> events,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 2) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws SQLException {
+
+        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, WIDE)) {
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(events, fileCount, replays, random), budgetSeconds, random);
+        }
+    }
+
     @Provide
     Arbitrary<List<CustomerEvent>> eventsWithErasures() {
         return RandomMerges.eventsWithErasures();
@@ -89,5 +116,15 @@ class MergePropertiesTest {
     @Provide
     Arbitrary<List<CustomerEvent>> events() {
         return RandomMerges.events();
+    }
+
+    @Provide
+    Arbitrary<List<CustomerEvent>> wideEventsWithErasures() {
+        return RandomMerges.eventsWithErasures(WIDE);
+    }
+
+    @Provide
+    Arbitrary<List<CustomerEvent>> wideEvents() {
+        return RandomMerges.events(WIDE);
     }
 }

@@ -1,12 +1,19 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -53,6 +60,7 @@ public final class ScdModel {
      * quarantined; an ERASE removes its customer's events and retires the id, so its every later event is quarantined.
      */
     public static final class Merges {
+        private final Declaration declaration;
         private final Long budgetSeconds;
         private final Map<Long, LocalDateTime> newestMerged = new TreeMap<>();
         private final Set<Long> erased = new TreeSet<>();
@@ -63,6 +71,14 @@ public final class ScdModel {
          * @param budgetSeconds null: no budget
          */
         public Merges(final Long budgetSeconds) {
+            this(Declaration.defaultDeclaration(), budgetSeconds);
+        }
+
+        /**
+         * @param budgetSeconds null: no budget
+         */
+        public Merges(final Declaration declaration, final Long budgetSeconds) {
+            this.declaration = declaration;
             this.budgetSeconds = budgetSeconds;
         }
 
@@ -91,7 +107,7 @@ public final class ScdModel {
         }
 
         public State state() {
-            return expected(applied);
+            return expected(declaration, applied);
         }
 
         public List<Quarantined> quarantined() {
@@ -104,11 +120,19 @@ public final class ScdModel {
     }
 
     public static State expected(final Collection<CustomerEvent> events) {
+        return expected(Declaration.defaultDeclaration(), events);
+    }
+
+    /** As {@link #expected(Collection)} for events of {@code declaration}'s attributes. */
+    public static State expected(final Declaration declaration, final Collection<CustomerEvent> events) {
+        final Comparator<CustomerEvent> tieBreak = Comparator
+                .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
+                .thenComparing(e -> rowHash(declaration, e));
         final Map<Long, TreeMap<LocalDateTime, CustomerEvent>> byKey = new TreeMap<>();
         for (final CustomerEvent event : events) {
             // One event per key and event time: a DELETE beats an upsert, then the larger row hash wins.
             byKey.computeIfAbsent(event.customerId(), id -> new TreeMap<>())
-                    .merge(Events.utc(event), event, (a, b) -> TIE_BREAK.compare(a, b) >= 0 ? a : b);
+                    .merge(Events.utc(event), event, (a, b) -> tieBreak.compare(a, b) >= 0 ? a : b);
         }
         final List<Version> history = new ArrayList<>();
         final List<Current> customers = new ArrayList<>();
@@ -119,20 +143,20 @@ public final class ScdModel {
             for (final CustomerEvent event : timeline.values()) {
                 if (event.isDelete()) {
                     if (open != null) {
-                        versions.add(version(open, Events.utc(event)));
+                        versions.add(version(declaration, open, Events.utc(event)));
                         deletedAt = Events.utc(event);
                         open = null;
                     }
-                } else if (open == null || !rowHash(open).equals(rowHash(event))) {
+                } else if (open == null || !rowHash(declaration, open).equals(rowHash(declaration, event))) {
                     if (open != null) {
-                        versions.add(version(open, Events.utc(event)));
+                        versions.add(version(declaration, open, Events.utc(event)));
                     }
                     open = event;
                     deletedAt = null;
                 }
             }
             if (open != null) {
-                versions.add(version(open, null));
+                versions.add(version(declaration, open, null));
             }
             history.addAll(versions);
             if (!versions.isEmpty()) {
@@ -155,30 +179,52 @@ public final class ScdModel {
         return customers;
     }
 
-    private static final Comparator<CustomerEvent> TIE_BREAK = Comparator
-            .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
-            .thenComparing(ScdModel::rowHash);
+    private static Version version(final Declaration declaration, final CustomerEvent opened, final LocalDateTime closedAt) {
+        return new Version(opened.customerId(), opened.values(), rowHash(declaration, opened), Events.utc(opened), closedAt, closedAt == null);
+    }
 
-    private static Version version(final CustomerEvent opened, final LocalDateTime closedAt) {
-        return new Version(opened.customerId(), opened.values(), rowHash(opened), Events.utc(opened), closedAt, closedAt == null);
+    /** The row hash of an event of the default declaration, whose attributes are all text. */
+    public static String rowHash(final CustomerEvent event) {
+        return rowHash(Declaration.defaultDeclaration(), event);
     }
 
     /**
-     * The row hash the merge computes: MD5 over length-prefixed attributes ('~' for NULL), lengths in characters as SQL's
-     * LENGTH counts them. Written out here independently of the SQL, so tests notice if either changes.
+     * The row hash the merge computes: MD5 over the attributes in declared order, comma-separated, '~' for NULL. Text is
+     * length-prefixed, its length in characters as SQL's LENGTH counts them; every other type is hashed as the SQL casts
+     * it to text. Written out here independently of the SQL, so tests notice if either changes.
      */
-    public static String rowHash(final CustomerEvent event) {
+    public static String rowHash(final Declaration declaration, final CustomerEvent event) {
+        final List<Attribute> attributes = declaration.attributes();
+        if (attributes.size() != event.values().size()) {
+            throw new IllegalArgumentException("event of " + event.values().size() + " values for " + attributes.size() + " attributes");
+        }
         final StringBuilder text = new StringBuilder();
-        for (final String value : event.values()) {
-            if (!text.isEmpty()) {
+        for (int i = 0; i < attributes.size(); i++) {
+            if (i > 0) {
                 text.append(',');
             }
-            text.append(value == null ? "~" : value.codePointCount(0, value.length()) + ":" + value);
+            final String value = event.values().get(i);
+            text.append(value == null ? "~" : hashed(attributes.get(i).type(), value));
         }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8)));
         } catch (final NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A canonical value as the row hash reads it. CAST(NUMBER(p,s) AS VARCHAR) writes all s fraction digits on DuckDB
+     * and Snowflake alike (7 in NUMBER(12,2) is 7.00), where the canonical text drops trailing zeros; a BOOLEAN casts to
+     * true or false, as canonical; a DATE or TIMESTAMP_NTZ is its distance from 1970 in days or microseconds.
+     */
+    private static String hashed(final AttributeType type, final String value) {
+        return switch (type) {
+            case AttributeType.Varchar ignored -> value.codePointCount(0, value.length()) + ":" + value;
+            case AttributeType.Number number -> new BigDecimal(value).setScale(number.scale()).toPlainString();
+            case AttributeType.Boolean ignored -> value;
+            case AttributeType.Date ignored -> Long.toString(LocalDate.parse(value).toEpochDay());
+            case AttributeType.TimestampNtz ignored -> Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, Instant.parse(value)));
+        };
     }
 }

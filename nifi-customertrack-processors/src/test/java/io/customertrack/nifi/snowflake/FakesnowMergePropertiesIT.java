@@ -1,5 +1,6 @@
 package io.customertrack.nifi.snowflake;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.RandomMerges;
@@ -22,26 +23,43 @@ import java.util.stream.Stream;
 /**
  * The lateness budget and erasure property of {@code MergePropertiesTest}, run through snowflake-jdbc against fakesnow:
  * the same random streams, merges and checks, on the emulator's translation of the merge's Snowflake SQL. Fewer tries
- * than on DuckDB: every statement is an HTTP round trip.
+ * than on DuckDB: every statement is an HTTP round trip. The wide example declaration (every attribute type) has a
+ * server of its own, since both declarations name their tables alike.
  */
 class FakesnowMergePropertiesIT {
 
+    private static final Declaration WIDE = Declaration.example("wide");
+
     private static Path databases;
     private static FakesnowServer server;
+    private static Path wideDatabases;
+    private static FakesnowServer wideServer;
 
     @BeforeContainer
     static void startFakesnow() throws Exception {
         databases = Files.createTempDirectory("fakesnow-properties");
         server = new FakesnowServer(databases);
         server.createSchema(false); // keys unenforced, as on Snowflake: the sql/05 duplicate-key queries check them
+        wideDatabases = Files.createTempDirectory("fakesnow-wide-properties");
+        wideServer = new FakesnowServer(wideDatabases);
+        wideServer.createSchema(false, WIDE);
     }
 
     @AfterContainer
     static void stopFakesnow() throws Exception {
-        server.close();
-        try (Stream<Path> files = Files.walk(databases)) {
-            for (final Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(file);
+        for (final FakesnowServer running : new FakesnowServer[] {server, wideServer}) {
+            if (running != null) {
+                running.close();
+            }
+        }
+        for (final Path folder : new Path[] {databases, wideDatabases}) {
+            if (folder == null) {
+                continue;
+            }
+            try (Stream<Path> files = Files.walk(folder)) {
+                for (final Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
             }
         }
     }
@@ -61,8 +79,29 @@ class FakesnowMergePropertiesIT {
         }
     }
 
+    /** The same for the wide declaration: its row hash and its values of every type through snowflake-jdbc. */
+    @Property(tries = 6)
+    void theLatenessBudgetAndErasuresHoldOnFakesnowForTheWideDeclaration(
+            @ForAll("wideEventsWithErasures") final List<CustomerEvent> events,
+            @ForAll @IntRange(min = 1, max = 4) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 1) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws Exception {
+        try (Connection connection = wideServer.connect()) {
+            final CustomerStore store = CustomerStore.on(connection, WIDE);
+            store.emptyTables();
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(events, fileCount, replays, random),
+                    budgetSeconds, random);
+        }
+    }
+
     @Provide
     Arbitrary<List<CustomerEvent>> eventsWithErasures() {
         return RandomMerges.eventsWithErasures();
+    }
+
+    @Provide
+    Arbitrary<List<CustomerEvent>> wideEventsWithErasures() {
+        return RandomMerges.eventsWithErasures(WIDE);
     }
 }

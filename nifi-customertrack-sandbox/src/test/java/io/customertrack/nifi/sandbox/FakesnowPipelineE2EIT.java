@@ -1,12 +1,18 @@
 package io.customertrack.nifi.sandbox;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.snowflake.FakesnowServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Docker local profile's pipeline without Docker: scripts/init-local-warehouse.py creates the objects in fakesnow,
  * scripts/deploy-nifi.sh deploys the flow of scripts/local-flow.sh --warehouse fakesnow with docker/local.parameters,
- * and NiFi's DBCPConnectionPool merges through the real snowflake-jdbc driver. The same checks as the DuckDB run.
+ * and NiFi's DBCPConnectionPool merges through the real snowflake-jdbc driver. The same checks as the DuckDB run, for
+ * the wide example declaration (every attribute type, optional and non-personal attributes) end to end: the objects
+ * and the flow's COPY statement rendered from it, and its file the value of customertrack.declaration, which the
+ * generator, the validator and the merge read.
  */
 class FakesnowPipelineE2EIT {
 
@@ -43,10 +52,15 @@ class FakesnowPipelineE2EIT {
     }
 
     @Test
-    void customersArriveInCustomerAndCustomerHistoryOnFakesnow() throws Exception {
-        final LocalPipeline pipeline = new LocalPipeline(nifi, work, LocalPipeline.fakesnow(fakesnow));
+    void customersOfTheWideDeclarationArriveInCustomerAndCustomerHistoryOnFakesnow() throws Exception {
+        final Path wide = work.resolve("wide.json");
+        try (InputStream example = Declaration.class.getResourceAsStream("/io/customertrack/declaration/examples/wide.json")) {
+            Files.copy(example, wide);
+        }
+        final LocalPipeline pipeline = new LocalPipeline(nifi, work, LocalPipeline.fakesnow(fakesnow, Declaration.read(wide)), wide);
         final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
         assertEquals(0, deployed.exitCode(), deployed.output());
+        pipeline.assertCustomerTrackProcessorsValid();
         final String group = pipeline.groupId();
 
         pipeline.awaitLandedFiles(4);
@@ -56,5 +70,12 @@ class FakesnowPipelineE2EIT {
         final LocalPipeline.Outcome outcome = pipeline.verify();
         assertTrue(outcome.validRecords() > 0 && outcome.invalidRecords() > 0, "both outputs used: " + outcome);
         assertEquals(outcome.validRecords(), outcome.rawRows());
+        try (Connection connection = pipeline.connectWarehouse(); Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT COUNT(*), COUNT(DISTINCT marketing_consent), COUNT(date_of_birth),"
+                     + " COUNT(lifetime_value), COUNT(consent_changed_at) FROM customer WHERE NOT is_deleted")) {
+            rs.next();
+            assertTrue(rs.getLong(1) > 0 && rs.getLong(2) == 2 && rs.getLong(3) > 0 && rs.getLong(4) > 0 && rs.getLong(5) > 0,
+                    "the wide declaration's values of every type reached CUSTOMER");
+        }
     }
 }

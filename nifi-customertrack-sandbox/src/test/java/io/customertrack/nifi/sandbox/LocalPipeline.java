@@ -1,6 +1,8 @@
 package io.customertrack.nifi.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.sql.SqlRenderer;
 import io.customertrack.nifi.customer.CustomerEvent;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.ScdInvariants;
@@ -9,6 +11,7 @@ import io.customertrack.nifi.merge.SnowflakeDdl;
 import io.customertrack.nifi.processors.CustomerTrackAttributes;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.TriggerSnowflakeMerge;
+import io.customertrack.nifi.processors.ValidateCustomerRecord;
 import io.customertrack.nifi.snowflake.FakesnowServer;
 
 import java.io.IOException;
@@ -42,12 +45,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The local pipeline in a sandbox NiFi: the flow generated from flows/ by scripts/local-flow.sh, deployed by
  * scripts/deploy-nifi.sh, landing files with PutFile and merging through NiFi's DBCPConnectionPool into a DuckDB file
  * or into fakesnow through snowflake-jdbc (the Docker local profile's warehouse). {@link #verify()} holds the run to
- * what a correct pipeline guarantees.
+ * what a correct pipeline guarantees. The default declaration of the customer's attributes, or another one from a file:
+ * then the warehouse is built from its rendering, the flow's COPY statement is its rendering's, and the file's path
+ * is the parameter customertrack.declaration.
  */
 final class LocalPipeline {
 
     static final String MERGE = TriggerSnowflakeMerge.class.getName();
     static final String GENERATOR = GenerateFakeCustomer.class.getName();
+    static final String VALIDATOR = ValidateCustomerRecord.class.getName();
     /** How NiFi's REST API writes a provenance event's time. */
     private static final DateTimeFormatter PROVENANCE_TIME = DateTimeFormatter.ofPattern("MM/dd/yyyy HH:mm:ss.SSS z");
 
@@ -58,16 +64,28 @@ final class LocalPipeline {
         Map<String, String> parameters();
 
         Connection connect() throws SQLException;
+
+        /** The declaration whose rendering built the warehouse. */
+        Declaration declaration();
     }
 
     /** A DuckDB file (one process at a time: read it after NiFi has stopped). */
     static Warehouse duckDb(final Path file) throws SQLException {
-        try (CustomerStore store = new CustomerStore("jdbc:duckdb:" + file)) {
+        return duckDb(file, Declaration.defaultDeclaration());
+    }
+
+    /** A DuckDB file with the tables of {@code declaration}. */
+    static Warehouse duckDb(final Path file, final Declaration declaration) throws SQLException {
+        try (CustomerStore store = new CustomerStore("jdbc:duckdb:" + file, true, declaration)) {
             store.execute("CHECKPOINT");
         }
         return new Warehouse() {
             public String name() {
                 return "duckdb";
+            }
+
+            public Declaration declaration() {
+                return declaration;
             }
 
             public Map<String, String> parameters() {
@@ -87,7 +105,12 @@ final class LocalPipeline {
      * have no PRIMARY KEY, as unenforced as Snowflake's: {@link #verify()} checks every declared key's uniqueness instead.
      */
     static Warehouse fakesnow(final FakesnowServer server) throws IOException {
-        server.createSchema(false);
+        return fakesnow(server, Declaration.defaultDeclaration());
+    }
+
+    /** fakesnow as {@link #fakesnow(FakesnowServer)}, with the objects of {@code declaration}'s rendering. */
+    static Warehouse fakesnow(final FakesnowServer server, final Declaration declaration) throws IOException {
+        server.createSchema(false, declaration);
         final Properties docker = new Properties();
         try (Reader reader = Files.newBufferedReader(SandboxNiFi.ROOT.resolve("docker/local.parameters"))) {
             docker.load(reader);
@@ -99,6 +122,10 @@ final class LocalPipeline {
         return new Warehouse() {
             public String name() {
                 return "fakesnow";
+            }
+
+            public Declaration declaration() {
+                return declaration;
             }
 
             public Map<String, String> parameters() {
@@ -117,6 +144,8 @@ final class LocalPipeline {
     private final Path quarantine;
     private final Path flow;
     private final Path parameters;
+    /** The file customertrack.declaration names; null: no value, the default declaration. */
+    private final Path declarationFile;
     private NiFiRest rest;
 
     LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
@@ -124,21 +153,45 @@ final class LocalPipeline {
     }
 
     LocalPipeline(final SandboxNiFi nifi, final Path directory, final Warehouse warehouse) throws IOException {
+        this(nifi, directory, warehouse, null);
+    }
+
+    /**
+     * @param declarationFile the declaration of the warehouse's tables, which the flow's processors read through the
+     *                        parameter customertrack.declaration; null for the default declaration (no value)
+     */
+    LocalPipeline(final SandboxNiFi nifi, final Path directory, final Warehouse warehouse, final Path declarationFile) throws IOException {
         this.nifi = nifi;
         this.rest = nifi.rest();
         this.warehouse = warehouse;
+        this.declarationFile = declarationFile;
+        final Declaration declared = declarationFile == null ? Declaration.defaultDeclaration() : Declaration.read(declarationFile);
+        if (!declared.equals(warehouse.declaration())) {
+            throw new IllegalArgumentException("the warehouse was built from another declaration than " + declarationFile);
+        }
         landing = directory.resolve("landing");
         quarantine = directory.resolve("quarantine");
         flow = directory.resolve("customertrack-local.json");
         parameters = directory.resolve("local.parameters");
-        writeLocalFlow(warehouse.name(), flow);
+        if (declarationFile == null) {
+            writeLocalFlow(warehouse.name(), flow);
+        } else {
+            // The COPY statements of the declaration's rendering, as scripts/render-sql.sh writes them into local/.
+            final Path copyStatements = Files.createDirectories(directory.resolve("declared-sql-local"));
+            for (final Map.Entry<String, String> statement : new SqlRenderer(declared).localCopyStatements().entrySet()) {
+                Files.writeString(copyStatements.resolve(statement.getKey()), statement.getValue(), StandardCharsets.UTF_8);
+            }
+            writeLocalFlow(warehouse.name(), flow, "--copy-dir", copyStatements.toString());
+        }
         writeParameters(Map.of());
     }
 
     /** scripts/local-flow.sh --warehouse {@code warehouse}: the local variant of the flow, written to {@code target}. */
-    static void writeLocalFlow(final String warehouse, final Path target) throws IOException {
-        final Process generate = new ProcessBuilder("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
-                "--warehouse", warehouse).redirectOutput(target.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    static void writeLocalFlow(final String warehouse, final Path target, final String... options) throws IOException {
+        final List<String> command = new ArrayList<>(List.of("bash", SandboxNiFi.ROOT.resolve("scripts/local-flow.sh").toString(),
+                "--warehouse", warehouse));
+        command.addAll(List.of(options));
+        final Process generate = new ProcessBuilder(command).redirectOutput(target.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             assertEquals(0, generate.waitFor(), "scripts/local-flow.sh failed");
         } catch (final InterruptedException e) {
@@ -178,6 +231,10 @@ final class LocalPipeline {
         values.putAll(overrides);
         final StringBuilder text = new StringBuilder();
         values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
+        if (declarationFile != null) {
+            // The path: the processors read the file themselves, and every node of a sandbox shares this machine.
+            text.append("customertrack.declaration=").append(declarationFile.toAbsolutePath()).append('\n');
+        }
         Files.writeString(parameters, text);
     }
 
@@ -248,6 +305,29 @@ final class LocalPipeline {
             problems.append("(NiFi's components and bulletins could not be read: ").append(e.getMessage()).append(")\n");
         }
         return problems.isEmpty() ? "NiFi reports no invalid component and no bulletin." : problems.toString().strip();
+    }
+
+    /**
+     * The three CustomerTrack processors are valid with the flow's customertrack.declaration: the declaration file's
+     * path, or no value (the default declaration).
+     */
+    void assertCustomerTrackProcessorsValid() throws IOException {
+        final String group = groupId();
+        final JsonNode context = rest.get("/parameter-contexts/" + rest.get("/process-groups/" + group).at("/component/parameterContext/id").asText());
+        String declared = null;
+        for (final JsonNode parameter : context.at("/component/parameters")) {
+            if (parameter.at("/parameter/name").asText().equals("customertrack.declaration")) {
+                final JsonNode value = parameter.at("/parameter/value");
+                declared = value.isMissingNode() || value.isNull() ? null : value.asText();
+            }
+        }
+        assertEquals(declarationFile == null ? null : declarationFile.toAbsolutePath().toString(), declared,
+                "the value of customertrack.declaration");
+        for (final String type : List.of(GENERATOR, VALIDATOR, MERGE)) {
+            final JsonNode processor = processor(group, type);
+            assertEquals("VALID", processor.at("/component/validationStatus").asText(), type + " with customertrack.declaration "
+                    + (declared == null ? "empty" : "set") + ": " + processor.at("/component/validationErrors"));
+        }
     }
 
     /** Sets the generator's Records Per FlowFile to a value of its own, once the generator has stopped. */
@@ -336,7 +416,8 @@ final class LocalPipeline {
      */
     Outcome verify() throws IOException, SQLException {
         long validRecords = 0;
-        try (CustomerStore store = CustomerStore.on(warehouse.connect())) {
+        final Declaration declaration = warehouse.declaration();
+        try (CustomerStore store = CustomerStore.on(warehouse.connect(), declaration)) {
             final Map<String, List<String[]>> rawByFile = rawKeysByFile(store);
             for (final Path file : dataFiles(landing)) {
                 final List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -374,12 +455,12 @@ final class LocalPipeline {
             assertEquals(0, store.count("SELECT COUNT(*) FROM customer_merge_quarantine WHERE reason <> 'customer_erased'"),
                     "nothing beyond the lateness budget");
             final ScdModel.State state = store.state();
-            assertEquals(ScdModel.expected(events.stream().filter(event -> !erased.contains(event.customerId())).toList()), state,
+            assertEquals(ScdModel.expected(declaration, events.stream().filter(event -> !erased.contains(event.customerId())).toList()), state,
                     "CUSTOMER and CUSTOMER_HISTORY equal the model over CUSTOMER_RAW's events of customers not erased");
             assertEquals(store.count("SELECT COUNT(*) FROM customer_raw"), store.count("SELECT SUM(rows_loaded) FROM customer_merge_receipt"),
                     "every loaded row is on its file's receipt");
             ScdInvariants.check(state);
-            for (final String invariant : SnowflakeDdl.invariantQueries()) {
+            for (final String invariant : SnowflakeDdl.invariantQueries(declaration)) {
                 try (Statement statement = store.connection().createStatement(); ResultSet rs = statement.executeQuery(invariant)) {
                     assertFalse(rs.next(), "sql/05 invariant returned a row: " + invariant);
                 }

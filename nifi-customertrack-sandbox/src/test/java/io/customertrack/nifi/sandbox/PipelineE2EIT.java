@@ -56,6 +56,7 @@ class PipelineE2EIT {
     void everyGeneratedRecordIsLandedLoadedOnceAndMerged() throws Exception {
         final DeployScript.Run deployed = pipeline.deploy(SandboxNiFi.CUSTOMERTRACK_NAR);
         assertEquals(0, deployed.exitCode(), deployed.output());
+        pipeline.assertCustomerTrackProcessorsValid(); // customertrack.declaration empty: the default declaration
         final String group = pipeline.groupId();
 
         pipeline.awaitLandedFiles(6);
