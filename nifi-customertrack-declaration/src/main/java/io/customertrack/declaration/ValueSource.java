@@ -6,7 +6,8 @@ import java.util.List;
  * Where GenerateFakeCustomer takes an attribute's values from: exactly one of {@code faker}, {@code values},
  * {@code between}, {@code emailFrom} and {@code localeCountry}.
  *
- * @param faker         a datafaker expression, e.g. {@code #{Name.firstName}}, evaluated into a pool of values once
+ * @param faker         a datafaker provider method, e.g. {@code Name.firstName}, or a whole datafaker expression,
+ *                      evaluated into a pool of values once
  * @param values        a list of values, picked uniformly
  * @param between       two bounds, a uniform value between them (NUMBER, DATE, TIMESTAMP_NTZ)
  * @param emailFrom     an address made of these attributes' values (ASCII-folded) and a number, at a generated domain

@@ -1,23 +1,19 @@
 package io.customertrack.nifi.customer;
 
-import org.apache.nifi.serialization.record.MapRecord;
-import org.apache.nifi.serialization.record.Record;
-import org.apache.nifi.serialization.record.RecordSchema;
-
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.HashMap;
+import java.util.AbstractList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.RandomAccess;
 
 /**
  * One customer change event, valid by CustomerTrack's rules: what GenerateFakeCustomer produces, what
- * ValidateCustomerRecord accepts and writes, and what a CUSTOMER_RAW row holds. The descriptive values are null where
- * absent (a DELETE and an ERASE request carry only their key, operation and time).
+ * ValidateCustomerRecord accepts and writes, and what a CUSTOMER_RAW row holds.
+ *
+ * @param values the declared attributes' values in declared order, each in its canonical text (what the CSV carries),
+ *               null where absent (a DELETE and an ERASE request carry only their key, operation and time)
  */
-public record CustomerEvent(long customerId, String firstName, String lastName, String email, String street,
-                            String city, String state, String country, Operation op, Instant updatedAt) {
+public record CustomerEvent(long customerId, Operation op, Instant updatedAt, List<String> values) {
 
     /**
      * What an event does to its customer. ERASE is a request to remove every personal value of the customer from the
@@ -28,56 +24,47 @@ public record CustomerEvent(long customerId, String firstName, String lastName, 
     public CustomerEvent {
         Objects.requireNonNull(op, "op");
         Objects.requireNonNull(updatedAt, "updatedAt");
+        values = values instanceof Values own ? own : new Values(values.toArray(new String[0]));
     }
 
-    /** An INSERT or UPDATE with the seven descriptive values in file order (first_name .. country). */
-    public static CustomerEvent of(final long customerId, final Operation op, final Instant updatedAt, final List<String> attributes) {
-        if (attributes.size() != 7) {
-            throw new IllegalArgumentException("7 attributes expected (first_name .. country): " + attributes);
+    /** An event of these values, which the event keeps: the caller hands the array over and does not change it. */
+    static CustomerEvent of(final long customerId, final Operation op, final Instant updatedAt, final String[] values) {
+        return new CustomerEvent(customerId, op, updatedAt, new Values(values));
+    }
+
+    /** A DELETE: no values, for a declaration of {@code attributes} attributes. */
+    public static CustomerEvent delete(final long customerId, final Instant updatedAt, final int attributes) {
+        return of(customerId, Operation.DELETE, updatedAt, new String[attributes]);
+    }
+
+    /** An ERASE request: no values, for a declaration of {@code attributes} attributes. */
+    public static CustomerEvent erase(final long customerId, final Instant requestedAt, final int attributes) {
+        return of(customerId, Operation.ERASE, requestedAt, new String[attributes]);
+    }
+
+    /**
+     * The values, read-only, over an array no one else changes; nulls are values here (absent), which List.copyOf
+     * refuses. Built once per event, without a second copy: events are made for every record.
+     */
+    private static final class Values extends AbstractList<String> implements RandomAccess {
+        private final String[] values;
+
+        Values(final String[] values) {
+            this.values = values;
         }
-        return new CustomerEvent(customerId, attributes.get(0), attributes.get(1), attributes.get(2), attributes.get(3),
-                attributes.get(4), attributes.get(5), attributes.get(6), op, updatedAt);
-    }
 
-    public static CustomerEvent delete(final long customerId, final Instant updatedAt) {
-        return new CustomerEvent(customerId, null, null, null, null, null, null, null, Operation.DELETE, updatedAt);
-    }
+        @Override
+        public String get(final int index) {
+            return values[index];
+        }
 
-    public static CustomerEvent erase(final long customerId, final Instant requestedAt) {
-        return new CustomerEvent(customerId, null, null, null, null, null, null, null, Operation.ERASE, requestedAt);
+        @Override
+        public int size() {
+            return values.length;
+        }
     }
 
     public boolean isDelete() {
         return op == Operation.DELETE;
-    }
-
-    /** first_name .. country, in file order (nulls kept). */
-    public List<String> attributes() {
-        return Arrays.asList(firstName, lastName, email, street, city, state, country);
-    }
-
-    /** The value of a field as CustomerTrack files carry it: customer_id a Long, updated_at in {@link EventTimes}' form. */
-    public Object value(final CustomerField field) {
-        return switch (field) {
-            case CUSTOMER_ID -> customerId;
-            case FIRST_NAME -> firstName;
-            case LAST_NAME -> lastName;
-            case EMAIL -> email;
-            case STREET -> street;
-            case CITY -> city;
-            case STATE -> state;
-            case COUNTRY -> country;
-            case OP -> op.name();
-            case UPDATED_AT -> EventTimes.format(updatedAt);
-        };
-    }
-
-    /** This event as a NiFi record of {@code schema} (normally {@link CustomerSchema#CUSTOMER_EVENT} or a writer's version of it). */
-    public Record toRecord(final RecordSchema schema) {
-        final Map<String, Object> values = new HashMap<>(16);
-        for (final CustomerField field : CustomerField.values()) {
-            values.put(field.columnName(), value(field));
-        }
-        return new MapRecord(schema, values);
     }
 }

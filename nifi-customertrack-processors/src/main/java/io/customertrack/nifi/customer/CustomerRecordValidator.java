@@ -12,10 +12,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * CustomerTrack's record-level rules for customer change events, each written once. {@link #validate} reads every
- * customer field of a record by name, judges it once and either builds the {@link CustomerEvent} (values in their
- * canonical form) or lists every broken rule. Plain Java over NiFi's record API, so the rules are tested without a
- * processor; one instance judges one FlowFile's records against one "now".
+ * CustomerTrack's record-level rules for customer change events, each written once. {@link #validate} reads the
+ * fixed fields (customer_id, op, updated_at) and every declared attribute of a record by name, judges each once (the
+ * attributes by their checks, compiled beforehand in a {@link CompiledDeclaration}) and either builds the
+ * {@link CustomerEvent} (values in their canonical form) or lists every broken rule. Plain Java over NiFi's record API,
+ * so the rules are tested without a processor; one instance judges one FlowFile's records against one "now".
  */
 public final class CustomerRecordValidator {
 
@@ -39,6 +40,14 @@ public final class CustomerRecordValidator {
         INVALID_SYNTAX("invalid_syntax"),
         UNKNOWN_OPERATION("unknown"),
         NOT_ALLOWED_IN_ERASURE("not_allowed_in_erasure"),
+        NOT_A_NUMBER("not_a_number"),
+        TOO_MANY_DIGITS("too_many_digits"),
+        NOT_A_BOOLEAN("not_a_boolean"),
+        NOT_A_DATE("not_a_date"),
+        NOT_A_TIMESTAMP("not_a_timestamp"),
+        OUT_OF_RANGE("out_of_range"),
+        PATTERN_MISMATCH("pattern_mismatch"),
+        NOT_ONE_OF("not_one_of"),
         UNPARSEABLE("unparseable"),
         IN_FUTURE("in_future"),
         TOO_OLD("too_old"),
@@ -71,7 +80,7 @@ public final class CustomerRecordValidator {
     /**
      * The outcome for one record: the event when every rule passed, else the violations (never both). An erasure request
      * is never only rejected: when its customer_id is usable it is the event (an ERASE of that id) and {@code corrections}
-     * lists what it carried that could not be applied as sent (personal values, which are dropped; an unusable
+     * lists what it carried that could not be applied as sent (attribute values, which are dropped; an unusable
      * updated_at, replaced by the time the request was received); without a usable customer_id it has violations and
      * {@code erasureRequest} set, for a route of its own.
      */
@@ -92,7 +101,7 @@ public final class CustomerRecordValidator {
 
         /** The corrected ERASE carries the time the request was received, its own updated_at being unusable. */
         public boolean hasReceivedTime() {
-            return corrections.stream().anyMatch(correction -> CustomerField.UPDATED_AT.columnName().equals(correction.field()));
+            return corrections.stream().anyMatch(correction -> UPDATED_AT.equals(correction.field()));
         }
 
         /** All violations in one line, the form written to the {@code validation_errors} field. */
@@ -108,24 +117,39 @@ public final class CustomerRecordValidator {
         }
     }
 
-    private static final Map<String, CustomerField> FIELDS_BY_NAME = CustomerField.byColumnName();
+    private static final String CUSTOMER_ID = "customer_id";
+    private static final String OP = "op";
+    private static final String UPDATED_AT = "updated_at";
+    /** Longest text of the fixed fields: a long's 19 digits, DELETE, an ISO-8601 time with nanoseconds and an offset. */
+    private static final int CUSTOMER_ID_MAX_LENGTH = 19;
+    private static final int OP_MAX_LENGTH = 6;
+    private static final int UPDATED_AT_MAX_LENGTH = 32;
 
+    private final CompiledDeclaration declaration;
     private final Duration maxFutureSkew;
     private final boolean normalize;
     private final Instant now;
     private final Instant latestEventTime;
 
     /**
+     * @param declaration   the attributes and their checks
      * @param maxFutureSkew how far past {@code now} an event time may lie
-     * @param normalize     trim every value, lower-case the email and upper-case the operation before checking
+     * @param normalize     trim every value, lower-case e-mail addresses and upper-case the operation before checking
      * @param now           the instant every record of this validator is judged against, and the time its records were
      *                      received (what a corrected erasure request carries when its own time is unusable)
      */
-    public CustomerRecordValidator(final Duration maxFutureSkew, final boolean normalize, final Instant now) {
+    public CustomerRecordValidator(final CompiledDeclaration declaration, final Duration maxFutureSkew, final boolean normalize,
+                                   final Instant now) {
+        this.declaration = declaration;
         this.maxFutureSkew = maxFutureSkew;
         this.normalize = normalize;
         this.now = now;
         this.latestEventTime = now.plus(maxFutureSkew);
+    }
+
+    /** A validator of the default declaration. */
+    public CustomerRecordValidator(final Duration maxFutureSkew, final boolean normalize, final Instant now) {
+        this(CompiledDeclaration.defaultDeclaration(), maxFutureSkew, normalize, now);
     }
 
     /** Judges one record: its customer fields by name, and any other field that carries a value (such as an extra column). */
@@ -135,42 +159,52 @@ public final class CustomerRecordValidator {
         final Map<String, Object> values = record.toMap();
         for (final Map.Entry<String, Object> value : values.entrySet()) {
             final String name = value.getKey();
-            if (value.getValue() != null && !FIELDS_BY_NAME.containsKey(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name)) {
+            if (value.getValue() != null && !declaration.isFileColumn(name) && !CustomerSchema.VALIDATION_ERRORS_FIELD.equals(name)) {
                 violations.add(new Violation(name, Rule.UNEXPECTED_FIELD,
                         "is not a customer field (the record has more values than the customer schema)"));
             }
         }
-        // Each value is read once; what the operation is comes first: a DELETE needs no descriptive values, and an
+        // Each value is read once; what the operation is comes first: a DELETE needs no attribute values, and an
         // ERASE request must carry none (it asks to remove them; the request itself is kept).
-        final Object opValue = values.get(CustomerField.OP.columnName());
-        final String opName = opValue instanceof String text ? normalized(CustomerField.OP, text) : null;
+        final Object opValue = values.get(OP);
+        final String opName = opValue instanceof String text ? (normalize ? text.strip().toUpperCase(Locale.ROOT) : text) : null;
         final boolean isDelete = Operation.DELETE.name().equals(opName);
         // An erasure request is recognised however its op is spelt or padded: it must never be rejected for its form.
         final boolean isErase = opValue instanceof String opText && Operation.ERASE.name().equalsIgnoreCase(opText.strip());
 
-        final Object id = judge(CustomerField.CUSTOMER_ID, values.get(CustomerField.CUSTOMER_ID.columnName()), false, violations);
-        final String[] attributes = new String[CustomerField.ATTRIBUTES.size()];
+        final String id = fixed(CUSTOMER_ID, CUSTOMER_ID_MAX_LENGTH, values.get(CUSTOMER_ID), violations);
+        final Long customerId = id == null ? null : orViolation(positiveLong(id), violations, CUSTOMER_ID, Rule.NOT_POSITIVE_INTEGER,
+                "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '", id);
+        final String[] attributes = new String[declaration.size()];
         for (int i = 0; i < attributes.length; i++) {
-            final CustomerField field = CustomerField.ATTRIBUTES.get(i);
-            final Object value = values.get(field.columnName());
-            if (!isErase) {
-                attributes[i] = (String) judge(field, value, isDelete, violations);
-            } else if (value != null && !(value instanceof String text && isBlank(text))) {
-                // The value is personal data: the message does not repeat it.
-                violations.add(new Violation(field.columnName(), Rule.NOT_ALLOWED_IN_ERASURE,
-                        "must be empty in an ERASE request, which carries only customer_id, op and updated_at"));
+            final AttributeCheck attribute = declaration.attribute(i);
+            final Object value = values.get(attribute.name());
+            if (isErase) {
+                if (value != null && !(value instanceof String text && AttributeCheck.isBlank(text))) {
+                    // The value may be personal data: the message does not repeat it.
+                    violations.add(new Violation(attribute.name(), Rule.NOT_ALLOWED_IN_ERASURE,
+                            "must be empty in an ERASE request, which carries only customer_id, op and updated_at"));
+                }
+            } else if (value == null) {
+                if (!isDelete && attribute.required()) {
+                    violations.add(new Violation(attribute.name(), Rule.REQUIRED, "is missing"));
+                }
+            } else if (isScalar(attribute.name(), value, violations)) {
+                attributes[i] = attribute.check(value.toString(), normalize, isDelete || !attribute.required(), violations);
             }
         }
-        final Object op = judge(CustomerField.OP, opValue, false, violations);
-        final Object updatedAt = judge(CustomerField.UPDATED_AT, values.get(CustomerField.UPDATED_AT.columnName()), false, violations);
+        final String opText = fixed(OP, OP_MAX_LENGTH, opValue instanceof String ? opName : opValue, violations);
+        final Operation op = opText == null ? null : orViolation(operation(opText), violations, OP, Rule.UNKNOWN_OPERATION,
+                "must be INSERT, UPDATE, DELETE or ERASE but was '", opText);
+        final String time = fixed(UPDATED_AT, UPDATED_AT_MAX_LENGTH, values.get(UPDATED_AT), violations);
+        final Instant updatedAt = time == null ? null : eventTime(time, violations);
         if (isErase && !violations.isEmpty()) {
-            return erasure(id, (Instant) updatedAt, violations);
+            return erasure(customerId, updatedAt, violations);
         }
         if (!violations.isEmpty()) {
             return new Result(null, violations, List.of(), false);
         }
-        return new Result(new CustomerEvent((Long) id, attributes[0], attributes[1], attributes[2], attributes[3],
-                attributes[4], attributes[5], attributes[6], (Operation) op, (Instant) updatedAt), List.of(), List.of(), isErase);
+        return new Result(CustomerEvent.of(customerId, op, updatedAt, attributes), List.of(), List.of(), isErase);
     }
 
     /**
@@ -178,80 +212,49 @@ public final class CustomerRecordValidator {
      * becomes a plain ERASE of it (nothing else it carried is kept), at its own time when that is usable, else at the
      * time it was received. Without one there is nothing to erase by, and the request keeps its violations.
      */
-    private Result erasure(final Object id, final Instant updatedAt, final List<Violation> violations) {
+    private Result erasure(final Long id, final Instant updatedAt, final List<Violation> violations) {
         if (id == null) {
             return new Result(null, violations, List.of(), true);
         }
-        return new Result(CustomerEvent.erase((Long) id, updatedAt == null ? now : updatedAt), List.of(), List.copyOf(violations), true);
-    }
-
-    /** The text trimmed, with the email lower-cased and the operation upper-cased, when values are normalised. */
-    private String normalized(final CustomerField field, final String text) {
-        if (!normalize) {
-            return text;
-        }
-        final String trimmed = text.strip();
-        return switch (field) {
-            case EMAIL -> trimmed.toLowerCase(Locale.ROOT);
-            case OP -> trimmed.toUpperCase(Locale.ROOT);
-            default -> trimmed;
-        };
-    }
-
-    /** Judges one value read from the record: first that it is a single value, then its field's rules. */
-    private Object judge(final CustomerField field, final Object value, final boolean optional, final List<Violation> violations) {
-        if (value instanceof Object[] || value instanceof Collection<?> || value instanceof Map<?, ?> || value instanceof Record) {
-            violations.add(new Violation(field.columnName(), Rule.NOT_SCALAR, "is " + kindOf(value) + ", not a single value"));
-            return null;
-        }
-        return parse(field, value == null ? null : normalized(field, value.toString()), optional, violations);
+        return new Result(CustomerEvent.erase(id, updatedAt == null ? now : updatedAt, declaration.size()), List.of(),
+                List.copyOf(violations), true);
     }
 
     /**
-     * Checks one value against its field's rules and returns it in its canonical form (a Long id, an Operation, an
-     * Instant, or the text); null when it breaks a rule (added to {@code violations}) or is an optional value left out.
+     * A fixed field's text (customer_id, op, updated_at), trimmed when values are normalised: a single value, present,
+     * not blank and at most {@code maxLength} characters; else null and a violation.
      */
-    private Object parse(final CustomerField field, final String value, final boolean optional, final List<Violation> violations) {
-        if (value == null || isBlank(value)) {
-            if (!optional) {
-                violations.add(new Violation(field.columnName(), Rule.REQUIRED, value == null ? "is missing" : "is blank"));
-            }
+    private String fixed(final String field, final int maxLength, final Object value, final List<Violation> violations) {
+        if (value != null && !isScalar(field, value, violations)) {
             return null;
         }
-        final int position = field.isFreeText() ? firstNonPlainCharacter(value) : -1;
-        if (position >= 0) {
-            final int c = value.codePointAt(position);
-            violations.add(c == '\uFFFD'
-                    ? new Violation(field.columnName(), Rule.INVALID_ENCODING,
-                            "contains bytes that are not valid in the input character set (U+FFFD at position " + position + ")")
-                    : new Violation(field.columnName(), Rule.CONTROL_CHARACTER,
-                            "contains control character U+" + String.format("%04X", c) + " at position " + position));
+        final String text = value == null ? null : normalize ? value.toString().strip() : value.toString();
+        if (text == null || AttributeCheck.isBlank(text)) {
+            violations.add(new Violation(field, Rule.REQUIRED, text == null ? "is missing" : "is blank"));
             return null;
         }
-        // Code points, as Snowflake's VARCHAR(n) counts characters; never more than UTF-16 units, so count only if needed.
-        final int characters = value.length() > field.maxLength() ? value.codePointCount(0, value.length()) : value.length();
-        if (characters > field.maxLength()) {
-            violations.add(new Violation(field.columnName(), Rule.TOO_LONG,
-                    "has " + characters + " characters, more than the " + field.maxLength() + " the column holds"));
+        final int characters = text.length() > maxLength ? text.codePointCount(0, text.length()) : text.length();
+        if (characters > maxLength) {
+            violations.add(new Violation(field, Rule.TOO_LONG, "has " + characters + " characters, more than the " + maxLength + " the column holds"));
             return null;
         }
-        return switch (field) {
-            case CUSTOMER_ID -> orViolation(positiveLong(value), violations, field, Rule.NOT_POSITIVE_INTEGER,
-                    "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '", value);
-            case EMAIL -> orViolation(isEmailAddress(value) ? value : null, violations, field, Rule.INVALID_SYNTAX,
-                    "is not a syntactically valid address: '", value);
-            case OP -> orViolation(operation(value), violations, field, Rule.UNKNOWN_OPERATION,
-                    "must be INSERT, UPDATE, DELETE or ERASE but was '", value);
-            case UPDATED_AT -> eventTime(value, violations);
-            default -> value;
-        };
+        return text;
+    }
+
+    /** Whether the value read from the record is a single value; else a violation. */
+    private static boolean isScalar(final String field, final Object value, final List<Violation> violations) {
+        if (value instanceof Object[] || value instanceof Collection<?> || value instanceof Map<?, ?> || value instanceof Record) {
+            violations.add(new Violation(field, Rule.NOT_SCALAR, "is " + kindOf(value) + ", not a single value"));
+            return false;
+        }
+        return true;
     }
 
     /** {@code parsed}; when it is null, also a violation of {@code rule} whose message ends in the quoted value. */
-    private static Object orViolation(final Object parsed, final List<Violation> violations, final CustomerField field,
-                                      final Rule rule, final String messageBeforeValue, final String value) {
+    private static <T> T orViolation(final T parsed, final List<Violation> violations, final String field,
+                                     final Rule rule, final String messageBeforeValue, final String value) {
         if (parsed == null) {
-            violations.add(new Violation(field.columnName(), rule, messageBeforeValue + abbreviate(value) + "'"));
+            violations.add(new Violation(field, rule, messageBeforeValue + TypeCheck.abbreviate(value) + "'"));
         }
         return parsed;
     }
@@ -262,7 +265,7 @@ public final class CustomerRecordValidator {
         try {
             time = EventTimes.parse(value);
         } catch (final EventTimes.InvalidEventTimeException e) {
-            violations.add(new Violation(CustomerField.UPDATED_AT.columnName(), Rule.UNPARSEABLE, e.getMessage() + ": '" + abbreviate(value) + "'"));
+            violations.add(new Violation(UPDATED_AT, Rule.UNPARSEABLE, e.getMessage() + ": '" + TypeCheck.abbreviate(value) + "'"));
             return null;
         }
         final Rule broken = !time.isBefore(MERGE_OPEN_VERSION_SENTINEL) ? Rule.AT_MERGE_SENTINEL
@@ -272,38 +275,12 @@ public final class CustomerRecordValidator {
         if (broken == null) {
             return time;
         }
-        violations.add(new Violation(CustomerField.UPDATED_AT.columnName(), broken, "is " + value + switch (broken) {
+        violations.add(new Violation(UPDATED_AT, broken, "is " + value + switch (broken) {
             case AT_MERGE_SENTINEL -> ", at or after " + MERGE_OPEN_VERSION_SENTINEL + ", which the merge reserves for versions still open";
             case IN_FUTURE -> ", later than now plus the allowed clock skew of " + maxFutureSkew;
             default -> ", before " + EARLIEST_EVENT_TIME;
         }));
         return null;
-    }
-
-    /**
-     * Blank: nothing but white space, space separators (such as the no-break space) and format characters (zero-width
-     * space, word joiner, byte order mark), none of which a person can see.
-     */
-    static boolean isBlank(final String value) {
-        for (int i = 0; i < value.length(); ) {
-            final int c = value.codePointAt(i);
-            if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && Character.getType(c) != Character.FORMAT) {
-                return false;
-            }
-            i += Character.charCount(c);
-        }
-        return true;
-    }
-
-    /** Position of the first control character or U+FFFD (what a reader puts for undecodable bytes), or -1. */
-    private static int firstNonPlainCharacter(final String value) {
-        for (int i = 0; i < value.length(); i++) {
-            final char c = value.charAt(i);
-            if (c == '\uFFFD' || Character.isISOControl(c)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /** Digits only (leading zeros allowed), greater than zero and no larger than Long.MAX_VALUE; else null. */
@@ -332,62 +309,7 @@ public final class CustomerRecordValidator {
         };
     }
 
-    /**
-     * Practical address syntax: an RFC 5322 dot-atom local part of at most 64 characters, '@', then at least two
-     * LDH labels (1-63 characters, no leading or trailing hyphen) ending in an alphabetic top-level domain. A linear
-     * scan rather than a regular expression: it must stay linear on hostile input.
-     */
-    static boolean isEmailAddress(final String value) {
-        final int at = value.indexOf('@');
-        if (at < 1 || at > 64) {
-            return false;
-        }
-        char previous = '.';
-        for (int i = 0; i < at; i++) {
-            final char c = value.charAt(i);
-            if (c == '.' ? previous == '.' : !isAsciiAlphanumeric(c) && "!#$%&'*+/=?^_`{|}~-".indexOf(c) < 0) {
-                return false; // a leading dot, two dots in a row, or a character outside the dot-atom
-            }
-            previous = c;
-        }
-        if (previous == '.') {
-            return false;
-        }
-        // The domain: labels separated by dots, read up to one past the end (where a label ends as at a dot).
-        int labels = 0;
-        int labelStart = at + 1;
-        boolean alphabetic = true;
-        for (int i = at + 1; i <= value.length(); i++) {
-            final char c = i == value.length() ? '.' : value.charAt(i);
-            if (c == '.') {
-                final int labelLength = i - labelStart;
-                if (labelLength < 1 || labelLength > 63 || value.charAt(labelStart) == '-' || value.charAt(i - 1) == '-') {
-                    return false;
-                }
-                labels++;
-                if (i == value.length()) {
-                    return labels >= 2 && labelLength >= 2 && alphabetic; // an alphabetic top-level domain
-                }
-                labelStart = i + 1;
-                alphabetic = true;
-            } else if (!isAsciiAlphanumeric(c) && c != '-') {
-                return false;
-            } else {
-                alphabetic &= (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-            }
-        }
-        return false; // not reached: the loop returns at the end of the value
-    }
-
-    private static boolean isAsciiAlphanumeric(final char c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9';
-    }
-
     private static String kindOf(final Object value) {
         return value instanceof Record ? "a record" : value instanceof Map<?, ?> ? "a map" : "an array";
-    }
-
-    private static String abbreviate(final String value) {
-        return value.length() <= 64 ? value : value.substring(0, 61) + "...";
     }
 }

@@ -129,7 +129,7 @@ public final class EventTimes {
         throw new InvalidEventTimeException("ends in '" + text.substring(position) + "' where 'Z' or an offset such as +01:00 belongs");
     }
 
-    private static int lengthOfMonth(final int year, final int month) {
+    static int lengthOfMonth(final int year, final int month) {
         if (month == 2) {
             return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28;
         }

@@ -1,56 +1,101 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent.Operation;
-import net.datafaker.Faker;
 import org.apache.nifi.serialization.record.Record;
 import org.apache.nifi.serialization.record.RecordSchema;
 
-import java.text.Normalizer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
+import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
 
 /**
- * Produces customer change events. Datafaker fills pools of realistic values once per configuration; events then
- * combine pool entries, which is what makes generation fast (datafaker resolves every value through its YAML
- * expressions, a few microseconds each). A customer's base profile is a pure function of the seed and its id, so
- * updates keep a customer's name without the generator storing any profile.
+ * Produces customer change events of a declaration. Each attribute's values come from a pool prepared once per
+ * configuration (datafaker resolves every value through its YAML expressions, a few microseconds each, so events
+ * combine pool entries instead), or are made of other attributes' values. A customer's base profile is a pure function
+ * of the seed and its id, so updates keep a customer's values without the generator storing any profile.
  */
 public final class FakeCustomerGenerator {
 
     /** Kinds of deliberately broken records, so the invalid path of the pipeline always has something to do. */
-    enum InvalidKind { BAD_EMAIL, BLANK_FIRST_NAME, UNKNOWN_OP, UNPARSEABLE_TIME, FUTURE_TIME, NEGATIVE_ID, TOO_LONG, CONTROL_CHARACTER }
-
-    private static final int POOL_SIZE = 1024;
-    private static final int DOMAIN_POOL_SIZE = 64;
-    private static final Instant FUTURE_EVENT_TIME = Instant.parse("3000-01-01T00:00:00Z");
+    enum InvalidKind {
+        /** An attribute with the email rule, its '@' replaced by a space. */
+        BAD_EMAIL,
+        /** A required attribute, blank. */
+        BLANK,
+        UNKNOWN_OP,
+        UNPARSEABLE_TIME,
+        FUTURE_TIME,
+        NEGATIVE_ID,
+        /** A VARCHAR attribute, one character longer than it may be. */
+        TOO_LONG,
+        /** An attribute with the noControlCharacters rule, a BEL inside its value. */
+        CONTROL_CHARACTER,
+        /** An attribute with a pattern, a value that does not match it. */
+        PATTERN_MISMATCH,
+        /** An attribute with a oneOf rule, a value of its type outside the list. */
+        NOT_ONE_OF,
+        /** A NUMBER attribute with a min or max, a value just beyond it. */
+        OUT_OF_RANGE
+    }
 
     private final long seed;
-    private final String[] firstNames;
-    private final String[] lastNames;
-    private final String[] streets;
-    private final String[] cities;
-    private final String[] states;
-    private final String[] countries;
-    private final String[] domains;
+    private final CustomerSchema customerSchema;
+    private final ValueSupply[] supplies;
+    /**
+     * An odd multiplier per attribute: the profile hash times it is the attribute's own hash (its high bits pick the
+     * value), an independent pick for each attribute at the cost of one multiplication.
+     */
+    private final long[] salts;
+    /** The attributes in the order they are filled: each made of others' values after those. */
+    private final int[] fillOrder;
+    /** Each attribute's changesWith group (numbered in order of first mention), or -1. */
+    private final int[] groupOf;
+    private final int groupCount;
+    private final List<Breakage> breakages;
 
+    /**
+     * One way to break a record that the declaration can express: the field and the value it gets (null: made from the
+     * record's own value, an address without its '@' or the negated id).
+     */
+    record Breakage(InvalidKind kind, String field, Object value) {
+    }
+
+    /** A generator of the default declaration. */
     public FakeCustomerGenerator(final Locale locale, final long seed) {
+        this(CompiledDeclaration.defaultDeclaration(), locale, seed);
+    }
+
+    /**
+     * Prepares the value pools of every attribute.
+     *
+     * @throws io.customertrack.declaration.DeclarationException naming the attribute when its source yields no value
+     *                                                           its checks accept
+     */
+    public FakeCustomerGenerator(final CompiledDeclaration declaration, final Locale locale, final long seed) {
         this.seed = seed;
-        final Faker faker = new Faker(locale, new Random(seed));
-        firstNames = pool(POOL_SIZE, () -> faker.name().firstName());
-        lastNames = pool(POOL_SIZE, () -> faker.name().lastName());
-        streets = pool(POOL_SIZE, () -> faker.address().streetAddress());
-        cities = pool(POOL_SIZE, () -> faker.address().city());
-        states = pool(POOL_SIZE, () -> faker.address().state());
-        final String localeCountry = locale.getDisplayCountry(Locale.ENGLISH);
-        countries = localeCountry.isEmpty() ? pool(POOL_SIZE, () -> faker.address().country()) : new String[]{localeCountry};
-        domains = pool(DOMAIN_POOL_SIZE, () -> faker.internet().domainName());
+        this.customerSchema = declaration.schema();
+        this.supplies = ValueSupplies.build(declaration, locale, seed);
+        this.salts = new long[supplies.length];
+        for (int i = 0; i < salts.length; i++) {
+            salts[i] = mix(seed + i) | 1;
+        }
+        this.fillOrder = fillOrder(supplies);
+        this.groupOf = groupOf(declaration.declaration());
+        this.groupCount = groupNames(declaration.declaration()).length;
+        this.breakages = Breakages.of(declaration);
+    }
+
+    /** The ways this generator breaks records, one of which each invalid event takes. */
+    List<Breakage> breakages() {
+        return breakages;
     }
 
     /** Receives each generated event as a record of the schema given to {@link #generate}. */
@@ -114,7 +159,7 @@ public final class FakeCustomerGenerator {
                 event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, random, lateTime);
             } else if (roll >= deleteBelow) {
                 ids.markErased(id);
-                event = CustomerEvent.erase(id, eventTime);
+                event = CustomerEvent.erase(id, eventTime, supplies.length);
             } else {
                 if (ids.isDeleted(id)) {
                     // A deleted customer who comes back registers again: a later INSERT opens a new version.
@@ -124,10 +169,10 @@ public final class FakeCustomerGenerator {
                     event = update(id, random, eventTime);
                 } else {
                     ids.markDeleted(id, true);
-                    event = CustomerEvent.delete(id, eventTime);
+                    event = CustomerEvent.delete(id, eventTime, supplies.length);
                 }
             }
-            final Record record = event.toRecord(schema);
+            final Record record = customerSchema.toRecord(event, schema);
             if (mix.replay() > 0) {
                 batch.add(record);
             }
@@ -137,81 +182,105 @@ public final class FakeCustomerGenerator {
 
     /** The base profile of a customer: the same for the same seed and id, whenever it is generated. */
     CustomerEvent profile(final long id, final Operation op, final Instant eventTime) {
-        final long hash = mix(seed ^ mix(id));
-        final String first = firstNames[index(hash, 0, firstNames.length)];
-        final String last = lastNames[index(hash, 10, lastNames.length)];
-        return new CustomerEvent(id, first, last,
-                email(first, last, (int) ((hash >>> 20) & 0x3FF), domains[index(hash, 30, domains.length)]),
-                streets[index(hash, 36, streets.length)],
-                cities[index(hash, 46, cities.length)],
-                states[index(hash, 54, states.length)],
-                countries[(int) Math.floorMod(hash, (long) countries.length)],
-                op, eventTime);
+        return CustomerEvent.of(id, op, eventTime, profileValues(id));
     }
 
-    private CustomerEvent update(final long id, final SplittableRandom random, final Instant eventTime) {
-        final CustomerEvent base = profile(id, Operation.UPDATE, eventTime);
-        final int change = random.nextInt(3);
-        final String email = change == 1 ? base.email()
-                : email(base.firstName(), base.lastName(), random.nextInt(10_000), domains[random.nextInt(domains.length)]);
-        if (change == 0) {
-            return new CustomerEvent(id, base.firstName(), base.lastName(), email, base.street(), base.city(), base.state(),
-                    base.country(), Operation.UPDATE, eventTime);
+    private String[] profileValues(final long id) {
+        final long hash = mix(seed ^ mix(id));
+        final String[] values = new String[supplies.length];
+        for (final int attribute : fillOrder) {
+            values[attribute] = supplies[attribute].profile(hash * salts[attribute], values);
         }
-        // Moved house (and with change 2 a new address too).
-        return new CustomerEvent(id, base.firstName(), base.lastName(), email, streets[random.nextInt(streets.length)],
-                cities[random.nextInt(cities.length)], states[random.nextInt(states.length)], base.country(),
-                Operation.UPDATE, eventTime);
+        return values;
+    }
+
+    /** The profile with a uniformly random non-empty set of the changesWith groups drawn anew. */
+    private CustomerEvent update(final long id, final SplittableRandom random, final Instant eventTime) {
+        final String[] values = profileValues(id);
+        if (groupCount > 0) {
+            final boolean[] changed = changedGroups(random);
+            for (final int attribute : fillOrder) {
+                final int group = groupOf[attribute];
+                if (group >= 0 && changed[group]) {
+                    values[attribute] = supplies[attribute].fresh(random, values);
+                }
+            }
+        }
+        return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
     }
 
     private Record invalidEvent(final CustomerIdSpace ids, final SplittableRandom random, final Instant eventTime,
                                 final RecordSchema schema) {
         // Invalid events never change the id space: the validator rejects them, so no customer is created or deleted.
         final long id = ids.hasKnownIds() ? ids.pickKnownId(random) : ids.peekNextId();
-        final CustomerEvent base = profile(id, Operation.UPDATE, eventTime);
-        final Record record = base.toRecord(schema);
-        final InvalidKind kind = InvalidKind.values()[random.nextInt(InvalidKind.values().length)];
-        switch (kind) {
-            case BAD_EMAIL -> record.setValue(CustomerField.EMAIL.columnName(), base.email().replace('@', ' '));
-            case BLANK_FIRST_NAME -> record.setValue(CustomerField.FIRST_NAME.columnName(), " ");
-            case UNKNOWN_OP -> record.setValue(CustomerField.OP.columnName(), "UPSERT");
-            case UNPARSEABLE_TIME -> record.setValue(CustomerField.UPDATED_AT.columnName(), "yesterday at noon");
-            case FUTURE_TIME -> record.setValue(CustomerField.UPDATED_AT.columnName(), EventTimes.format(FUTURE_EVENT_TIME));
-            case NEGATIVE_ID -> record.setValue(CustomerField.CUSTOMER_ID.columnName(), -id);
-            case TOO_LONG -> record.setValue(CustomerField.LAST_NAME.columnName(), "X".repeat(CustomerField.LAST_NAME.maxLength() + 1));
-            // Inside the value: readers trim the ends.
-            case CONTROL_CHARACTER -> record.setValue(CustomerField.CITY.columnName(), "Spring\u0007field");
-        }
+        final Record record = customerSchema.toRecord(profile(id, Operation.UPDATE, eventTime), schema);
+        final Breakage breakage = breakages.get(random.nextInt(breakages.size()));
+        final Object value = breakage.value() != null ? breakage.value() : switch (breakage.kind()) {
+            case BAD_EMAIL -> {
+                final Object address = record.getValue(breakage.field());
+                yield address == null ? "someone at example.com" : address.toString().replace('@', ' ');
+            }
+            case NEGATIVE_ID -> -id;
+            default -> throw new IllegalStateException("no value for " + breakage);
+        };
+        record.setValue(breakage.field(), value);
         return record;
     }
 
-    private static String email(final String first, final String last, final int number, final String domain) {
-        return asciiLocalPart(first) + '.' + asciiLocalPart(last) + number + '@' + domain;
-    }
-
-    /** Names in many locales carry accents or spaces; e-mail local parts here are plain lower-case ASCII. */
-    private static String asciiLocalPart(final String name) {
-        final String decomposed = Normalizer.normalize(name, Normalizer.Form.NFD);
-        final StringBuilder ascii = new StringBuilder(decomposed.length());
-        for (int i = 0; i < decomposed.length(); i++) {
-            final char c = Character.toLowerCase(decomposed.charAt(i));
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                ascii.append(c);
+    /** Attribute indexes, those made of other attributes' values last. */
+    private static int[] fillOrder(final ValueSupply[] supplies) {
+        final int[] order = new int[supplies.length];
+        int next = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < supplies.length; i++) {
+                if (supplies[i].derived() == (pass == 1)) {
+                    order[next++] = i;
+                }
             }
         }
-        return ascii.isEmpty() ? "customer" : ascii.toString();
+        return order;
     }
 
-    private static String[] pool(final int size, final Supplier<String> faker) {
-        final String[] values = new String[size];
-        for (int i = 0; i < size; i++) {
-            values[i] = faker.get();
+    private static String[] groupNames(final Declaration declaration) {
+        final Set<String> names = new LinkedHashSet<>();
+        for (final Attribute attribute : declaration.attributes()) {
+            if (attribute.generate() != null && attribute.generate().changesWith() != null) {
+                names.add(attribute.generate().changesWith());
+            }
         }
-        return values;
+        return names.toArray(String[]::new);
     }
 
-    private static int index(final long hash, final int shift, final int length) {
-        return (int) Math.floorMod(hash >>> shift, (long) length);
+    private static int[] groupOf(final Declaration declaration) {
+        final List<String> names = List.of(groupNames(declaration));
+        final int[] groupOf = new int[declaration.attributes().size()];
+        for (int i = 0; i < groupOf.length; i++) {
+            final Attribute attribute = declaration.attributes().get(i);
+            groupOf[i] = attribute.generate() == null || attribute.generate().changesWith() == null ? -1
+                    : names.indexOf(attribute.generate().changesWith());
+        }
+        return groupOf;
+    }
+
+    /** A uniformly random non-empty subset of the groups: a random non-zero bit mask, or coin flips redrawn when none lands. */
+    private boolean[] changedGroups(final SplittableRandom random) {
+        final boolean[] changed = new boolean[groupCount];
+        if (groupCount < 31) {
+            final int mask = 1 + random.nextInt((1 << groupCount) - 1);
+            for (int g = 0; g < changed.length; g++) {
+                changed[g] = (mask >>> g & 1) != 0;
+            }
+            return changed;
+        }
+        boolean any;
+        do {
+            any = false;
+            for (int g = 0; g < changed.length; g++) {
+                changed[g] = random.nextBoolean();
+                any |= changed[g];
+            }
+        } while (!any);
+        return changed;
     }
 
     /** SplitMix64 finaliser: spreads consecutive ids over the pools. */

@@ -2,13 +2,13 @@ package io.customertrack.nifi.processors;
 
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.PropertyValue;
 import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.components.resource.ResourceCardinality;
 import org.apache.nifi.components.resource.ResourceReference;
 import org.apache.nifi.components.resource.ResourceType;
-import org.apache.nifi.expression.ExpressionLanguageScope;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,10 +26,9 @@ public final class CustomerDeclarations {
             .name("Customer Declaration")
             .description("The customer's attributes: the declaration's JSON, or the path of a file holding it. Every "
                     + "CustomerTrack processor of a pipeline and its Snowflake SQL must use the same declaration. When not set, "
-                    + "the default declaration (first_name, last_name, email, street, city, state, country).")
+                    + "the default declaration CustomerTrack ships (a name, an e-mail address and a postal address).")
             .required(false)
             .identifiesExternalResource(ResourceCardinality.SINGLE, ResourceType.TEXT, ResourceType.FILE)
-            .expressionLanguageSupported(ExpressionLanguageScope.ENVIRONMENT)
             .build();
 
     private CustomerDeclarations() {
@@ -41,7 +40,7 @@ public final class CustomerDeclarations {
      * @throws DeclarationException when it cannot be read or used
      */
     public static Declaration read(final PropertyValue value) {
-        final ResourceReference resource = value.evaluateAttributeExpressions().asResource();
+        final ResourceReference resource = value.asResource();
         if (resource == null) {
             return Declaration.defaultDeclaration();
         }
@@ -52,10 +51,20 @@ public final class CustomerDeclarations {
         }
     }
 
+    /**
+     * The declaration the property names, compiled into the validator's checks.
+     *
+     * @throws DeclarationException when it cannot be read or used (a rule no value could keep included)
+     */
+    public static CompiledDeclaration compile(final PropertyValue value) {
+        final Declaration declaration = read(value);
+        return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
+    }
+
     /** The property's validation: invalid, with the declaration's message, when it cannot be used. */
     public static ValidationResult validate(final PropertyValue value) {
         try {
-            read(value);
+            compile(value);
             return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(true).build();
         } catch (final DeclarationException e) {
             return new ValidationResult.Builder().subject(CUSTOMER_DECLARATION.getDisplayName()).valid(false)

@@ -1,7 +1,8 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.declaration.DeclarationException;
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.customer.CustomerIdSpace;
-import io.customertrack.nifi.customer.CustomerSchema;
 import io.customertrack.nifi.customer.FakeCustomerGenerator;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.PrimaryNodeOnly;
@@ -39,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -91,12 +93,14 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .build();
 
     public static final PropertyDescriptor UPDATE_PERCENTAGE = percentage("Update Percentage",
-            "Percentage of events that update an existing customer (a changed email address, a move, or both).", "20");
+            "Percentage of events that update an existing customer: each draws a random non-empty set of the declaration's "
+                    + "changesWith groups anew (for the default declaration a changed email address, a move, or both).", "20");
     public static final PropertyDescriptor DELETE_PERCENTAGE = percentage("Delete Percentage",
             "Percentage of events that delete an existing customer.", "5");
     public static final PropertyDescriptor INVALID_PERCENTAGE = percentage("Invalid Record Percentage",
-            "Percentage of events broken on purpose (bad email, blank name, unknown op, bad or future timestamp, negative id, "
-                    + "over-long value, control character) to exercise the invalid path. Invalid events never create or delete a customer.", "0");
+            "Percentage of events broken on purpose to exercise the invalid path: unknown op, bad or future timestamp, negative id, "
+                    + "and where the declaration has the rule or type for it a bad email, blank required value, over-long value, control "
+                    + "character, pattern mismatch, value outside oneOf or outside min/max. Invalid events never create or delete a customer.", "0");
 
     public static final PropertyDescriptor LATE_PERCENTAGE = percentage("Late Event Percentage",
             "Percentage of events delivered late: an UPDATE of a live customer whose event time lies up to Maximum Lateness "
@@ -123,7 +127,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
             .name("Locale")
             .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
-                    + "The country field is the locale's country.")
+                    + "Attributes generated with localeCountry get the locale's country.")
             .required(true)
             .defaultValue("en-US")
             .addValidator(new LocaleValidator())
@@ -161,12 +165,14 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .description("Generated customer events")
             .build();
 
-    private static final List<PropertyDescriptor> PROPERTIES = List.of(RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CustomerDeclarations.CUSTOMER_DECLARATION, RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
             DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, ERASURE_PERCENTAGE, LOCALE, RANDOM_SEED,
             CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
 
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
+    private volatile RecordSchema recordSchema;
+    private volatile DeclarationVerdict lastVerdict;
 
     private static PropertyDescriptor percentage(final String name, final String description, final String defaultValue) {
         return new PropertyDescriptor.Builder()
@@ -190,6 +196,51 @@ public class GenerateFakeCustomer extends AbstractProcessor {
 
     @Override
     protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final List<ValidationResult> results = new ArrayList<>(declarationResults(context));
+        results.addAll(percentageResults(context));
+        return results;
+    }
+
+    /**
+     * The declaration, compiled and with its value pools prepared as {@link #onScheduled} would: a source none of whose
+     * values pass the attribute's own checks makes the processor invalid. Preparing the pools takes a while, and NiFi
+     * validates often: the verdict is kept for the settings it was reached with.
+     */
+    private List<ValidationResult> declarationResults(final ValidationContext context) {
+        final List<String> settings = Arrays.asList(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION).getValue(),
+                context.getProperty(LOCALE).getValue());
+        final DeclarationVerdict last = lastVerdict;
+        if (last != null && last.settings().equals(settings)) {
+            return last.results();
+        }
+        final List<ValidationResult> results = judgeDeclaration(context);
+        lastVerdict = new DeclarationVerdict(settings, results);
+        return results;
+    }
+
+    private record DeclarationVerdict(List<String> settings, List<ValidationResult> results) {
+    }
+
+    private static List<ValidationResult> judgeDeclaration(final ValidationContext context) {
+        final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        if (!declared.isValid()) {
+            return List.of(declared);
+        }
+        final String languageTag = context.getProperty(LOCALE).getValue();
+        if (languageTag == null || Locale.forLanguageTag(languageTag.trim()).getLanguage().isEmpty()) {
+            return List.of(); // the Locale property reports it
+        }
+        try {
+            new FakeCustomerGenerator(CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION)),
+                    Locale.forLanguageTag(languageTag.trim()), 0);
+            return List.of();
+        } catch (final DeclarationException e) {
+            return List.of(new ValidationResult.Builder().subject(CustomerDeclarations.CUSTOMER_DECLARATION.getDisplayName())
+                    .valid(false).explanation(e.getMessage()).build());
+        }
+    }
+
+    private static List<ValidationResult> percentageResults(final ValidationContext context) {
         final List<PropertyDescriptor> shares = List.of(UPDATE_PERCENTAGE, DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, REPLAY_PERCENTAGE,
                 ERASURE_PERCENTAGE);
         long total = 0;
@@ -214,7 +265,9 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public void onScheduled(final ProcessContext context) {
         seed = context.getProperty(RANDOM_SEED).isSet() ? context.getProperty(RANDOM_SEED).asLong() : null;
         final Locale locale = Locale.forLanguageTag(context.getProperty(LOCALE).getValue());
-        generator = new FakeCustomerGenerator(locale, seed == null ? ThreadLocalRandom.current().nextLong() : seed);
+        final CompiledDeclaration declaration = CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        generator = new FakeCustomerGenerator(declaration, locale, seed == null ? ThreadLocalRandom.current().nextLong() : seed);
+        recordSchema = declaration.schema().recordSchema();
     }
 
     @Override
@@ -248,7 +301,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
         final WriteResult writeResult;
         final String mimeType;
         try {
-            final RecordSchema schema = writerFactory.getSchema(Map.of(), CustomerSchema.CUSTOMER_EVENT);
+            final RecordSchema schema = writerFactory.getSchema(Map.of(), recordSchema);
             try (OutputStream out = session.write(flowFile);
                  RecordSetWriter writer = writerFactory.createWriter(getLogger(), schema, out, flowFile)) {
                 writer.beginRecordSet();

@@ -483,11 +483,13 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                     if (file.receipt() != null) {
                         attributes.putAll(receiptAttributes(file.receipt()));
                     }
+                    final String receivedAt = flowFile.getAttribute(ValidateCustomerRecord.ATTR_RECEIVED_AT);
                     // A FlowFile that waited, or came back from failure, carries the old reasons: they no longer hold.
                     final FlowFile done = session.putAllAttributes(session.removeAllAttributes(flowFile,
                             Set.of(CustomerTrackAttributes.RETRY_REASON, CustomerTrackAttributes.FAILURE_REASON)), attributes);
                     session.getProvenanceReporter().modifyAttributes(done,
-                            provenanceDetails(entry.getKey(), file, byThisRun ? outcome.mergeResult() : null, outcome.mergedThisRun().size()));
+                            provenanceDetails(entry.getKey(), file, byThisRun ? outcome.mergeResult() : null, outcome.mergedThisRun().size())
+                                    + erasureTime(receivedAt));
                     session.transfer(done, REL_SUCCESS);
                 } else if (now - Long.parseLong(flowFile.getAttribute(CustomerTrackAttributes.WAIT_STARTED)) >= timeoutMillis) {
                     fail(session, flowFile, "File " + entry.getKey() + " was not loaded into CUSTOMER_RAW and merged within "
@@ -526,6 +528,14 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
                 + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.eventsQuarantined()
                 + " events quarantined, " + receipt.erasureRequests() + " erasure requests"
                 + (receipt.queryId() == null ? "" : "; query " + receipt.queryId());
+    }
+
+    /**
+     * Said on the receipt of a file whose erasure requests ValidateCustomerRecord had to date itself: CUSTOMER_ERASURE's
+     * requested_at for them is when the request was received, not a time the requester gave.
+     */
+    private static String erasureTime(final String receivedAt) {
+        return receivedAt == null ? "" : "; erasure requests without a usable time of their own are dated when received, " + receivedAt;
     }
 
     /** What a merge did to the tables goes to counters: it is the batch's, not any one FlowFile's. */

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.customer.CustomerRecordValidator;
 import io.customertrack.nifi.customer.CustomerSchema;
 import io.customertrack.nifi.customer.EventTimes;
@@ -14,6 +15,8 @@ import org.apache.nifi.annotation.documentation.Tags;
 import org.apache.nifi.annotation.documentation.UseCase;
 import org.apache.nifi.annotation.lifecycle.OnScheduled;
 import org.apache.nifi.components.PropertyDescriptor;
+import org.apache.nifi.components.ValidationContext;
+import org.apache.nifi.components.ValidationResult;
 import org.apache.nifi.flowfile.FlowFile;
 import org.apache.nifi.flowfile.attributes.CoreAttributes;
 import org.apache.nifi.processor.AbstractProcessor;
@@ -34,6 +37,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +49,9 @@ import java.util.concurrent.TimeUnit;
 @SideEffectFree
 @InputRequirement(InputRequirement.Requirement.INPUT_REQUIRED)
 @Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
-@CapabilityDescription("Checks each customer change event against CustomerTrack's rules and splits the input into valid records, ready for "
-        + "Snowpipe, and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
+@CapabilityDescription("Checks each customer change event against the customer declaration (each attribute's type and rules) and "
+        + "CustomerTrack's rules and splits the input into valid records, ready for Snowpipe, "
+        + "and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
 @SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
 @UseCase(
         description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",
@@ -144,10 +149,11 @@ public class ValidateCustomerRecord extends AbstractProcessor {
             .description("The unchanged input when it cannot be read as records (broken quoting, wrong format...)")
             .build();
 
-    private static final List<PropertyDescriptor> PROPERTIES =
-            List.of(RECORD_READER, RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
+    private static final List<PropertyDescriptor> PROPERTIES = List.of(CustomerDeclarations.CUSTOMER_DECLARATION, RECORD_READER,
+            RECORD_WRITER, INVALID_RECORD_WRITER, MAX_CLOCK_SKEW, NORMALIZE_VALUES);
     private static final Set<Relationship> RELATIONSHIPS = Set.of(REL_VALID, REL_INVALID, REL_UNRESOLVED_ERASURE, REL_FAILURE);
 
+    private volatile CompiledDeclaration declaration;
     private volatile Duration maxClockSkew;
     private volatile boolean normalizeValues;
 
@@ -161,8 +167,16 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         return RELATIONSHIPS;
     }
 
+    @Override
+    protected Collection<ValidationResult> customValidate(final ValidationContext context) {
+        final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        return declared.isValid() ? List.of() : List.of(declared);
+    }
+
     @OnScheduled
     public void onScheduled(final ProcessContext context) {
+        // Compiled once: records are judged by prepared checks, never by reading the declaration.
+        declaration = CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
         maxClockSkew = Duration.ofMillis(context.getProperty(MAX_CLOCK_SKEW).asTimePeriod(TimeUnit.MILLISECONDS));
         normalizeValues = context.getProperty(NORMALIZE_VALUES).asBoolean();
     }
@@ -183,7 +197,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
 
         // One "now" per FlowFile: every record of it gets the same verdict wherever it sits, and it is when they were received.
         final Instant received = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        final CustomerRecordValidator validator = new CustomerRecordValidator(maxClockSkew, normalizeValues, received);
+        final CustomerRecordValidator validator = new CustomerRecordValidator(declaration, maxClockSkew, normalizeValues, received);
         final Output valid = new Output(session, flowFile, validWriterFactory);
         final Output invalid = new Output(session, flowFile, invalidWriterFactory);
         final Output unresolved = new Output(session, flowFile, invalidWriterFactory);
@@ -197,7 +211,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
         try (InputStream in = session.read(flowFile);
              RecordReader reader = readerFactory.createRecordReader(flowFile, in, getLogger())) {
             final RecordSchema inputSchema = reader.getSchema();
-            final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), CustomerSchema.CUSTOMER_EVENT);
+            final RecordSchema validSchema = validWriterFactory.getSchema(flowFile.getAttributes(), declaration.schema().recordSchema());
             final RecordSchema invalidSchema = CustomerSchema.withValidationErrors(inputSchema);
             Record record;
             // Keep fields beyond the schema (a row with more values than the header is reported, not trimmed);
@@ -206,7 +220,7 @@ public class ValidateCustomerRecord extends AbstractProcessor {
                 inputCount++;
                 final CustomerRecordValidator.Result result = validator.validate(record);
                 if (result.isValid()) {
-                    valid.write(validSchema, result.event().toRecord(validSchema));
+                    valid.write(validSchema, declaration.schema().toRecord(result.event(), validSchema));
                     if (result.isCorrectedErasure()) {
                         correctedErasures++;
                         result.corrections().forEach(correction -> erasureCorrections.merge(correction.summaryKey(), 1, Integer::sum));

@@ -1,6 +1,6 @@
 package io.customertrack.nifi.bench;
 
-import io.customertrack.nifi.customer.CustomerSchema;
+import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.processors.CsvServices;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.ValidateCustomerRecord;
@@ -15,6 +15,7 @@ import org.apache.nifi.serialization.RecordSetWriterFactory;
 import org.apache.nifi.serialization.record.ListRecordSet;
 import org.apache.nifi.serialization.record.MapRecord;
 import org.apache.nifi.serialization.record.Record;
+import org.apache.nifi.serialization.record.RecordSchema;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
@@ -31,6 +32,8 @@ import java.util.Map;
  * {@code ./mvnw -q -pl nifi-customertrack-processors test-compile exec:java -Pbenchmarks}.
  */
 final class ProcessorBenchmarks {
+
+    private static final RecordSchema CUSTOMER_EVENT = CompiledDeclaration.defaultDeclaration().schema().recordSchema();
 
     static final int RECORDS_PER_FLOWFILE = 10_000;
 
@@ -77,16 +80,16 @@ final class ProcessorBenchmarks {
         final List<Record> records = new ArrayList<>();
         try (RecordReader in = reader.createRecordReader(Map.of(), new ByteArrayInputStream(generated), generated.length, services.getLogger())) {
             for (Record record; (record = in.nextRecord(false, false)) != null; ) {
-                records.add(new MapRecord(CustomerSchema.CUSTOMER_EVENT, record.toMap()));
+                records.add(new MapRecord(CUSTOMER_EVENT, record.toMap()));
             }
         }
         final RecordSetWriterFactory writer = (RecordSetWriterFactory) services.getControllerService("writer");
         Harness.compare("GenerateFakeCustomer vs its CSV writer alone on pre-built records (the ceiling)",
                 () -> trigger(generator, GenerateFakeCustomer.REL_SUCCESS.getName()),
                 () -> {
-                    try (RecordSetWriter out = writer.createWriter(services.getLogger(), CustomerSchema.CUSTOMER_EVENT,
+                    try (RecordSetWriter out = writer.createWriter(services.getLogger(), CUSTOMER_EVENT,
                             OutputStream.nullOutputStream(), Map.of())) {
-                        out.write(new ListRecordSet(CustomerSchema.CUSTOMER_EVENT, records));
+                        out.write(new ListRecordSet(CUSTOMER_EVENT, records));
                     }
                     return records.size();
                 }, warmup, rounds);

@@ -119,7 +119,7 @@ public final class CustomerStore implements AutoCloseable {
             for (final CustomerEvent event : events) {
                 insert.setLong(1, event.customerId());
                 for (int i = 0; i < 7; i++) {
-                    insert.setString(2 + i, event.attributes().get(i));
+                    insert.setString(2 + i, event.values().get(i));
                 }
                 insert.setString(9, event.op().name());
                 insert.setTimestamp(10, Timestamp.valueOf(Events.utc(event)));
@@ -249,7 +249,7 @@ public final class CustomerStore implements AutoCloseable {
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT * FROM customer_raw ORDER BY source_file, source_row_number")) {
             while (rs.next()) {
-                events.add(CustomerEvent.of(rs.getLong("CUSTOMER_ID"), CustomerEvent.Operation.valueOf(rs.getString("OP")),
+                events.add(new CustomerEvent(rs.getLong("CUSTOMER_ID"), CustomerEvent.Operation.valueOf(rs.getString("OP")),
                         time(rs, "UPDATED_AT").toInstant(ZoneOffset.UTC), attributes(rs)));
             }
         }

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 
 import java.time.LocalDateTime;
@@ -12,12 +13,15 @@ public final class Events {
     private Events() {
     }
 
+    /** The number of attributes of the default declaration, which these tests' events have. */
+    public static final int ATTRIBUTES = Declaration.defaultDeclaration().attributes().size();
+
     public static CustomerEvent upsert(final long id, final String op, final LocalDateTime at, final String... attributes) {
-        return CustomerEvent.of(id, CustomerEvent.Operation.valueOf(op), at.toInstant(ZoneOffset.UTC), Arrays.asList(attributes));
+        return new CustomerEvent(id, CustomerEvent.Operation.valueOf(op), at.toInstant(ZoneOffset.UTC), Arrays.asList(attributes));
     }
 
     public static CustomerEvent delete(final long id, final LocalDateTime at) {
-        return CustomerEvent.delete(id, at.toInstant(ZoneOffset.UTC));
+        return CustomerEvent.delete(id, at.toInstant(ZoneOffset.UTC), ATTRIBUTES);
     }
 
     /** The event time as customer_raw.updated_at holds it. */

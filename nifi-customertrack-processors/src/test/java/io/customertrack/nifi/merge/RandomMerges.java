@@ -35,7 +35,7 @@ public final class RandomMerges {
     /** Events with an ERASE request about one time in thirteen. */
     public static Arbitrary<List<CustomerEvent>> eventsWithErasures() {
         final Arbitrary<CustomerEvent> erasure = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.integers().between(0, 12))
-                .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC)));
+                .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC), Events.ATTRIBUTES));
         return Arbitraries.frequencyOf(Tuple.of(12, event()), Tuple.of(1, erasure)).list().ofMinSize(1).ofMaxSize(30);
     }
 

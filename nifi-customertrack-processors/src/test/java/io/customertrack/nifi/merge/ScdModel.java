@@ -160,7 +160,7 @@ public final class ScdModel {
             .thenComparing(ScdModel::rowHash);
 
     private static Version version(final CustomerEvent opened, final LocalDateTime closedAt) {
-        return new Version(opened.customerId(), opened.attributes(), rowHash(opened), Events.utc(opened), closedAt, closedAt == null);
+        return new Version(opened.customerId(), opened.values(), rowHash(opened), Events.utc(opened), closedAt, closedAt == null);
     }
 
     /**
@@ -169,7 +169,7 @@ public final class ScdModel {
      */
     public static String rowHash(final CustomerEvent event) {
         final StringBuilder text = new StringBuilder();
-        for (final String value : event.attributes()) {
+        for (final String value : event.values()) {
             if (!text.isEmpty()) {
                 text.append(',');
             }

@@ -46,7 +46,7 @@ class SnowflakeConcurrencyTest {
     }
 
     private static CustomerEvent erase(final long id, final int minute) {
-        return CustomerEvent.erase(id, T1.plusMinutes(minute).toInstant(ZoneOffset.UTC));
+        return CustomerEvent.erase(id, T1.plusMinutes(minute).toInstant(ZoneOffset.UTC), Events.ATTRIBUTES);
     }
 
     /** Every table the merge writes, without the columns that hold the time of the merge. */

@@ -83,7 +83,7 @@ class CsvDialectTest {
                     .sorted((a, b) -> Long.compare(a.customerId(), b.customerId())).toList();
             assertEquals(expected.size(), loaded.size());
             for (int i = 0; i < loaded.size(); i++) {
-                assertEquals(expected.get(i), loaded.get(i).attributes(), "values of customer " + (i + 1));
+                assertEquals(expected.get(i), loaded.get(i).values(), "values of customer " + (i + 1));
             }
         }
     }

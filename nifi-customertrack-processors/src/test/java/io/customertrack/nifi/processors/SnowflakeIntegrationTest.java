@@ -105,7 +105,7 @@ class SnowflakeIntegrationTest {
         final StringBuilder csv = new StringBuilder("customer_id,first_name,last_name,email,street,city,state,country,op,updated_at\n");
         for (final CustomerEvent event : events) {
             csv.append(event.customerId());
-            event.attributes().forEach(value -> csv.append(',').append(value == null ? "" : '"' + value.replace("\"", "\"\"") + '"'));
+            event.values().forEach(value -> csv.append(',').append(value == null ? "" : '"' + value.replace("\"", "\"\"") + '"'));
             csv.append(',').append(event.op()).append(',')
                     .append(io.customertrack.nifi.customer.EventTimes.format(event.updatedAt())).append('\n');
         }

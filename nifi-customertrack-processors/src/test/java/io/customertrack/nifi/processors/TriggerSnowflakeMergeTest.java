@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -323,6 +325,24 @@ class TriggerSnowflakeMergeTest {
         flowFile.assertAttributeNotExists(CustomerTrackAttributes.VERSIONS_OPENED);
         assertTrue(runner.getProvenanceEvents().getFirst().getDetails().endsWith("(no receipt: merged before receipts were kept)"),
                 runner.getProvenanceEvents().getFirst().getDetails());
+    }
+
+    @Test
+    void anErasureDatedWhenReceivedIsSaidSoOnItsFilesReceipt() throws Exception {
+        snowpipeLoads("first.csv", event(5, 0, "Quito"));
+        store.merge();
+        final Instant received = T1.plusMinutes(3).toInstant(ZoneOffset.UTC);
+        snowpipeLoads("erase.csv", CustomerEvent.erase(5, received, Events.ATTRIBUTES));
+        runner.enqueue(new byte[0], Map.of("s3.bucket", "customertrack-data-lake", "s3.key", "erase.csv", "filename", "erase.csv",
+                ValidateCustomerRecord.ATTR_RECEIVED_AT, received.toString()));
+        runner.run();
+        runner.assertAllFlowFilesTransferred(TriggerSnowflakeMerge.REL_SUCCESS, 1);
+        final String details = runner.getProvenanceEvents().getFirst().getDetails();
+        assertTrue(details.contains("1 erasure requests; erasure requests without a usable time of their own are dated when received, "
+                + received), details);
+        assertEquals(List.of(LocalDateTime.ofInstant(received, ZoneOffset.UTC).toString()),
+                store.rows("SELECT CAST(requested_at AS VARCHAR) FROM customer_erasure").stream()
+                        .map(text -> LocalDateTime.parse(text.replace(' ', 'T')).toString()).toList(), "the receipt's time is the received time");
     }
 
     @Test

@@ -292,7 +292,7 @@ class FakesnowMergeIT {
         final ScdModel.Merges model = new ScdModel.Merges(604_800L);
         final List<List<CustomerEvent>> files = List.of(
                 List.of(event(1, 0, "London"), event(1, 5, "Paris"), event(2, 0, "Rome")),
-                List.of(CustomerEvent.erase(1, T1.plusMinutes(9).toInstant(ZoneOffset.UTC))),
+                List.of(CustomerEvent.erase(1, T1.plusMinutes(9).toInstant(ZoneOffset.UTC), Events.ATTRIBUTES)),
                 List.of(event(1, 3, "Late"), event(2, 4, "Milan")));
         try (Connection connection = pool.getConnection()) {
             final CustomerStore store = CustomerStore.on(connection);

@@ -1,0 +1,54 @@
+package io.customertrack.nifi.processors;
+
+import io.customertrack.declaration.Declaration;
+import org.apache.nifi.util.MockFlowFile;
+import org.apache.nifi.util.TestRunner;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GenerateFakeCustomer with a declaration other than the default, its output through ValidateCustomerRecord. */
+class GenerateDeclaredCustomerTest {
+
+    @Test
+    void wideEventsPassValidateCustomerRecordOfTheSameDeclaration() throws Exception {
+        final TestRunner generate = GenerateFakeCustomerTest.newRunner();
+        generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, ValidateDeclaredCustomerTest.WIDE_DECLARATION_FILE);
+        generate.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "2000");
+        generate.setProperty(GenerateFakeCustomer.UPDATE_PERCENTAGE, "30");
+        generate.setProperty(GenerateFakeCustomer.ERASURE_PERCENTAGE, "5");
+        generate.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "10");
+        generate.setProperty(GenerateFakeCustomer.RANDOM_SEED, "9");
+        generate.run();
+        final MockFlowFile generated = generate.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst();
+        assertTrue(generated.getContent().startsWith(String.join(",", Declaration.example("wide").fileColumns()) + "\n"));
+
+        final TestRunner validate = ValidateCustomerRecordTest.newRunner();
+        validate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, ValidateDeclaredCustomerTest.WIDE_DECLARATION_FILE);
+        validate.enqueue(generated.toByteArray());
+        validate.run();
+        final MockFlowFile valid = validate.getFlowFilesForRelationship(ValidateCustomerRecord.REL_VALID).getFirst();
+        final MockFlowFile invalid = validate.getFlowFilesForRelationship(ValidateCustomerRecord.REL_INVALID).getFirst();
+        final int invalidCount = Integer.parseInt(invalid.getAttribute("record.count"));
+        assertEquals(2000, Integer.parseInt(valid.getAttribute("record.count")) + invalidCount);
+        assertTrue(invalidCount > 120 && invalidCount < 290, "about 10% broken on purpose: " + invalidCount);
+        final String errors = invalid.getAttribute(ValidateCustomerRecord.ATTR_ERRORS);
+        for (final String code : new String[]{"phone.pattern_mismatch", "loyalty_tier.not_one_of", "loyalty_points.out_of_range"}) {
+            assertTrue(errors.contains(code), errors);
+        }
+    }
+
+    @Test
+    void aSourceWithoutAnyAcceptedValueMakesTheProcessorInvalid() throws Exception {
+        final TestRunner generate = GenerateFakeCustomerTest.newRunner();
+        generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, "{\"attributes\": [{\"name\": \"code\", \"type\": \"VARCHAR(3)\","
+                + " \"required\": true, \"personal\": false, \"generate\": {\"values\": [\"ABCD\"]}}]}");
+        generate.assertNotValid();
+        final String explanation = generate.validate().stream().filter(result -> !result.isValid()).findFirst().orElseThrow().getExplanation();
+        assertTrue(explanation.startsWith("attribute 'code' generate: none of its 1 values"), explanation);
+        generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, "{\"attributes\": [{\"name\": \"code\", \"type\": \"VARCHAR(3)\","
+                + " \"required\": true, \"personal\": false, \"generate\": {\"values\": [\"ABCD\", \"ABC\"]}}]}");
+        generate.assertValid();
+    }
+}
