@@ -42,7 +42,8 @@ class FakeCustomerGeneratorTest {
     }
 
     private static List<CompiledDeclaration> declarations() {
-        return List.of(CompiledDeclaration.defaultDeclaration(), CompiledDeclaration.compile(Declaration.example("wide")));
+        return List.of(CompiledDeclaration.defaultDeclaration(), CompiledDeclaration.compile(Declaration.example("wide")),
+                CompiledDeclaration.compile(Declaration.example("customer-with-phone")));
     }
 
     @Test
