@@ -49,7 +49,7 @@ public final class SqlMigration {
      * @throws MigrationRefusedException for the first change that is not an appended attribute
      */
     public static void check(final Declaration from, final Declaration to) {
-        final String instead = "add a new attribute with \"since\": " + to.version() + " instead";
+        final String instead = "add a new attribute with \"since\": " + Math.max(to.version(), from.version() + 1) + " instead";
         for (int i = 0; i < from.attributes().size(); i++) {
             final Attribute old = from.attributes().get(i);
             final Attribute now = to.attribute(old.name());

@@ -32,9 +32,8 @@ ALTER TASK MERGE_CUSTOMER_CHANGES_TASK SUSPEND;
 {{add_columns}}
 
 -- Step 5: the pipe with the new column list. Replacing a pipe drops its load history (the files it loaded), so:
---   * never run ALTER PIPE CUSTOMER_RAW_PIPE REFRESH from now on: the new pipe would queue every file staged in the
---     last 7 days again, and the history of the old pipe that kept them out is gone. REFRESH only consults the table's
---     COPY load metadata and the pipe's own history
+--   * never run ALTER PIPE CUSTOMER_RAW_PIPE REFRESH from now on: it queues every file staged in the last 7 days, and
+--     the history that kept those the old pipe loaded out went with the old pipe, so they could load again
 --     (https://docs.snowflake.com/en/user-guide/data-load-snowpipe-manage, "Recreating pipes";
 --     https://docs.snowflake.com/en/sql-reference/sql/alter-pipe);
 --   * a file staged after step 2's pause (none if step 1 held) is loaded by hand with the COPY of DIR's
