@@ -36,7 +36,10 @@ import java.util.regex.Pattern;
  *     personal attributes, as a list of text (for one COALESCE), as {@code name = NULL} assignments, and as "any of
  *     them is not null";</li>
  *     <li>{@code csv_text_columns}, {@code appended_csv_text_columns}: the first version's attributes as DuckDB's
- *     read_csv columns of text, and {@code , 'name': 'VARCHAR', ...} for the appended ones.</li>
+ *     read_csv columns of text, and {@code , 'name': 'VARCHAR', ...} for the appended ones;</li>
+ *     <li>{@code appended_columns_union}: for fakesnow's COPY, which reads files by header name (fakesnow turns a
+ *     read_csv column list into a subquery it cannot run), a union by name with no row that has every appended
+ *     attribute, so that a batch of old-shape files still has their columns (NULL); nothing without.</li>
  * </ul>
  * A list wraps before {@value #LINE_LIMIT} characters, continuing under the column where its placeholder sits.
  */
@@ -111,6 +114,9 @@ public final class SqlRenderer {
             case "appended_attributes" -> declaration.appendedAttributes().stream().map(a -> ", " + prefix + a.name()).reduce("", String::concat);
             case "appended_csv_text_columns" -> declaration.appendedAttributes().stream().map(a -> ", '" + a.name() + "': 'VARCHAR'")
                     .reduce("", String::concat);
+            case "appended_columns_union" -> declaration.appendedAttributes().isEmpty() ? ""
+                    : "\n      UNION ALL BY NAME SELECT " + String.join(", ", names(declaration.appendedAttributes(), a -> "NULL::VARCHAR AS " + a.name()))
+                    + " WHERE FALSE";
             case "attributes_from" -> list(names(all, a -> a.name() + " = " + prefix + a.name()), ",", column, suffix);
             case "nulls" -> list(names(all, a -> "NULL"), ",", column, suffix);
             case "file_positions" -> list(positions(), ",", column, suffix);
