@@ -138,4 +138,5 @@ WHERE EXISTS (SELECT 1 FROM CUSTOMER_HISTORY AS h WHERE h.customer_id = e.custom
    OR EXISTS (SELECT 1 FROM CUSTOMER_RAW AS r
               WHERE r.customer_id = e.customer_id
                 AND r.source_file IN (SELECT source_file FROM CUSTOMER_MERGE_LOG)
-                AND COALESCE(r.first_name, r.last_name, r.email, r.street, r.city, r.state, r.country) IS NOT NULL);
+                AND (r.first_name IS NOT NULL OR r.last_name IS NOT NULL OR r.email IS NOT NULL OR r.street IS NOT NULL
+                     OR r.city IS NOT NULL OR r.state IS NOT NULL OR r.country IS NOT NULL));

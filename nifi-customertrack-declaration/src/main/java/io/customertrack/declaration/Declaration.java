@@ -2,9 +2,11 @@ package io.customertrack.declaration;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +73,12 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
     /** Lower snake case, starting with a letter: a Snowflake identifier that needs no quotes and reads the same in CSV. */
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,127}");
 
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    /** Numbers exactly as written: a bound of 20 digits read as a double would silently move. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     public Declaration {
         attributes = List.copyOf(attributes);
@@ -414,6 +421,9 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         if (!value.isNumber() && !value.isTextual()) {
             throw new DeclarationException(what + " must be a number");
         }
+        if (value.isNumber()) {
+            return value.decimalValue();
+        }
         try {
             return new BigDecimal(value.asText());
         } catch (final NumberFormatException e) {
@@ -430,7 +440,7 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
             if (!item.isTextual() && !item.isNumber() && !item.isBoolean()) {
                 throw new DeclarationException(what + " must be an array of strings");
             }
-            strings.add(item.asText());
+            strings.add(item.isNumber() ? item.decimalValue().toPlainString() : item.asText());
         }
         return strings;
     }

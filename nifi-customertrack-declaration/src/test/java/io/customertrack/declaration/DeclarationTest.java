@@ -53,6 +53,19 @@ class DeclarationTest {
     }
 
     @Test
+    void numbersAreReadExactlyAsWritten() {
+        final Declaration declaration = Declaration.parse("""
+                {"attributes": [{"name": "balance", "type": "NUMBER(38,2)", "required": true, "personal": false,
+                                 "rules": {"min": -12345678901234567.89, "max": 12345678901234567.89, "oneOf": [0.10, 12345678901234567.89]},
+                                 "generate": {"between": [1, 12345678901234567.89]}}]}""");
+        final Attribute balance = declaration.attribute("balance");
+        assertEquals("12345678901234567.89", balance.rules().max().toPlainString());
+        assertEquals("-12345678901234567.89", balance.rules().min().toPlainString());
+        assertEquals(List.of("0.10", "12345678901234567.89"), balance.rules().oneOf());
+        assertEquals(List.of("1", "12345678901234567.89"), balance.generate().between());
+    }
+
+    @Test
     void anAttributeDeclaredTwiceIsRefused() {
         final String tier = "{\"name\": \"tier\", \"type\": \"VARCHAR(5)\", \"required\": true, \"personal\": false}";
         final DeclarationException refused = assertThrows(DeclarationException.class,

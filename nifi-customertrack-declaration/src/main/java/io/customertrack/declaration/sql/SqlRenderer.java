@@ -32,9 +32,9 @@ import java.util.regex.Pattern;
  *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
  *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
  *     <li>{@code newest_valid_to prefix}: the end of the newest version (fragment {@code newest_valid_to.sql});</li>
- *     <li>{@code personal_values_as_text [prefix]}, {@code personal_values_to_null}, {@code any_personal_value}: the
- *     personal attributes, as a list of text (for one COALESCE), as {@code name = NULL} assignments, and as "any of
- *     them is not null";</li>
+ *     <li>{@code personal_values_to_null}, {@code any_personal_value [prefix]}: the personal attributes as
+ *     {@code name = NULL} assignments, and as "any of them is not null" (OR: Snowflake's COALESCE needs two
+ *     arguments, and a declaration may have one personal attribute or none);</li>
  *     <li>{@code csv_text_columns}, {@code appended_csv_text_columns}: the first version's attributes as DuckDB's
  *     read_csv columns of text, and {@code , 'name': 'VARCHAR', ...} for the appended ones;</li>
  *     <li>{@code appended_columns_union}: for fakesnow's COPY, which reads files by header name (fakesnow turns a
@@ -127,10 +127,10 @@ public final class SqlRenderer {
             case "newest_valid_to" -> indent(fragment("newest_valid_to.sql").replace("{{alias}}", prefix), column);
             // Without personal attributes an erasure has no value to clear: the predicates match nothing, and the
             // scrub (which then never runs on a row) still needs one assignment to be a valid UPDATE.
-            case "personal_values_as_text" -> personal.isEmpty() ? "NULL" : list(names(personal, a -> asText(prefix + a.name(), a.type())), ",", column, suffix);
             case "personal_values_to_null" -> personal.isEmpty() ? "op = op"
                     : list(names(personal, a -> a.name() + " = NULL"), ",", column, suffix);
-            case "any_personal_value" -> personal.isEmpty() ? "FALSE" : orList(names(personal, a -> a.name() + " IS NOT NULL"), column, suffix);
+            case "any_personal_value" -> personal.isEmpty() ? "FALSE"
+                    : orList(names(personal, a -> prefix + a.name() + " IS NOT NULL"), column, suffix);
             default -> throw new IllegalStateException("Template " + template + " has an unknown placeholder {{" + name + "}}");
         };
     }

@@ -138,4 +138,4 @@ WHERE EXISTS (SELECT 1 FROM CUSTOMER_HISTORY AS h WHERE h.customer_id = e.custom
    OR EXISTS (SELECT 1 FROM CUSTOMER_RAW AS r
               WHERE r.customer_id = e.customer_id
                 AND r.source_file IN (SELECT source_file FROM CUSTOMER_MERGE_LOG)
-                AND COALESCE({{personal_values_as_text r.}}) IS NOT NULL);
+                AND ({{any_personal_value r.}}));

@@ -96,6 +96,22 @@ class SqlRendererTest {
         assertFalse(merge.contains("tier = NULL"));
     }
 
+    /** Snowflake's COALESCE takes two arguments or more: a declaration with one personal attribute must not make one. */
+    @Test
+    void oneOrNoPersonalAttributeRendersNoOneArgumentCoalesce() {
+        for (final String personal : List.of("true", "false")) {
+            final SqlRenderer renderer = new SqlRenderer(Declaration.parse("""
+                    {"attributes": [{"name": "tier", "type": "VARCHAR(10)", "required": true, "personal": %s},
+                                    {"name": "score", "type": "NUMBER(3,0)", "required": false, "personal": false}]}"""
+                    .formatted(personal)));
+            for (final String script : List.of("03_scd_tables.sql", "04_merge.sql", "05_monitoring.sql")) {
+                final String sql = renderer.render(script);
+                assertFalse(Pattern.compile("COALESCE\\([^,()]*\\)").matcher(sql).find(), script + " with personal=" + personal);
+            }
+            assertTrue(renderer.render("05_monitoring.sql").contains(personal.equals("true") ? "AND (r.tier IS NOT NULL)" : "AND (FALSE)"));
+        }
+    }
+
     private static int count(final String text, final String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
     }

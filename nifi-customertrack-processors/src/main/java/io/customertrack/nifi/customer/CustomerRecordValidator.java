@@ -3,6 +3,7 @@ package io.customertrack.nifi.customer;
 import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import org.apache.nifi.serialization.record.Record;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -194,7 +195,7 @@ public final class CustomerRecordValidator {
                     violations.add(new Violation(attribute.name(), Rule.REQUIRED, "is missing"));
                 }
             } else if (isScalar(attribute.name(), value, violations)) {
-                attributes[i] = attribute.check(value.toString(), normalize, isDelete || !attribute.required(), violations);
+                attributes[i] = attribute.check(asText(value), normalize, isDelete || !attribute.required(), violations);
             }
         }
         final String opText = fixed(OP, OP_MAX_LENGTH, opValue instanceof String ? opName : opValue, violations);
@@ -262,6 +263,23 @@ public final class CustomerRecordValidator {
             return false;
         }
         return true;
+    }
+
+    /**
+     * A value as the text the checks read. A CSV reader hands over text; a JSON or Avro reader may hand over numbers and
+     * times, whose toString would show an exponent (1.2345678E7) or a time in this JVM's zone: they go as plain decimals
+     * and UTC instants instead.
+     */
+    static String asText(final Object value) {
+        return switch (value) {
+            case String text -> text;
+            case BigDecimal decimal -> decimal.toPlainString();
+            case Double number when Double.isFinite(number) -> BigDecimal.valueOf(number).toPlainString();
+            case Float number when Float.isFinite(number) -> new BigDecimal(Float.toString(number)).toPlainString();
+            case java.sql.Date date -> date.toLocalDate().toString();
+            case java.util.Date time -> time.toInstant().toString();
+            default -> value.toString();
+        };
     }
 
     /** {@code parsed}; when it is null, also a violation of {@code rule} whose message ends in the quoted value. */

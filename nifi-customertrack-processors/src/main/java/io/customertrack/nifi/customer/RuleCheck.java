@@ -37,13 +37,20 @@ sealed interface RuleCheck {
 
     /**
      * The whole value matches a regular expression. The value's length is already bounded by its VARCHAR; how the
-     * expression behaves on hostile input is the declaration's to keep simple.
+     * expression behaves on hostile input is the declaration's to keep simple. Java's matcher recurses on some
+     * patterns ((a|b)* and the like) once per character: a long value can exhaust the stack, which is then a value the
+     * pattern cannot be shown to match, not an error that would send the whole FlowFile back for ever.
      */
     record Matches(Pattern pattern) implements RuleCheck {
         @Override
         public Violation check(final String field, final String value) {
-            return pattern.matcher(value).matches() ? null
-                    : new Violation(field, Rule.PATTERN_MISMATCH, "does not match the pattern " + pattern.pattern());
+            boolean matches;
+            try {
+                matches = pattern.matcher(value).matches();
+            } catch (final StackOverflowError e) {
+                matches = false;
+            }
+            return matches ? null : new Violation(field, Rule.PATTERN_MISMATCH, "does not match the pattern " + pattern.pattern());
         }
     }
 

@@ -1,6 +1,7 @@
 package io.customertrack.nifi.customer;
 
 import java.text.Normalizer;
+import java.util.ArrayList;
 import java.util.SplittableRandom;
 
 /**
@@ -48,9 +49,17 @@ sealed interface ValueSupply {
 
     /**
      * An address made of other attributes' values, ASCII-folded and joined by dots, then a number and '@' a domain
-     * from a pool: {@code ada.lovelace123@example.com}.
+     * from a pool: {@code ada.lovelace123@example.com}. One the attribute's checks refuse (too long for its VARCHAR or
+     * maxLength, a local part over 64 characters, a pattern it misses) is replaced by {@link #fallback}, which every
+     * domain of the pool was checked with.
      */
-    record EmailFrom(int[] sources, String[] domains) implements ValueSupply {
+    record EmailFrom(int[] sources, String[] domains, AttributeCheck check) implements ValueSupply {
+
+        /** customer, the number, '@', the domain. */
+        static String fallback(final int number, final String domain) {
+            return "customer" + number + '@' + domain;
+        }
+
         @Override
         public String profile(final long hash, final String[] event) {
             return address(event, (int) ((hash >>> 20) & 0x3FF), domains[index(hash << 20, domains.length)]);
@@ -74,7 +83,8 @@ sealed interface ValueSupply {
                 }
                 asciiLocalPart(event[source], address);
             }
-            return address.append(number).append('@').append(domain).toString();
+            final String built = address.append(number).append('@').append(domain).toString();
+            return check.check(built, false, false, new ArrayList<>(1)) != null ? built : fallback(number, domain);
         }
 
         /** Names in many locales carry accents or spaces; e-mail local parts here are plain lower-case ASCII. */

@@ -45,7 +45,12 @@ public final class CustomerDeclarations {
             return Declaration.defaultDeclaration();
         }
         try (InputStream in = resource.read()) {
-            return Declaration.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            final String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            // NiFi takes a path to no file for text: say that rather than call the path bad JSON.
+            if (resource.getResourceType() == ResourceType.TEXT && !text.strip().startsWith("{")) {
+                throw new DeclarationException("'" + abbreviated(text.strip()) + "' is neither a readable file nor a declaration's JSON");
+            }
+            return Declaration.parse(text);
         } catch (final IOException e) {
             throw new DeclarationException("Cannot read the declaration " + resource.getLocation() + ": " + e.getMessage(), e);
         }
@@ -59,6 +64,10 @@ public final class CustomerDeclarations {
     public static CompiledDeclaration compile(final PropertyValue value) {
         final Declaration declaration = read(value);
         return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
+    }
+
+    private static String abbreviated(final String text) {
+        return text.length() <= 200 ? text : text.substring(0, 197) + "...";
     }
 
     /** The property's validation: invalid, with the declaration's message, when it cannot be used. */

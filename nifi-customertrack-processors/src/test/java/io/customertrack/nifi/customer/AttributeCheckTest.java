@@ -183,6 +183,14 @@ class AttributeCheckTest {
     }
 
     @Test
+    void aPatternThatExhaustsTheStackOnALongValueIsAMismatchNotAnError() {
+        final AttributeCheck note = attribute("{\"name\": \"note\", \"type\": \"VARCHAR(1000000)\", \"required\": true,"
+                + " \"personal\": false, \"rules\": {\"pattern\": \"(a|b)*\"}}");
+        assertEquals("abab", judge(note, "abab"));
+        assertEquals("note.pattern_mismatch", judge(note, "ab".repeat(400_000)));
+    }
+
+    @Test
     void oneOfComparesCanonicalText() {
         final AttributeCheck tier = attribute("{\"name\": \"tier\", \"type\": \"VARCHAR(8)\", \"required\": true, \"personal\": false,"
                 + " \"rules\": {\"oneOf\": [\"GOLD\", \"SILVER\"]}}");

@@ -29,6 +29,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CustomerRecordValidatorTest {
 
+    /** A JSON or Avro reader's numbers and times reach the checks as plain decimals and UTC, not as their toString. */
+    @Test
+    void typedValuesFromOtherReadersAreReadAsTheirPlainText() {
+        assertEquals("12345678", CustomerRecordValidator.asText(1.2345678E7));
+        assertEquals("0.0000001", CustomerRecordValidator.asText(new java.math.BigDecimal("1E-7")));
+        assertEquals("NaN", CustomerRecordValidator.asText(Double.NaN), "left for the NUMBER check to refuse");
+        final Instant instant = Instant.parse("2026-01-01T10:00:00.123456Z");
+        assertEquals("2026-01-01T10:00:00.123456Z", CustomerRecordValidator.asText(java.sql.Timestamp.from(instant)));
+        assertEquals("1990-05-17", CustomerRecordValidator.asText(java.sql.Date.valueOf("1990-05-17")));
+    }
+
+
     private static final Instant NOW = Instant.parse("2026-06-01T00:00:00Z");
     private static final String[] GOOD = {"1", "Ada", "Lovelace", "ada@example.com", "s", "c", "st", "co", "INSERT", "2026-01-31T12:00:00.000000Z"};
 

@@ -44,6 +44,10 @@ class ValidateDeclaredCustomerTest {
         runner.assertNotValid();
         final String explanation = runner.validate().stream().filter(result -> !result.isValid()).findFirst().orElseThrow().getExplanation();
         assertTrue(explanation.contains("attribute 'tier': rule oneOf value 'SILVER'"), explanation);
+
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, "declarations/custmer.json");
+        final String typo = runner.validate().stream().filter(result -> !result.isValid()).findFirst().orElseThrow().getExplanation();
+        assertTrue(typo.contains("'declarations/custmer.json' is neither a readable file nor a declaration's JSON"), typo);
     }
 
     @Test
