@@ -102,6 +102,25 @@ class DeclarationMigrationTest {
         assertEquals(1, store.count("SELECT COUNT(*) FROM customer_merge_plan WHERE change_kind = 'NOOP'"));
     }
 
+    /**
+     * A fresh install of the wider declaration (phone between country and row_hash in its tables, where a migrated table
+     * has it last) loads and merges both shapes alike: loads and the merge name their columns.
+     */
+    @Test
+    void aFreshInstallOfTheWiderDeclarationTakesBothShapesToo() throws IOException, SQLException {
+        try (CustomerStore fresh = new CustomerStore(CustomerStore.IN_MEMORY, true, NEW)) {
+            fresh.execute(new SqlRenderer(NEW).render("duckdb-copy.sql").replace("{files}", "'"
+                    + oldShape("fresh-old.csv", "1," + ANN + ",INSERT,2026-01-01T10:00:00.000000Z") + "', '"
+                    + newShape("fresh-new.csv", "1," + ANN + ",UPDATE,2026-01-01T11:00:00.000000Z,",
+                            "1," + ANN + ",UPDATE,2026-01-01T12:00:00.000000Z,0113 000000") + "'"));
+            fresh.merge();
+            assertEquals(List.of("1|null|2026-01-01 10:00:00|2026-01-01 12:00:00", "1|0113 000000|2026-01-01 12:00:00|null"),
+                    fresh.rows("SELECT customer_id || '|' || COALESCE(phone, 'null') || '|' || strftime(valid_from, '%Y-%m-%d %H:%M:%S')"
+                            + " || '|' || COALESCE(strftime(valid_to, '%Y-%m-%d %H:%M:%S'), 'null') FROM customer_history"
+                            + " ORDER BY valid_from"));
+        }
+    }
+
     /** customer_id|phone|valid_from|valid_to of every version, in order. */
     private List<String> versions() throws SQLException {
         return store.rows("SELECT customer_id || '|' || COALESCE(phone, 'null') || '|' || strftime(valid_from, '%Y-%m-%d %H:%M:%S')"
