@@ -4,10 +4,14 @@
 # warehouses' COPY statements (flows/local/*-copy.sql) into --local-out (default: DIR/local). Without --declaration,
 # the default declaration, whose rendering sql/ and flows/local/ hold.
 #
-#   scripts/render-sql.sh [--declaration FILE] --out DIR [--local-out DIR]
+# With --from OLD (the declaration the pipeline runs today), also DIR/migrate.sql: the change from OLD to the
+# declaration, which may only append attributes (docs/attributes.md, "Adding an attribute").
+#
+#   scripts/render-sql.sh [--from OLD] [--declaration FILE] --out DIR [--local-out DIR]
 #
 # Exit codes: 0 written, 1 the renderer could not be built, 2 usage or a folder that cannot be written, 3 an invalid
-# declaration (the message names the attribute).
+# declaration (the message names the attribute), 4 a change from OLD that is not a migration (the message says what
+# to do instead).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -10,6 +10,21 @@ package io.customertrack.declaration;
  * @param personal whether ERASE clears it (from every table, history and raw events included)
  * @param rules    what its values must satisfy beyond the type
  * @param generate where GenerateFakeCustomer takes its values from
+ * @param since    the declaration version that added it: 1 for the first attributes; a later one for an attribute
+ *                 appended to a running pipeline, which files carry after updated_at and the row hash counts only
+ *                 when it has a value
  */
-public record Attribute(String name, AttributeType type, boolean required, boolean personal, Rules rules, ValueSource generate) {
+public record Attribute(String name, AttributeType type, boolean required, boolean personal, Rules rules, ValueSource generate,
+                        int since) {
+
+    /** An attribute of the first version. */
+    public Attribute(final String name, final AttributeType type, final boolean required, final boolean personal, final Rules rules,
+                     final ValueSource generate) {
+        this(name, type, required, personal, rules, generate, 1);
+    }
+
+    /** Whether it was appended to a running pipeline by a later declaration version. */
+    public boolean appended() {
+        return since > 1;
+    }
 }

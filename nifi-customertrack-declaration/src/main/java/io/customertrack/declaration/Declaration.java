@@ -15,6 +15,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -29,8 +31,17 @@ import java.util.regex.PatternSyntaxException;
  * {@code customer_id} first, then the attributes in declared order, then {@code op} and {@code updated_at}; the tables'
  * bookkeeping columns. A declaration is checked whole when it is read; the first problem is reported with the attribute
  * it concerns.
+ * <p>
+ * A declaration has a version (1 unless stated). An attribute added to a running pipeline carries the version that
+ * added it ({@code since}), is declared after every older one, and goes into files after {@code updated_at}, so that
+ * files of the previous shape still load (their missing last columns read as NULL). During a migration window
+ * ({@code previousShapeAcceptedUntil}) the validator also accepts records without the newest version's attributes.
+ *
+ * @param version                    the declaration's version: the largest {@code since} it may name
+ * @param attributes                 in declared order
+ * @param previousShapeAcceptedUntil until when records of the previous version's shape are still valid, or null
  */
-public record Declaration(List<Attribute> attributes) {
+public record Declaration(int version, List<Attribute> attributes, Instant previousShapeAcceptedUntil) {
 
     /** The declaration CustomerTrack ships: the customer of the tutorial it grew from. */
     public static final String DEFAULT_RESOURCE = "/io/customertrack/declaration/customer.json";
@@ -73,6 +84,11 @@ public record Declaration(List<Attribute> attributes) {
         attributes = List.copyOf(attributes);
     }
 
+    /** A first version: every attribute since 1, no migration window. */
+    public Declaration(final List<Attribute> attributes) {
+        this(1, attributes, null);
+    }
+
     /** The attribute named {@code name}, or null. */
     public Attribute attribute(final String name) {
         for (final Attribute attribute : attributes) {
@@ -88,14 +104,34 @@ public record Declaration(List<Attribute> attributes) {
         return attributes.stream().map(Attribute::name).toList();
     }
 
-    /** The columns of every CustomerTrack file and of CUSTOMER_RAW's loaded part, in order. */
+    /**
+     * The columns of every CustomerTrack file and of CUSTOMER_RAW's loaded part, in order: customer_id, the first
+     * version's attributes, op, updated_at, then the attributes appended since. Loads take columns by position, so an
+     * attribute can only be appended, and a file of an older shape lacks only last columns.
+     */
     public List<String> fileColumns() {
         final List<String> columns = new ArrayList<>(attributes.size() + 3);
         columns.add("customer_id");
-        columns.addAll(names());
+        firstAttributes().forEach(attribute -> columns.add(attribute.name()));
         columns.add("op");
         columns.add("updated_at");
+        appendedAttributes().forEach(attribute -> columns.add(attribute.name()));
         return columns;
+    }
+
+    /** The first version's attributes, in declared order: files carry them before op. */
+    public List<Attribute> firstAttributes() {
+        return attributes.stream().filter(attribute -> !attribute.appended()).toList();
+    }
+
+    /** The attributes appended by later versions, in declared order: files carry them after updated_at. */
+    public List<Attribute> appendedAttributes() {
+        return attributes.stream().filter(Attribute::appended).toList();
+    }
+
+    /** The attributes this version added (none for a first version). */
+    public List<Attribute> newestAttributes() {
+        return version == 1 ? List.of() : attributes.stream().filter(attribute -> attribute.since() == version).toList();
     }
 
     /** The declaration CustomerTrack ships (today's customer: names, e-mail and postal address). */
@@ -132,7 +168,11 @@ public record Declaration(List<Attribute> attributes) {
         if (root == null || !root.isObject()) {
             throw new DeclarationException("The declaration must be a JSON object with an \"attributes\" array");
         }
-        onlyKeys(root, "the declaration", Set.of("attributes"));
+        onlyKeys(root, "the declaration", Set.of("version", "attributes", "previousShapeAcceptedUntil"));
+        final int version = root.has("version") ? integer(root.get("version"), "the declaration's \"version\"") : 1;
+        if (version < 1) {
+            throw new DeclarationException("the declaration's \"version\" must be 1 or more, not " + version);
+        }
         final JsonNode list = root.get("attributes");
         if (list == null || !list.isArray() || list.isEmpty()) {
             throw new DeclarationException("The declaration needs a non-empty \"attributes\" array");
@@ -140,20 +180,51 @@ public record Declaration(List<Attribute> attributes) {
         final List<Attribute> attributes = new ArrayList<>();
         final Set<String> names = new HashSet<>();
         for (final JsonNode node : list) {
-            final Attribute attribute = attribute(node, attributes.size() + 1);
+            final Attribute attribute = attribute(node, attributes.size() + 1, version);
             if (!names.add(attribute.name())) {
                 throw new DeclarationException("attribute '" + attribute.name() + "': declared twice");
             }
+            if (!attributes.isEmpty() && attribute.since() < attributes.getLast().since()) {
+                throw new DeclarationException("attribute '" + attribute.name() + "': since " + attribute.since()
+                        + " is declared after '" + attributes.getLast().name() + "' (since " + attributes.getLast().since()
+                        + "): an attribute is declared after every older one, as files carry it");
+            }
             attributes.add(attribute);
         }
-        final Declaration declaration = new Declaration(attributes);
+        if (attributes.getFirst().appended()) {
+            throw new DeclarationException("attribute '" + attributes.getFirst().name()
+                    + "': the first attribute belongs to version 1 (since 1), files carry it before op");
+        }
+        final Instant acceptedUntil = previousShapeAcceptedUntil(root, version, attributes);
+        final Declaration declaration = new Declaration(version, attributes, acceptedUntil);
         for (final Attribute attribute : attributes) {
             checkGenerator(declaration, attribute);
         }
         return declaration;
     }
 
-    private static Attribute attribute(final JsonNode node, final int position) {
+    private static Instant previousShapeAcceptedUntil(final JsonNode root, final int version, final List<Attribute> attributes) {
+        final JsonNode node = root.get("previousShapeAcceptedUntil");
+        if (node == null) {
+            return null;
+        }
+        final String where = "the declaration's \"previousShapeAcceptedUntil\"";
+        if (version == 1 || attributes.stream().noneMatch(attribute -> attribute.since() == version)) {
+            throw new DeclarationException(where + ": a migration window needs a version above 1 that adds an attribute (since "
+                    + version + ")");
+        }
+        if (!node.isTextual()) {
+            throw new DeclarationException(where + " must be an ISO-8601 UTC time such as \"2026-12-31T00:00:00Z\"");
+        }
+        try {
+            return Instant.parse(node.asText());
+        } catch (final DateTimeParseException e) {
+            throw new DeclarationException(where + " must be an ISO-8601 UTC time such as \"2026-12-31T00:00:00Z\", not '"
+                    + node.asText() + "'", e);
+        }
+    }
+
+    private static Attribute attribute(final JsonNode node, final int position, final int version) {
         if (!node.isObject()) {
             throw new DeclarationException("attribute " + position + ": must be a JSON object");
         }
@@ -172,7 +243,11 @@ public record Declaration(List<Attribute> attributes) {
                     + (FIXED_COLUMNS.contains(name) ? "a column every declaration has"
                     : "a column or keyword the tables, the merge or Snowflake use") + ")");
         }
-        onlyKeys(node, where, Set.of("name", "type", "required", "personal", "rules", "generate", "description"));
+        onlyKeys(node, where, Set.of("name", "type", "required", "personal", "rules", "generate", "description", "since"));
+        final int since = node.has("since") ? integer(node.get("since"), where + ": \"since\"") : 1;
+        if (since < 1 || since > version) {
+            throw new DeclarationException(where + ": \"since\" must be 1 to the declaration's version " + version + ", not " + since);
+        }
         final AttributeType type;
         try {
             type = AttributeType.parse(text(node, "type", where, true));
@@ -183,7 +258,7 @@ public record Declaration(List<Attribute> attributes) {
         final boolean personal = flag(node, "personal", where, "true: an ERASE request clears it");
         final Rules rules = rules(node.get("rules"), type, where);
         final ValueSource generate = valueSource(node.get("generate"), type, required, where);
-        return new Attribute(name, type, required, personal, rules, generate);
+        return new Attribute(name, type, required, personal, rules, generate, since);
     }
 
     private static Rules rules(final JsonNode node, final AttributeType type, final String where) {

@@ -72,4 +72,36 @@ class DeclarationTest {
                 () -> Declaration.parse("{\"attributes\": [" + tier + ", " + tier + "]}"));
         assertEquals("attribute 'tier': declared twice", refused.getMessage());
     }
+
+    @Test
+    void appendedAttributesGoAfterUpdatedAtInFiles() {
+        final Declaration withPhone = Declaration.example("customer-with-phone");
+        assertEquals(2, withPhone.version());
+        assertEquals(List.of("customer_id", "first_name", "last_name", "email", "street", "city", "state", "country", "op",
+                "updated_at", "phone"), withPhone.fileColumns());
+        assertEquals(List.of("phone"), withPhone.newestAttributes().stream().map(Attribute::name).toList());
+        assertEquals(java.time.Instant.parse("2027-01-31T00:00:00Z"), withPhone.previousShapeAcceptedUntil());
+        assertEquals(1, Declaration.defaultDeclaration().version());
+        assertEquals(List.of(), Declaration.defaultDeclaration().newestAttributes());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            "version": 1, "attributes": [TIER, NICK2] | attribute 'nick': "since" must be 1 to the declaration's version 1, not 2
+            "version": 3, "attributes": [TIER, NICK3, AGE2] | attribute 'age': since 2 is declared after 'nick' (since 3)
+            "version": 2, "attributes": [NICK2, TIER] | attribute 'tier': since 1 is declared after 'nick' (since 2)
+            "version": 2, "attributes": [NICK2] | attribute 'nick': the first attribute belongs to version 1
+            "version": 0, "attributes": [TIER] | the declaration's "version" must be 1 or more, not 0
+            "version": 2, "previousShapeAcceptedUntil": "2027-01-31T00:00:00Z", "attributes": [TIER] | the declaration's "previousShapeAcceptedUntil": a migration window needs
+            "version": 2, "previousShapeAcceptedUntil": "31.01.2027", "attributes": [TIER, NICK2] | the declaration's "previousShapeAcceptedUntil" must be an ISO-8601 UTC time
+            """)
+    void versionsSinceAndTheWindowAreChecked(final String body, final String message) {
+        final String json = "{" + body
+                .replace("TIER", "{\"name\": \"tier\", \"type\": \"VARCHAR(5)\", \"required\": true, \"personal\": false}")
+                .replace("NICK2", "{\"name\": \"nick\", \"type\": \"VARCHAR(5)\", \"required\": false, \"personal\": true, \"since\": 2}")
+                .replace("AGE2", "{\"name\": \"age\", \"type\": \"NUMBER(3,0)\", \"required\": false, \"personal\": true, \"since\": 2}")
+                .replace("NICK3", "{\"name\": \"nick\", \"type\": \"VARCHAR(5)\", \"required\": false, \"personal\": true, \"since\": 3}") + "}";
+        final DeclarationException refused = assertThrows(DeclarationException.class, () -> Declaration.parse(json));
+        assertTrue(refused.getMessage().startsWith(message), refused.getMessage());
+    }
 }

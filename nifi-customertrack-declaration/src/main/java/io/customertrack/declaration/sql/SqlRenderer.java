@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * a few named placeholders where the declaration's attributes go, {@code {{name}}} or {@code {{name argument}}}:
  * <ul>
  *     <li>{@code attributes [prefix]}: the attributes' names in declared order, e.g. {@code r.name, r.tier};</li>
+ *     <li>{@code first_attributes}, {@code appended_attributes}: a load's column list around op and updated_at, in
+ *     file order: the first version's attributes, and {@code , name, ...} for the appended ones (nothing without);</li>
  *     <li>{@code attributes_from prefix}: {@code name = source.name, ...};</li>
  *     <li>{@code nulls}: one {@code NULL} per attribute;</li>
  *     <li>{@code file_positions}: {@code $1, $2, ...}, one per file column;</li>
@@ -33,7 +35,11 @@ import java.util.regex.Pattern;
  *     <li>{@code personal_values_to_null}, {@code any_personal_value [prefix]}: the personal attributes as
  *     {@code name = NULL} assignments, and as "any of them is not null" (OR: Snowflake's COALESCE needs two
  *     arguments, and a declaration may have one personal attribute or none);</li>
- *     <li>{@code csv_text_columns}: the attributes as DuckDB's read_csv columns of text.</li>
+ *     <li>{@code csv_text_columns}, {@code appended_csv_text_columns}: the first version's attributes as DuckDB's
+ *     read_csv columns of text, and {@code , 'name': 'VARCHAR', ...} for the appended ones;</li>
+ *     <li>{@code appended_columns_union}: for fakesnow's COPY, which reads files by header name (fakesnow turns a
+ *     read_csv column list into a subquery it cannot run), a union by name with no row that has every appended
+ *     attribute, so that a batch of old-shape files still has their columns (NULL); nothing without.</li>
  * </ul>
  * A list wraps before {@value #LINE_LIMIT} characters, continuing under the column where its placeholder sits.
  */
@@ -83,7 +89,9 @@ public final class SqlRenderer {
             out.append(text, from, placeholder.start());
             final int column = out.length() - out.lastIndexOf("\n") - 1;
             final int lineEnd = text.indexOf('\n', placeholder.end());
-            final int suffix = (lineEnd < 0 ? text.length() : lineEnd) - placeholder.end();
+            // What follows on the line, without placeholders (an appended list may render empty).
+            final int suffix = PLACEHOLDER.matcher(text.substring(placeholder.end(), lineEnd < 0 ? text.length() : lineEnd))
+                    .replaceAll("").length();
             out.append(expand(template, placeholder.group(1), placeholder.group(2), column, suffix));
             from = placeholder.end();
         }
@@ -102,11 +110,18 @@ public final class SqlRenderer {
         final List<Attribute> personal = all.stream().filter(Attribute::personal).toList();
         return switch (name) {
             case "attributes" -> list(names(all, a -> prefix + a.name()), ",", column, suffix);
+            case "first_attributes" -> list(names(declaration.firstAttributes(), a -> prefix + a.name()), ",", column, suffix);
+            case "appended_attributes" -> declaration.appendedAttributes().stream().map(a -> ", " + prefix + a.name()).reduce("", String::concat);
+            case "appended_csv_text_columns" -> declaration.appendedAttributes().stream().map(a -> ", '" + a.name() + "': 'VARCHAR'")
+                    .reduce("", String::concat);
+            case "appended_columns_union" -> declaration.appendedAttributes().isEmpty() ? ""
+                    : "\n      UNION ALL BY NAME SELECT " + String.join(", ", names(declaration.appendedAttributes(), a -> "NULL::VARCHAR AS " + a.name()))
+                    + " WHERE FALSE";
             case "attributes_from" -> list(names(all, a -> a.name() + " = " + prefix + a.name()), ",", column, suffix);
             case "nulls" -> list(names(all, a -> "NULL"), ",", column, suffix);
             case "file_positions" -> list(positions(), ",", column, suffix);
             case "returns_columns" -> list(names(all, a -> a.name() + " " + returnedType(a.type())), ",", column, suffix);
-            case "csv_text_columns" -> list(names(all, a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
+            case "csv_text_columns" -> list(names(declaration.firstAttributes(), a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
             case "column_definitions" -> columnDefinitions(Integer.parseInt(argument), column);
             case "row_hash" -> rowHash(prefix, column);
             case "newest_valid_to" -> indent(fragment("newest_valid_to.sql").replace("{{alias}}", prefix), column);
@@ -152,19 +167,31 @@ public final class SqlRenderer {
 
     /**
      * MD5 of the attributes' values, comma-separated: text through {@code row_hash_value} (its length, a colon, the
-     * text), every other type as its text alone, which holds no comma and is never the NULL marker '~'.
+     * text), every other type as its text alone, which holds no comma and is never the NULL marker '~'. An appended
+     * attribute (since a later version) adds {@code ,name=value} only when it has a value: a NULL one adds nothing, so
+     * every hash stored before it was added still equals the hash of the same values with it NULL, and no stored hash
+     * is recomputed. Its name keeps two appended attributes apart; the value is length-prefixed text or comma-free.
      */
     private String rowHash(final String prefix, final int column) {
         final String value = fragment("row_hash_value.sql");
         final int partColumn = column + 4 + "|| ".length();
         final List<String> parts = new ArrayList<>();
-        for (final Attribute attribute : declaration.attributes()) {
+        for (final Attribute attribute : declaration.firstAttributes()) {
             final String name = prefix + attribute.name();
             parts.add(attribute.type() instanceof AttributeType.Varchar
                     ? fitted(value.replace("{{value}}", name), partColumn)
                     : wrapped("COALESCE(" + asText(name, attribute.type()) + ", '~')", partColumn));
         }
-        return "MD5(" + String.join(" || ','\n" + " ".repeat(column + 4) + "|| ", parts) + ")";
+        final String separator = "\n" + " ".repeat(column + 4) + "|| ";
+        final StringBuilder hash = new StringBuilder("MD5(").append(String.join(" || ','" + separator, parts));
+        for (final Attribute attribute : declaration.appendedAttributes()) {
+            final String name = prefix + attribute.name();
+            final String text = attribute.type() instanceof AttributeType.Varchar
+                    ? "CAST(LENGTH(" + name + ") AS VARCHAR) || ':' || " + name
+                    : asText(name, attribute.type());
+            hash.append(separator).append("COALESCE(',").append(attribute.name()).append("=' || ").append(text).append(", '')");
+        }
+        return hash.append(")").toString();
     }
 
     /** A typed value too long for its line continues with the column, under DATEDIFF's first argument. */
@@ -256,7 +283,7 @@ public final class SqlRenderer {
         return FRAGMENT_COMMENT.matcher(template("fragments/" + name)).replaceAll("").strip();
     }
 
-    private static String template(final String name) {
+    static String template(final String name) {
         try (InputStream in = SqlRenderer.class.getResourceAsStream(TEMPLATES + name)) {
             if (in == null) {
                 throw new IllegalStateException("No SQL template " + TEMPLATES + name + " on the classpath");

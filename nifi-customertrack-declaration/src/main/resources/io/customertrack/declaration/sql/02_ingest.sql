@@ -96,7 +96,7 @@ CREATE PIPE IF NOT EXISTS CUSTOMER_RAW_PIPE
     AUTO_INGEST = TRUE
     COMMENT = 'CustomerTrack: loads each valid customer file once'
 AS
-COPY INTO CUSTOMER_RAW (customer_id, {{attributes}}, op, updated_at,
+COPY INTO CUSTOMER_RAW (customer_id, {{first_attributes}}, op, updated_at{{appended_attributes}},
                         source_file, source_row_number, loaded_at)
 FROM (
     SELECT {{file_positions}},

@@ -1,4 +1,4 @@
-COPY INTO customer_raw (customer_id, {{attributes}}, op, updated_at,
+COPY INTO customer_raw (customer_id, {{first_attributes}}, op, updated_at{{appended_attributes}},
                         source_file, source_row_number, loaded_at)
 FROM (SELECT {{file_positions}},
              METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME

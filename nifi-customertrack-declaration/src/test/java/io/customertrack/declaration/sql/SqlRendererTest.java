@@ -115,4 +115,23 @@ class SqlRendererTest {
     private static int count(final String text, final String part) {
         return text.split(Pattern.quote(part), -1).length - 1;
     }
+
+    /**
+     * An appended attribute counts in the hash only with a value, after the first version's attributes; every load names
+     * it after updated_at, where files carry it, and reads one more position.
+     */
+    @Test
+    void anAppendedAttributeIsHashedOnlyWhenSetAndLoadedAfterUpdatedAt() {
+        final SqlRenderer withPhone = new SqlRenderer(Declaration.example("customer-with-phone"));
+        final String defaultHash = new SqlRenderer(Declaration.defaultDeclaration()).render("04_merge.sql");
+        final String merge = withPhone.render("04_merge.sql");
+        assertTrue(merge.contains("|| COALESCE(',phone=' || CAST(LENGTH(p.phone) AS VARCHAR) || ':' || p.phone, '')) AS row_hash"), merge);
+        assertTrue(defaultHash.contains("|| COALESCE(CAST(LENGTH(p.country) AS VARCHAR) || ':' || p.country, '~')) AS row_hash"),
+                "the default's hash ends with its last attribute, as stored hashes were made");
+        final String copy = withPhone.copyStatement();
+        assertTrue(copy.contains("op, updated_at, phone,"), copy);
+        assertTrue(copy.contains("$10, $11,"), copy);
+        assertTrue(withPhone.render("02_ingest.sql").contains("op, updated_at, phone,"));
+        assertTrue(withPhone.render("duckdb-copy.sql").contains("'updated_at': 'VARCHAR', 'phone': 'VARCHAR'"));
+    }
 }

@@ -4,6 +4,7 @@ import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -17,6 +18,7 @@ public final class CompiledDeclaration {
     private final AttributeCheck[] attributes;
     private final CustomerSchema schema;
     private final Set<String> fileColumns;
+    private final boolean[] newest;
 
     private CompiledDeclaration(final Declaration declaration) {
         this.declaration = declaration;
@@ -27,6 +29,10 @@ public final class CompiledDeclaration {
         }
         this.schema = CustomerSchema.of(declaration);
         this.fileColumns = Set.copyOf(declaration.fileColumns());
+        this.newest = new boolean[declared.size()];
+        for (int i = 0; i < newest.length; i++) {
+            newest[i] = declaration.newestAttributes().contains(declared.get(i));
+        }
     }
 
     /**
@@ -59,6 +65,20 @@ public final class CompiledDeclaration {
     /** The checks of the attribute at {@code index}, in declared order. */
     public AttributeCheck attribute(final int index) {
         return attributes[index];
+    }
+
+    /** Whether the attribute at {@code index} is one the declaration's version added (absent from the previous shape). */
+    public boolean isNewest(final int index) {
+        return newest[index];
+    }
+
+    /**
+     * Whether records of the previous version's shape, without the attributes this version added, are still accepted at
+     * {@code now}: until the declaration's previousShapeAcceptedUntil, exclusive; never without one.
+     */
+    public boolean acceptsPreviousShape(final Instant now) {
+        final Instant until = declaration.previousShapeAcceptedUntil();
+        return until != null && now.isBefore(until);
     }
 
     /** Whether {@code name} is a column of this declaration's files. */

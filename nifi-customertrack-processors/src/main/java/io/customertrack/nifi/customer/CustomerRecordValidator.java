@@ -131,6 +131,7 @@ public final class CustomerRecordValidator {
     private final boolean normalize;
     private final Instant now;
     private final Instant latestEventTime;
+    private final boolean acceptsPreviousShape;
 
     /**
      * @param declaration   the attributes and their checks
@@ -146,6 +147,7 @@ public final class CustomerRecordValidator {
         this.normalize = normalize;
         this.now = now;
         this.latestEventTime = now.plus(maxFutureSkew);
+        this.acceptsPreviousShape = declaration.acceptsPreviousShape(now);
     }
 
     /** A validator of the default declaration. */
@@ -177,6 +179,7 @@ public final class CustomerRecordValidator {
         final Long customerId = id == null ? null : orViolation(positiveLong(id), violations, CUSTOMER_ID, Rule.NOT_POSITIVE_INTEGER,
                 "must be a positive integer no larger than " + Long.MAX_VALUE + " but was '", id);
         final String[] attributes = new String[declaration.size()];
+        final boolean previousShape = acceptsPreviousShape && hasNoNewestAttribute(values);
         for (int i = 0; i < attributes.length; i++) {
             final AttributeCheck attribute = declaration.attribute(i);
             final Object value = values.get(attribute.name());
@@ -187,7 +190,8 @@ public final class CustomerRecordValidator {
                             "must be empty in an ERASE request, which carries only customer_id, op and updated_at"));
                 }
             } else if (value == null) {
-                if (!isDelete && attribute.required()) {
+                // A record of the previous shape, within the declaration's window, is written with them empty.
+                if (!isDelete && attribute.required() && !(previousShape && declaration.isNewest(i))) {
                     violations.add(new Violation(attribute.name(), Rule.REQUIRED, "is missing"));
                 }
             } else if (isScalar(attribute.name(), value, violations)) {
@@ -206,6 +210,16 @@ public final class CustomerRecordValidator {
             return new Result(null, violations, List.of(), false);
         }
         return new Result(CustomerEvent.of(customerId, op, updatedAt, attributes), List.of(), List.of(), isErase);
+    }
+
+    /** Whether the record carries none of the attributes the declaration's version added: it has the previous shape. */
+    private boolean hasNoNewestAttribute(final Map<String, Object> values) {
+        for (int i = 0; i < declaration.size(); i++) {
+            if (declaration.isNewest(i) && values.get(declaration.attribute(i).name()) != null) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

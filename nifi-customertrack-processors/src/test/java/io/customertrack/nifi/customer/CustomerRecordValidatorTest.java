@@ -375,4 +375,76 @@ class CustomerRecordValidatorTest {
         }
         assertTrue(verdicts[0] > 20_000 && verdicts[1] > 10_000, () -> "too one-sided to mean much: " + java.util.Arrays.toString(verdicts));
     }
+
+    /**
+     * The default declaration widened by version 2: a required phone and an optional tier, records of the version 1 shape
+     * accepted until {@link #WINDOW_END}.
+     */
+    private static final Instant WINDOW_END = Instant.parse("2026-06-01T00:00:00Z");
+    private static final CompiledDeclaration WIDER = CompiledDeclaration.compile(io.customertrack.declaration.Declaration.parse("""
+            {"version": 2, "previousShapeAcceptedUntil": "2026-06-01T00:00:00Z", "attributes": [
+              {"name": "first_name", "type": "VARCHAR(100)", "required": true, "personal": true},
+              {"name": "email", "type": "VARCHAR(254)", "required": true, "personal": true, "rules": {"email": true}},
+              {"name": "phone", "type": "VARCHAR(32)", "required": true, "personal": true, "since": 2},
+              {"name": "tier", "type": "VARCHAR(10)", "required": false, "personal": false, "since": 2}]}"""));
+
+    /** A record of the wider declaration's fields that carries the given ones (name, value, ...) and nothing else. */
+    private static Record widerRecord(final String... namesAndValues) {
+        final List<RecordField> fields = new ArrayList<>();
+        final Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            fields.add(new RecordField(namesAndValues[i], RecordFieldType.STRING.getDataType()));
+            map.put(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return new MapRecord(new SimpleRecordSchema(fields), map);
+    }
+
+    private static final String[] PREVIOUS_SHAPE = {"customer_id", "1", "first_name", "Ada", "email", "ada@example.com",
+        "op", "UPDATE", "updated_at", "2026-01-31T12:00:00.000000Z"};
+
+    private static CustomerRecordValidator.Result validateWider(final Instant now, final String... namesAndValues) {
+        return new CustomerRecordValidator(WIDER, Duration.ofMinutes(5), false, now).validate(widerRecord(namesAndValues));
+    }
+
+    @Test
+    void duringTheMigrationWindowARecordOfThePreviousShapeIsValidWithTheNewAttributesEmpty() {
+        final CustomerRecordValidator.Result result = validateWider(WINDOW_END.minusSeconds(1), PREVIOUS_SHAPE);
+        assertTrue(result.isValid(), result.describeViolations());
+        assertEquals(java.util.Arrays.asList("Ada", "ada@example.com", null, null), result.event().values());
+    }
+
+    @Test
+    void fromTheEndOfTheWindowARecordOfThePreviousShapeMissesTheRequiredNewAttribute() {
+        for (final Instant now : List.of(WINDOW_END, WINDOW_END.plusSeconds(86_400))) {
+            final CustomerRecordValidator.Result result = validateWider(now, PREVIOUS_SHAPE);
+            assertEquals("phone: is missing", result.describeViolations(), now.toString());
+        }
+    }
+
+    @Test
+    void duringTheWindowARecordMissingAnAttributeOfThePreviousShapeIsInvalidAsBefore() {
+        final CustomerRecordValidator.Result result = validateWider(WINDOW_END.minusSeconds(1), "customer_id", "1",
+                "first_name", "Ada", "op", "UPDATE", "updated_at", "2026-01-31T12:00:00.000000Z");
+        assertEquals("email: is missing", result.describeViolations());
+    }
+
+    @Test
+    void duringTheWindowARecordWithSomeNewAttributesHasTheNewShapeAndNeedsTheRequiredOnes() {
+        final List<String> withTier = new ArrayList<>(List.of(PREVIOUS_SHAPE));
+        withTier.addAll(List.of("tier", "gold"));
+        assertEquals("phone: is missing", validateWider(WINDOW_END.minusSeconds(1), withTier.toArray(String[]::new)).describeViolations());
+        final List<String> complete = new ArrayList<>(withTier);
+        complete.addAll(List.of("phone", "+44 1904 000000"));
+        final CustomerRecordValidator.Result result = validateWider(WINDOW_END.minusSeconds(1), complete.toArray(String[]::new));
+        assertEquals(List.of("Ada", "ada@example.com", "+44 1904 000000", "gold"), result.event().values());
+    }
+
+    @Test
+    void withoutAWindowOnlyTheNewShapeIsValid() {
+        final CompiledDeclaration noWindow = CompiledDeclaration.compile(new io.customertrack.declaration.Declaration(
+                WIDER.declaration().version(), WIDER.declaration().attributes(), null));
+        final CustomerRecordValidator.Result result = new CustomerRecordValidator(noWindow, Duration.ofMinutes(5), false,
+                WINDOW_END.minusSeconds(1)).validate(widerRecord(PREVIOUS_SHAPE));
+        assertEquals("phone: is missing", result.describeViolations());
+    }
 }

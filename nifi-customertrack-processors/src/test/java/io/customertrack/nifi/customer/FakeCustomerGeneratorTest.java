@@ -42,7 +42,8 @@ class FakeCustomerGeneratorTest {
     }
 
     private static List<CompiledDeclaration> declarations() {
-        return List.of(CompiledDeclaration.defaultDeclaration(), CompiledDeclaration.compile(Declaration.example("wide")), SHORT_EMAIL);
+        return List.of(CompiledDeclaration.defaultDeclaration(), CompiledDeclaration.compile(Declaration.example("wide")), SHORT_EMAIL,
+                CompiledDeclaration.compile(Declaration.example("customer-with-phone")));
     }
 
     /** Addresses built from names would often not fit this column or its pattern: they fall back to a short one. */
