@@ -9,7 +9,8 @@ import java.util.Arrays;
  * against rebuilding the SCD tables from CUSTOMER_RAW, at {@code bench.customers} customers; not part of {@code all}), or {@code csv-parsers}
  * (ValidateCustomerRecord with Jackson CSV against Apache Commons CSV; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
- * percentage of late events in each merge batch.
+ * percentage of late events in each merge batch; {@code bench.declaration} ({@code wide}, or a declaration file) runs
+ * the processor and merge benchmarks with other attributes than the default customer's (see {@link BenchDeclaration}).
  */
 public final class Benchmarks {
 

@@ -1,5 +1,7 @@
 package io.customertrack.nifi.bench;
 
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
@@ -11,6 +13,8 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Merge throughput on DuckDB: 10k-event batches merged into customer tables of 10k, 100k and 1M rows.
@@ -18,6 +22,10 @@ import java.util.Locale;
  * Baseline: the tutorial's two-step design: MERGE the batch into CUSTOMER (latest row per key, the least it needs to
  * run at all), then write history from the changed rows (close the current version, insert the new one), then
  * TRUNCATE the raw table. Both start from identical tables and merge identical batches.
+ * <p>
+ * With another declaration than the default ({@code -Dbench.declaration}, see {@link BenchDeclaration}) the tutorial
+ * design, written for the default customer, does not apply: the baseline is then the default declaration's merge of
+ * the same events (same keys, operations and times), so the ratio is the cost of the declaration's columns.
  */
 final class MergeBenchmark {
 
@@ -27,6 +35,11 @@ final class MergeBenchmark {
     }
 
     static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
+        final BenchDeclaration declared = BenchDeclaration.fromSystemProperty();
+        if (!declared.isDefault()) {
+            runAgainstDefault(declared, tableSizes, warmup, rounds);
+            return;
+        }
         for (final int size : tableSizes) {
             try (SeededDatabases databases = new SeededDatabases(size)) {
                 final Connection candidateDb = databases.candidate.connection();
@@ -44,6 +57,36 @@ final class MergeBenchmark {
                         () -> loadBatch(baselineDb, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
                         () -> {
                             tutorialMerge(baselineDb);
+                            return BATCH_EVENTS;
+                        }, warmup, rounds, true);
+            }
+        }
+    }
+
+    /** The declaration's merge against the default declaration's, each in its own database, on the same events. */
+    private static void runAgainstDefault(final BenchDeclaration declared, final int[] tableSizes, final int warmup,
+                                          final int rounds) throws Exception {
+        final Declaration declaration = declared.declaration();
+        final Declaration standard = Declaration.defaultDeclaration();
+        for (final int size : tableSizes) {
+            try (CustomerStore candidate = new CustomerStore("jdbc:duckdb:", false, declaration);
+                 CustomerStore baseline = new CustomerStore("jdbc:duckdb:", false, standard)) {
+                final Connection candidateDb = candidate.connection();
+                final Connection baselineDb = baseline.connection();
+                seedCustomers(candidateDb, size, declaration);
+                seedCustomers(baselineDb, size, standard);
+                final int[] candidateBatch = {0};
+                final int[] baselineBatch = {0};
+                Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers vs the default declaration's (events)%s",
+                                size, declared.suffix()),
+                        () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++, declaration),
+                        () -> {
+                            MergeRunner.run(candidateDb, MergeScript.of(declaration));
+                            return BATCH_EVENTS;
+                        },
+                        () -> loadBatch(baselineDb, "customer_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++, standard),
+                        () -> {
+                            MergeRunner.run(baselineDb, MergeScript.of(standard));
                             return BATCH_EVENTS;
                         }, warmup, rounds, true);
             }
@@ -76,18 +119,67 @@ final class MergeBenchmark {
 
     /** Both designs start with {@code size} customers, one version each. */
     static void seed(final Connection db, final int size) throws SQLException {
+        seedCustomers(db, size, Declaration.defaultDeclaration());
         try (Statement sql = db.createStatement()) {
-            sql.execute("UPDATE customer_merge_settings SET lateness_budget_seconds = " + (LATENESS_BUDGET == null ? "NULL" : LATENESS_BUDGET));
-            sql.execute("INSERT INTO customer_raw SELECT i, 'First' || i, 'Last' || i, 'c' || i || '@example.com', i || ' Main St', "
-                    + "'City' || (i % 500), 'State' || (i % 50), 'United States', 'INSERT', TIMESTAMP '2025-01-01' + to_microseconds(i), "
-                    + "'seed.csv', i, now() FROM range(1, " + (size + 1) + ") t(i)");
-            MergeRunner.run(db, MergeScript.of(Declaration.defaultDeclaration()));
             sql.execute("CREATE TABLE tutorial_raw AS SELECT * FROM customer_raw WHERE false");
             sql.execute("CREATE TABLE tutorial_customer AS SELECT * FROM customer");
             sql.execute("CREATE TABLE tutorial_history AS SELECT customer_id, first_name, last_name, email, street, city, state, country, "
                     + "valid_from AS start_time, valid_to AS end_time, is_current FROM customer_history");
             sql.execute("CHECKPOINT");
         }
+    }
+
+    /** {@code size} customers of {@code declaration}, one version each, merged and checkpointed. */
+    private static void seedCustomers(final Connection db, final int size, final Declaration declaration) throws SQLException {
+        try (Statement sql = db.createStatement()) {
+            sql.execute("UPDATE customer_merge_settings SET lateness_budget_seconds = " + (LATENESS_BUDGET == null ? "NULL" : LATENESS_BUDGET));
+            sql.execute("INSERT INTO customer_raw SELECT i, " + attributeValues(declaration, SEED_VALUES, "0") + ", 'INSERT', "
+                    + "TIMESTAMP '2025-01-01' + to_microseconds(i), 'seed.csv', i, now() FROM range(1, " + (size + 1) + ") t(i)");
+            MergeRunner.run(db, MergeScript.of(declaration));
+            sql.execute("CHECKPOINT");
+        }
+    }
+
+    /** The default attributes' values when seeding and in batches (the batch's number in the e-mail address): SQL over i. */
+    private static final Map<String, String> SEED_VALUES = Map.of("first_name", "'First' || i", "last_name", "'Last' || i",
+            "email", "'c' || i || '@example.com'", "street", "i || ' Main St'", "city", "'City' || (i % 500)",
+            "state", "'State' || (i % 50)", "country", "'United States'");
+
+    private static Map<String, String> batchValues(final int batch) {
+        return Map.of("first_name", "'First' || i", "last_name", "'Last' || i",
+                "email", "'b' || " + batch + " || '.' || i || '@example.com'", "street", "i || ' Side St'", "city", "'City' || (i % 500)",
+                "state", "'State' || (i % 50)", "country", "'United States'");
+    }
+
+    /**
+     * The SQL values of the declaration's attributes for event i: the default attributes' as above, any other
+     * attribute's of its type, varying with i and with {@code variation} (the batch) so that updates change them, and
+     * empty for the share of events its declaration leaves empty.
+     */
+    private static String attributeValues(final Declaration declaration, final Map<String, String> known, final String variation) {
+        return declaration.attributes().stream().map(attribute -> {
+            final String value = known.containsKey(attribute.name()) ? known.get(attribute.name()) : typedValue(attribute, variation);
+            final int empty = attribute.generate().emptyPercent();
+            return empty > 0 && !known.containsKey(attribute.name())
+                    ? "CASE WHEN (i + " + variation + ") % 100 < " + empty + " THEN NULL ELSE " + value + " END" : value;
+        }).collect(Collectors.joining(", "));
+    }
+
+    private static String typedValue(final Attribute attribute, final String variation) {
+        final String n = "(i + " + variation + ")";
+        final List<String> values = attribute.generate().values();
+        return switch (attribute.type()) {
+            // A declared list where there is one (its rules may allow nothing else), else text as long as the type allows.
+            case AttributeType.Varchar varchar -> values != null
+                    ? "[" + values.stream().map(v -> "'" + v.replace("'", "''") + "'").collect(Collectors.joining(", ")) + "]"
+                            + "[1 + " + n + " % " + values.size() + "]"
+                    : "left('" + attribute.name() + " ' || " + n + ", " + varchar.length() + ")";
+            case AttributeType.Number number -> "CAST(" + n + " % " + (long) Math.pow(10, Math.min(number.precision() - number.scale(), 6))
+                    + (number.scale() > 0 ? " + 0.25" : "") + " AS DECIMAL(" + number.precision() + "," + number.scale() + "))";
+            case AttributeType.Boolean ignored -> n + " % 2 = 0";
+            case AttributeType.Date ignored -> "DATE '1950-01-01' + CAST(" + n + " % 20000 AS INTEGER)";
+            case AttributeType.TimestampNtz ignored -> "TIMESTAMP '2020-01-01' + to_seconds(" + n + " % 100000000)";
+        };
     }
 
     /**
@@ -112,13 +204,18 @@ final class MergeBenchmark {
      * before the customer's current version; see {@link #LATE_PERCENT}). A few customers get several events in one batch.
      */
     static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch) throws SQLException {
+        loadBatch(db, table, file, size, batch, Declaration.defaultDeclaration());
+    }
+
+    /** The same events with {@code declaration}'s attributes: the same keys, operations and times for any declaration. */
+    static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch,
+                          final Declaration declaration) throws SQLException {
         final long base = size + 1L + (long) batch * BATCH_EVENTS;
         try (Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO " + table + " SELECT "
                     + "CASE WHEN k < 60 THEN 1 + hash(i, " + batch + ") % " + size + " WHEN k < 85 THEN " + base + " + i "
                     + "     ELSE 1 + hash(i, " + batch + ", 'd') % " + size + " END, "
-                    + "'First' || i, 'Last' || i, 'b' || " + batch + " || '.' || i || '@example.com', i || ' Side St', "
-                    + "'City' || (i % 500), 'State' || (i % 50), 'United States', "
+                    + attributeValues(declaration, batchValues(batch), Integer.toString(batch)) + ", "
                     + "CASE WHEN k < 60 THEN 'UPDATE' WHEN k < 85 THEN 'INSERT' WHEN k < 95 THEN 'DELETE' ELSE 'UPDATE' END, "
                     + "CASE WHEN k >= " + (100 - LATE_PERCENT) + " THEN TIMESTAMP '2024-06-01' + to_microseconds(i) "
                     + "     ELSE TIMESTAMP '2026-01-01' + to_microseconds(" + batch + " * 100000 + i) END, "

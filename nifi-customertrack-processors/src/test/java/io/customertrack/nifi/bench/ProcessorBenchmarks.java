@@ -1,6 +1,11 @@
 package io.customertrack.nifi.bench;
 
-import io.customertrack.nifi.customer.CompiledDeclaration;
+import io.customertrack.declaration.Attribute;
+import io.customertrack.declaration.AttributeType;
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.ValueSource;
+import io.customertrack.nifi.customer.CustomerSchema;
+import io.customertrack.nifi.processors.CustomerDeclarations;
 import io.customertrack.nifi.processors.CsvServices;
 import io.customertrack.nifi.processors.GenerateFakeCustomer;
 import io.customertrack.nifi.processors.ValidateCustomerRecord;
@@ -23,17 +28,21 @@ import org.apache.nifi.util.TestRunners;
 import java.io.ByteArrayInputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * GenerateFakeCustomer vs NiFi's GenerateRecord, and ValidateCustomerRecord vs NiFi's ValidateRecord, each pair under
  * nifi-mock with the same CSV writer (and reader), in one run. Run with
- * {@code ./mvnw -q -pl nifi-customertrack-processors test-compile exec:java -Pbenchmarks}.
+ * {@code ./mvnw -q -pl nifi-customertrack-processors test-compile exec:java -Pbenchmarks}; with
+ * {@code -Dbench.declaration} (see {@link BenchDeclaration}) both sides read and write that declaration's columns.
  */
 final class ProcessorBenchmarks {
 
-    private static final RecordSchema CUSTOMER_EVENT = CompiledDeclaration.defaultDeclaration().schema().recordSchema();
+    private static final BenchDeclaration DECLARATION = BenchDeclaration.fromSystemProperty();
+
+    private static final RecordSchema CUSTOMER_EVENT = CustomerSchema.of(DECLARATION.declaration()).recordSchema();
 
     static final int RECORDS_PER_FLOWFILE = 10_000;
 
@@ -45,18 +54,15 @@ final class ProcessorBenchmarks {
         csvWriter(candidate);
         candidate.setProperty(GenerateFakeCustomer.RECORD_WRITER, "writer");
         candidate.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, Integer.toString(RECORDS_PER_FLOWFILE));
+        declare(candidate);
 
         final TestRunner baseline = TestRunners.newTestRunner(GenerateRecord.class);
         csvWriter(baseline);
         baseline.setProperty("record-writer", "writer");
         baseline.setProperty("number-of-records", Integer.toString(RECORDS_PER_FLOWFILE));
-        // The same eight string fields GenerateFakeCustomer fills from datafaker, through GenerateRecord's faker properties.
-        final Map<String, String> fields = Map.of("first_name", "Name.firstName", "last_name", "Name.lastName",
-                "email", "Internet.emailAddress", "street", "Address.streetAddress", "city", "Address.city",
-                "state", "Address.state", "country", "Address.country", "op", "Lorem.word");
-        fields.forEach(baseline::setProperty);
+        fakerFields(DECLARATION.declaration()).forEach(baseline::setProperty);
 
-        final Harness.Outcome outcome = Harness.compare("GenerateFakeCustomer vs GenerateRecord (records, CSV)",
+        final Harness.Outcome outcome = Harness.compare("GenerateFakeCustomer vs GenerateRecord (records, CSV)" + DECLARATION.suffix(),
                 () -> trigger(candidate, GenerateFakeCustomer.REL_SUCCESS.getName()),
                 () -> trigger(baseline, "success"), warmup, rounds);
         writerCeiling(candidate, warmup, rounds);
@@ -84,7 +90,7 @@ final class ProcessorBenchmarks {
             }
         }
         final RecordSetWriterFactory writer = (RecordSetWriterFactory) services.getControllerService("writer");
-        Harness.compare("GenerateFakeCustomer vs its CSV writer alone on pre-built records (the ceiling)",
+        Harness.compare("GenerateFakeCustomer vs its CSV writer alone on pre-built records (the ceiling)" + DECLARATION.suffix(),
                 () -> trigger(generator, GenerateFakeCustomer.REL_SUCCESS.getName()),
                 () -> {
                     try (RecordSetWriter out = writer.createWriter(services.getLogger(), CUSTOMER_EVENT,
@@ -103,6 +109,7 @@ final class ProcessorBenchmarks {
         generator.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, Integer.toString(RECORDS_PER_FLOWFILE));
         generator.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, System.getProperty("bench.invalid", "5"));
         generator.setProperty(GenerateFakeCustomer.RANDOM_SEED, "7");
+        declare(generator);
         generator.run();
         final byte[] input = generator.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).getFirst().toByteArray();
 
@@ -111,6 +118,7 @@ final class ProcessorBenchmarks {
         csvWriter(candidate);
         candidate.setProperty(ValidateCustomerRecord.RECORD_READER, "reader");
         candidate.setProperty(ValidateCustomerRecord.RECORD_WRITER, "writer");
+        declare(candidate);
 
         final TestRunner baseline = TestRunners.newTestRunner(ValidateRecord.class);
         csvReader(baseline);
@@ -118,11 +126,11 @@ final class ProcessorBenchmarks {
         baseline.setProperty("record-reader", "reader");
         baseline.setProperty("record-writer", "writer");
         baseline.setProperty("schema-access-strategy", "schema-text-property");
-        baseline.setProperty(SchemaAccessUtils.SCHEMA_TEXT, CUSTOMER_AVRO_SCHEMA);
+        baseline.setProperty(SchemaAccessUtils.SCHEMA_TEXT, avroSchema(DECLARATION.declaration()));
         baseline.setProperty("allow-extra-fields", "false");
         baseline.setProperty("strict-type-checking", "false");
 
-        return Harness.compare("ValidateCustomerRecord vs ValidateRecord (records, CSV)",
+        return Harness.compare("ValidateCustomerRecord vs ValidateRecord (records, CSV)" + DECLARATION.suffix(),
                 () -> validateOnce(candidate, input), () -> validateOnce(baseline, input), warmup, rounds);
     }
 
@@ -155,15 +163,61 @@ final class ProcessorBenchmarks {
         return runner;
     }
 
-    /** The customer schema as ValidateRecord needs it: customer_id a long, every other field a non-null string. */
-    static final String CUSTOMER_AVRO_SCHEMA = """
-            {"type": "record", "name": "customer", "fields": [
-              {"name": "customer_id", "type": "long"},
-              {"name": "first_name", "type": ["null", "string"]}, {"name": "last_name", "type": ["null", "string"]},
-              {"name": "email", "type": ["null", "string"]}, {"name": "street", "type": ["null", "string"]},
-              {"name": "city", "type": ["null", "string"]}, {"name": "state", "type": ["null", "string"]},
-              {"name": "country", "type": ["null", "string"]}, {"name": "op", "type": "string"},
-              {"name": "updated_at", "type": "string"}]}""";
+    /**
+     * The declaration's file columns as ValidateRecord needs them: customer_id a long, every attribute a nullable
+     * string, op and updated_at strings. Strings as the CSV reader derives them from the header: with lenient type
+     * checking a typed field would only add ValidateRecord's conversions, not CustomerTrack's checks.
+     */
+    static String avroSchema(final Declaration declaration) {
+        final StringBuilder fields = new StringBuilder("{\"name\": \"customer_id\", \"type\": \"long\"}");
+        for (final String name : declaration.names()) {
+            fields.append(", {\"name\": \"").append(name).append("\", \"type\": [\"null\", \"string\"]}");
+        }
+        fields.append(", {\"name\": \"op\", \"type\": \"string\"}, {\"name\": \"updated_at\", \"type\": \"string\"}");
+        return "{\"type\": \"record\", \"name\": \"customer\", \"fields\": [" + fields + "]}";
+    }
+
+    /**
+     * GenerateRecord's faker property for each field GenerateFakeCustomer generates from values: the attribute's own
+     * datafaker method where it has one, the nearest NiFi offers otherwise, and a word for op. For the default
+     * declaration these are the eight string fields of the tutorial's customer.
+     */
+    static Map<String, String> fakerFields(final Declaration declaration) {
+        final Map<String, String> fields = new LinkedHashMap<>();
+        for (final Attribute attribute : declaration.attributes()) {
+            fields.put(attribute.name(), fakerMethod(attribute));
+        }
+        fields.put("op", "Lorem.word");
+        return fields;
+    }
+
+    private static String fakerMethod(final Attribute attribute) {
+        final ValueSource source = attribute.generate();
+        if (source.faker() != null && source.faker().matches("[A-Za-z]+\\.[A-Za-z]+")) {
+            return source.faker();
+        }
+        if (source.emailFrom() != null) {
+            return "Internet.emailAddress";
+        }
+        if (source.localeCountry()) {
+            return "Address.country";
+        }
+        return switch (attribute.type()) {
+            case AttributeType.Varchar ignored -> "Lorem.word";
+            case AttributeType.Number ignored -> "Number.Integer";
+            // NiFi offers no boolean faker: two values as a boolean has.
+            case AttributeType.Boolean ignored -> "Coin.flip";
+            case AttributeType.Date ignored -> "DateAndTime.birthday";
+            case AttributeType.TimestampNtz ignored -> "DateAndTime.pastDate";
+        };
+    }
+
+    /** Sets the benchmark's declaration on a CustomerTrack processor; the default leaves the property unset. */
+    private static void declare(final TestRunner runner) {
+        if (!DECLARATION.isDefault()) {
+            runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, DECLARATION.propertyValue());
+        }
+    }
 
     private static long validateOnce(final TestRunner runner, final byte[] input) {
         runner.clearTransferState();

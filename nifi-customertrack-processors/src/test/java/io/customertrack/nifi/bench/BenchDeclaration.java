@@ -1,0 +1,55 @@
+package io.customertrack.nifi.bench;
+
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.DeclarationException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The declaration the benchmarks run with, {@code -Dbench.declaration}: unset or {@code default} for the shipped one,
+ * the name of a shipped example ({@code wide}), or the path of a declaration file.
+ *
+ * @param label         how the benchmark lines name it, empty for the default
+ * @param declaration   the declaration itself
+ * @param propertyValue the processors' Customer Declaration property, null for the default (the property left unset)
+ */
+record BenchDeclaration(String label, Declaration declaration, String propertyValue) {
+
+    static final BenchDeclaration DEFAULT = new BenchDeclaration("", Declaration.defaultDeclaration(), null);
+
+    private static final String EXAMPLES = "/io/customertrack/declaration/examples/";
+
+    static BenchDeclaration fromSystemProperty() {
+        final String name = System.getProperty("bench.declaration", "default").strip();
+        if (name.isEmpty() || name.equals("default")) {
+            return DEFAULT;
+        }
+        final Path file = Path.of(name);
+        if (Files.isRegularFile(file)) {
+            return new BenchDeclaration(file.getFileName().toString(), Declaration.read(file), file.toAbsolutePath().toString());
+        }
+        // The example's JSON text goes into the property as it is, as a flow would hold it inline.
+        try (InputStream in = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json")) {
+            if (in == null) {
+                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide) or a declaration file, not " + name);
+            }
+            final String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return new BenchDeclaration(name, Declaration.parse(json), json);
+        } catch (final IOException e) {
+            throw new DeclarationException("Cannot read the example declaration " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    boolean isDefault() {
+        return propertyValue == null;
+    }
+
+    /** Appended to a benchmark's name: which declaration it ran with, nothing for the default. */
+    String suffix() {
+        return isDefault() ? "" : " [" + label + " declaration]";
+    }
+}
