@@ -10,6 +10,8 @@
 #     --schedule PERIOD      generator run schedule, a NiFi time period (default "1 sec"; "2 sec" with --freshness)
 #     --work DIR             where the NiFi home, landing and quarantine folders and warehouse.duckdb go
 #                            (default: a new customertrack-local-<date>-<time> under $TMPDIR or /tmp)
+#     --declaration FILE     your own attributes (docs/attributes.md): the warehouse, the flow's COPY and the
+#                            parameter customertrack.declaration follow it (default: the default declaration)
 #     --freshness FILES      instead of a timed run: run until FILES files landed, print freshness p50/p95
 #     --throughput           instead of a timed run: raise the rate in steps of 60 s until freshness p95
 #                            reaches 10 s, print each step and the highest rate that kept p95 under 10 s
@@ -22,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 for argument in "$@"; do
     if [[ "${argument}" == -h || "${argument}" == --help ]]; then
-        sed -n '2,19p' "$0"
+        sed -n '2,21p' "$0"
         exit 0
     fi
 done

@@ -51,8 +51,9 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
 
     /**
      * Names an attribute cannot take: the fixed columns, the tables' bookkeeping columns, the names the merge's queries
-     * give their own columns, the validator's reasons field, and Snowflake's reserved keywords (docs.snowflake.com,
-     * sql-reference/reserved-keywords), which the rendered SQL would have to quote.
+     * give their own columns, the validator's reasons field, Snowflake's reserved keywords (docs.snowflake.com,
+     * sql-reference/reserved-keywords), which the rendered SQL would have to quote, and DuckDB's, whose SQL the local
+     * warehouse and the tests run.
      */
     public static final Set<String> RESERVED_NAMES = Set.of(
             "customer_id", "op", "updated_at", "source_file", "source_row_number", "loaded_at", "row_hash", "valid_from",
@@ -68,7 +69,13 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
             "not", "null", "of", "on", "or", "order", "organization", "qualify", "regexp", "revoke", "right", "rlike", "row",
             "rows", "sample", "schema", "select", "set", "some", "start", "table", "tablesample", "then", "to", "trigger",
             "true", "try_cast", "union", "unique", "update", "using", "values", "view", "when", "whenever", "where",
-            "window", "with");
+            "window", "with",
+            // DuckDB's reserved keywords (duckdb_keywords()), for the local warehouse and the tests, and the column
+            // DuckDB's read_csv adds for the file name.
+            "analyse", "analyze", "array", "asc", "asymmetric", "both", "collate", "default", "deferrable", "desc",
+            "describe", "do", "end", "except", "fetch", "foreign", "initially", "lambda", "leading", "limit",
+            "offset", "only", "pivot", "pivot_longer", "pivot_wider", "placing", "primary", "references",
+            "returning", "show", "summarize", "symmetric", "trailing", "unpivot", "variadic", "filename");
 
     /** Lower snake case, starting with a letter: a Snowflake identifier that needs no quotes and reads the same in CSV. */
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9_]{0,127}");
@@ -241,7 +248,7 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         if (RESERVED_NAMES.contains(name)) {
             throw new DeclarationException(where + ": the name is reserved ("
                     + (FIXED_COLUMNS.contains(name) ? "a column every declaration has"
-                    : "a column or keyword the tables, the merge or Snowflake use") + ")");
+                    : "a column or keyword the tables, the merge, Snowflake or DuckDB use") + ")");
         }
         onlyKeys(node, where, Set.of("name", "type", "required", "personal", "rules", "generate", "description", "since"));
         final int since = node.has("since") ? integer(node.get("since"), where + ": \"since\"") : 1;

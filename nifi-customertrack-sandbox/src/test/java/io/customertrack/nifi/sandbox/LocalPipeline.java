@@ -148,6 +148,11 @@ final class LocalPipeline {
     private final Path declarationFile;
     private NiFiRest rest;
 
+    /** The warehouse this pipeline merges into, with the declaration it was built from. */
+    Warehouse warehouse() {
+        return warehouse;
+    }
+
     LocalPipeline(final SandboxNiFi nifi, final Path directory) throws IOException, SQLException {
         this(nifi, directory, duckDb(directory.resolve("warehouse.duckdb")));
     }

@@ -1,5 +1,7 @@
 package io.customertrack.nifi.sandbox;
 
+import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.DeclarationException;
 import io.customertrack.nifi.merge.CustomerStore;
 
 import java.io.IOException;
@@ -54,7 +56,10 @@ public final class LocalRun {
             Files.createDirectories(work);
             step("starting a secured sandbox NiFi in " + home);
             try (SandboxNiFi nifi = SandboxNiFi.startSecured(home)) {
-                final LocalPipeline pipeline = new LocalPipeline(nifi, work);
+                final Path declarationFile = options.declaration();
+                final Declaration declaration = declarationFile == null ? Declaration.defaultDeclaration() : Declaration.read(declarationFile);
+                final LocalPipeline pipeline = new LocalPipeline(nifi, work,
+                        LocalPipeline.duckDb(work.resolve("warehouse.duckdb"), declaration), declarationFile);
                 try {
                     switch (options.mode()) {
                         case RUN -> run(nifi, pipeline, options);
@@ -231,7 +236,8 @@ public final class LocalRun {
 
     private static void report(final LocalPipeline pipeline, final List<Long> freshness) throws Exception {
         step("reading the warehouse");
-        try (CustomerStore store = CustomerStore.on(pipeline.connectWarehouse())) {
+        final Declaration declaration = pipeline.warehouse().declaration();
+        try (CustomerStore store = CustomerStore.on(pipeline.connectWarehouse(), declaration)) {
             System.out.println("CUSTOMER_RAW rows:     " + store.count("SELECT COUNT(*) FROM customer_raw"));
             System.out.println("CUSTOMER (SCD1) rows:  " + store.count("SELECT COUNT(*) FROM customer")
                     + " (" + store.count("SELECT COUNT(*) FROM customer WHERE is_deleted") + " deleted)");
@@ -243,12 +249,17 @@ public final class LocalRun {
             final long customer = store.count("SELECT customer_id FROM customer_history GROUP BY customer_id "
                     + "ORDER BY COUNT(*) DESC, customer_id LIMIT 1");
             System.out.println("History of customer " + customer + ":");
+            // The declaration's first attributes: enough to see what changed between versions.
+            final List<String> shown = declaration.names().subList(0, Math.min(4, declaration.names().size()));
             try (Statement statement = store.connection().createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT valid_from, valid_to, is_current, first_name, last_name, email, city "
-                         + "FROM customer_history WHERE customer_id = " + customer + " ORDER BY valid_from")) {
+                 ResultSet rs = statement.executeQuery("SELECT valid_from, valid_to, is_current, " + String.join(", ", shown)
+                         + " FROM customer_history WHERE customer_id = " + customer + " ORDER BY valid_from")) {
                 while (rs.next()) {
-                    System.out.printf(Locale.ROOT, "  %s .. %s current=%s  %s %s <%s> %s%n", rs.getString(1), rs.getString(2),
-                            rs.getBoolean(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7));
+                    final StringBuilder values = new StringBuilder();
+                    for (int i = 0; i < shown.size(); i++) {
+                        values.append(' ').append(shown.get(i)).append('=').append(rs.getString(4 + i));
+                    }
+                    System.out.printf(Locale.ROOT, "  %s .. %s current=%s %s%n", rs.getString(1), rs.getString(2), rs.getBoolean(3), values);
                 }
             }
         }
@@ -259,7 +270,7 @@ public final class LocalRun {
     enum Mode { RUN, FRESHNESS, THROUGHPUT }
 
     /** The command line of scripts/run-local.sh. */
-    record Options(Mode mode, int seconds, int recordsPerFile, String schedule, int files, Path work,
+    record Options(Mode mode, int seconds, int recordsPerFile, String schedule, int files, Path work, Path declaration,
                    Map<String, String> parameterEnvironment) {
 
         static Options parse(final String[] args) {
@@ -269,13 +280,14 @@ public final class LocalRun {
             String schedule = null;
             int files = 0;
             Path work = null;
+            Path declaration = null;
             for (int i = 0; i < args.length; i++) {
                 final String option = args[i];
                 if (option.equals("--throughput")) {
                     mode = modeOnce(mode, Mode.THROUGHPUT);
                     continue;
                 }
-                if (!List.of("--seconds", "--records-per-file", "--schedule", "--work", "--freshness").contains(option)) {
+                if (!List.of("--seconds", "--records-per-file", "--schedule", "--work", "--declaration", "--freshness").contains(option)) {
                     throw new IllegalArgumentException("unknown option '" + option + "'");
                 }
                 if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
@@ -287,6 +299,7 @@ public final class LocalRun {
                     case "--records-per-file" -> records = positive(option, value);
                     case "--schedule" -> schedule = value;
                     case "--work" -> work = Path.of(value).toAbsolutePath();
+                    case "--declaration" -> declaration = declaration(value);
                     default -> {
                         mode = modeOnce(mode, Mode.FRESHNESS);
                         files = positive(option, value);
@@ -314,7 +327,18 @@ public final class LocalRun {
             });
             return new Options(mode, seconds == null ? 120 : seconds,
                     records != null ? records : ramp ? RAMP[0] : freshness ? 1000 : 200,
-                    schedule != null ? schedule : freshness ? "2 sec" : "1 sec", files, work, Map.copyOf(environment));
+                    schedule != null ? schedule : freshness ? "2 sec" : "1 sec", files, work, declaration, Map.copyOf(environment));
+        }
+
+        /** A declaration file that can be used, as an absolute path (NiFi reads it from its own working folder). */
+        private static Path declaration(final String value) {
+            final Path file = Path.of(value).toAbsolutePath();
+            try {
+                Declaration.read(file);
+            } catch (final DeclarationException e) {
+                throw new IllegalArgumentException("--declaration " + value + ": " + e.getMessage(), e);
+            }
+            return file;
         }
 
         private static Mode modeOnce(final Mode current, final Mode requested) {
