@@ -37,7 +37,7 @@ class DeclarationTest {
             {"name": "Tier", "type": "BOOLEAN", "required": true, "personal": false}                   | attribute 'Tier': the name must be lower snake case
             {"name": "updated_at", "type": "BOOLEAN", "required": true, "personal": false}             | attribute 'updated_at': the name is reserved (a column every declaration has)
             {"name": "order", "type": "BOOLEAN", "required": true, "personal": false}                  | attribute 'order': the name is reserved
-            {"name": "limit", "type": "BOOLEAN", "required": true, "personal": false}                  | attribute 'limit': the name is reserved (a column or keyword the tables, the merge, Snowflake or DuckDB
+            {"name": "limit", "type": "BOOLEAN", "required": true, "personal": false}  | attribute 'limit': the name is reserved (a column or keyword the tables, the merge, Snowflake or
             {"name": "tier", "type": "BOOLEAN", "required": true, "personal": false, "rules": {"maxLength": 3}} | attribute 'tier': rule maxLength does not fit the type BOOLEAN
             {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "rules": {"pattern": "[a-"}} | attribute 'tier': rule pattern does not compile
             {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false, "rules": {"maxLength": 6}} | attribute 'tier': rule maxLength must be 1 to the type's length 5, not 6
