@@ -51,8 +51,13 @@ class ClusterE2EIT {
                 final SandboxNiFi survivor = primary == first ? second : first;
                 assertEquals(List.of(primaryAddress), nodesWithOutput(first.rest(), generator, "flowFilesOut"),
                         "GenerateFakeCustomer (PRIMARY) produces on the primary node only");
-                assertEquals(1, nodesWithOutput(first.rest(), merge, "flowFilesIn").size(),
-                        "the merge's input connection load-balances to a single node");
+                // Node statuses come with heartbeats, after the merge's own schedule: a loaded machine needs a while.
+                List<String> merging = nodesWithOutput(first.rest(), merge, "flowFilesIn");
+                for (final long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos(); merging.isEmpty() && System.nanoTime() < deadline; ) {
+                    Thread.sleep(1000);
+                    merging = nodesWithOutput(first.rest(), merge, "flowFilesIn");
+                }
+                assertEquals(1, merging.size(), "the merge's input connection load-balances to a single node: " + merging);
 
                 try (ZooKeeper client = zookeeper.client()) {
                     final String stored = new String(client.getData("/nifi/components/" + generator, false, null), StandardCharsets.UTF_8);
