@@ -259,7 +259,7 @@ public final class LocalRun {
                     for (int i = 0; i < shown.size(); i++) {
                         values.append(' ').append(shown.get(i)).append('=').append(rs.getString(4 + i));
                     }
-                    System.out.printf(Locale.ROOT, "  %s .. %s current=%s %s%n", rs.getString(1), rs.getString(2), rs.getBoolean(3), values);
+                    System.out.printf(Locale.ROOT, "  %s .. %s current=%s%s%n", rs.getString(1), rs.getString(2), rs.getBoolean(3), values);
                 }
             }
         }
