@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
  *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
  *     <li>{@code newest_valid_to prefix}: the end of the newest version (fragment {@code newest_valid_to.sql});</li>
+ *     <li>{@code newest_versions}: every batch customer's newest version (fragment {@code newest_versions.sql});</li>
  *     <li>{@code personal_values_to_null}, {@code any_personal_value [prefix]}: the personal attributes as
  *     {@code name = NULL} assignments, and as "any of them is not null" (OR: Snowflake's COALESCE needs two
  *     arguments, and a declaration may have one personal attribute or none);</li>
@@ -124,7 +125,9 @@ public final class SqlRenderer {
             case "csv_text_columns" -> list(names(declaration.firstAttributes(), a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
             case "column_definitions" -> columnDefinitions(Integer.parseInt(argument), column);
             case "row_hash" -> rowHash(prefix, column);
-            case "newest_valid_to" -> indent(fragment("newest_valid_to.sql").replace("{{alias}}", prefix), column);
+            case "newest_valid_to" -> indent(newestValidTo(prefix), column);
+            case "newest_versions" -> indent(fragment("newest_versions.sql")
+                    .replace("{{newest_valid_to}}", indent(newestValidTo("h."), "       ".length())), column);
             // Without personal attributes an erasure has no value to clear: the predicates match nothing, and the
             // scrub (which then never runs on a row) still needs one assignment to be a valid UPDATE.
             case "personal_values_to_null" -> personal.isEmpty() ? "op = op"
@@ -274,6 +277,10 @@ public final class SqlRenderer {
     }
 
     /** A fragment's continuation lines moved right by {@code column}: it stays aligned where its placeholder sits. */
+    private static String newestValidTo(final String alias) {
+        return fragment("newest_valid_to.sql").replace("{{alias}}", alias);
+    }
+
     private static String indent(final String fragment, final int column) {
         return fragment.replace("\n", "\n" + " ".repeat(column));
     }

@@ -333,12 +333,7 @@ USING (
     SELECT k.customer_id, v.valid_from, v.valid_to, v.row_hash
     FROM (SELECT DISTINCT customer_id FROM customer_raw_stream) AS k
     LEFT JOIN (
-        SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
-               {{newest_valid_to h.}} AS valid_to,
-               MAX_BY(h.row_hash, h.valid_from) AS row_hash
-        FROM customer_history AS h
-        WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
-        GROUP BY h.customer_id
+        {{newest_versions}}
     ) AS v ON v.customer_id = k.customer_id
 ) AS source
 ON target.customer_id = source.customer_id
@@ -361,12 +356,7 @@ FROM (
     WITH missing AS (
         SELECT v.*
         FROM (
-            SELECT h.customer_id, MAX(h.valid_from) AS valid_from,
-                   {{newest_valid_to h.}} AS valid_to,
-                   MAX_BY(h.row_hash, h.valid_from) AS row_hash
-            FROM customer_history AS h
-            WHERE h.customer_id IN (SELECT customer_id FROM customer_raw_stream)
-            GROUP BY h.customer_id
+            {{newest_versions}}
         ) AS v
         WHERE NOT EXISTS (SELECT 1 FROM customer AS c WHERE c.customer_id = v.customer_id)
     ),
