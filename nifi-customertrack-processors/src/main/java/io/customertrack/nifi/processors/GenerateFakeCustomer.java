@@ -204,11 +204,18 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     /**
      * The declaration, compiled and with its value pools prepared as {@link #onScheduled} would: a source none of whose
      * values pass the attribute's own checks makes the processor invalid. Preparing the pools takes a while, and NiFi
-     * validates often: the verdict is kept for the settings it was reached with.
+     * validates often: the verdict is kept for the settings it was reached with: the declaration as read (a file named
+     * by the property may change), the locale and the seed the pools are drawn with.
      */
     private List<ValidationResult> declarationResults(final ValidationContext context) {
-        final List<String> settings = Arrays.asList(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION).getValue(),
-                context.getProperty(LOCALE).getValue());
+        Object declaration;
+        try {
+            declaration = CustomerDeclarations.read(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
+        } catch (final DeclarationException e) {
+            declaration = e.getMessage();
+        }
+        final List<Object> settings = Arrays.asList(declaration, context.getProperty(LOCALE).getValue(),
+                context.getProperty(RANDOM_SEED).getValue());
         final DeclarationVerdict last = lastVerdict;
         if (last != null && last.settings().equals(settings)) {
             return last.results();
@@ -218,7 +225,7 @@ public class GenerateFakeCustomer extends AbstractProcessor {
         return results;
     }
 
-    private record DeclarationVerdict(List<String> settings, List<ValidationResult> results) {
+    private record DeclarationVerdict(List<Object> settings, List<ValidationResult> results) {
     }
 
     private static List<ValidationResult> judgeDeclaration(final ValidationContext context) {
@@ -231,9 +238,14 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             return List.of(); // the Locale property reports it
         }
         try {
+            // With a seed, the pools onScheduled will draw; without one, a seed of its own, as onScheduled draws one.
+            final String seedText = context.getProperty(RANDOM_SEED).getValue();
+            final long seed = seedText == null ? ThreadLocalRandom.current().nextLong() : Long.parseLong(seedText.trim());
             new FakeCustomerGenerator(CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION)),
-                    Locale.forLanguageTag(languageTag.trim()), 0);
+                    Locale.forLanguageTag(languageTag.trim()), seed);
             return List.of();
+        } catch (final NumberFormatException e) {
+            return List.of(); // the Random Seed property reports it
         } catch (final DeclarationException e) {
             return List.of(new ValidationResult.Builder().subject(CustomerDeclarations.CUSTOMER_DECLARATION.getDisplayName())
                     .valid(false).explanation(e.getMessage()).build());

@@ -4,6 +4,10 @@ import io.customertrack.declaration.Declaration;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,5 +54,19 @@ class GenerateDeclaredCustomerTest {
         generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, "{\"attributes\": [{\"name\": \"code\", \"type\": \"VARCHAR(3)\","
                 + " \"required\": true, \"personal\": false, \"generate\": {\"values\": [\"ABCD\", \"ABC\"]}}]}");
         generate.assertValid();
+    }
+
+    /** The verdict is kept for the declaration as read: a file edited under the same path is judged again. */
+    @Test
+    void anEditedDeclarationFileIsJudgedAgain(@TempDir final Path directory) throws Exception {
+        final Path file = directory.resolve("customer.json");
+        Files.writeString(file, "{\"attributes\": [{\"name\": \"code\", \"type\": \"VARCHAR(3)\","
+                + " \"required\": true, \"personal\": false, \"generate\": {\"values\": [\"ABC\"]}}]}");
+        final TestRunner generate = GenerateFakeCustomerTest.newRunner();
+        generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, file.toString());
+        generate.assertValid();
+        Files.writeString(file, "{\"attributes\": [{\"name\": \"code\", \"type\": \"VARCHAR(3)\","
+                + " \"required\": true, \"personal\": false, \"generate\": {\"values\": [\"ABCD\"]}}]}");
+        generate.assertNotValid();
     }
 }
