@@ -231,7 +231,7 @@ class ValidateCustomerRecordTest {
 
     /**
      * A file of rejected records, corrected by hand and fed back in, still carries its validation_errors column: the
-     * valid output must hold exactly the customer columns (Snowpipe's COPY, which selects $1..$10, would silently drop an extra column).
+     * valid output must hold exactly the customer columns (Snowpipe's COPY, which selects $1..$n, would silently drop an extra column).
      */
     @Test
     void correctedRejectsAreWrittenWithoutTheirValidationErrorsColumn() throws Exception {
