@@ -124,8 +124,10 @@ public final class CustomerStore implements AutoCloseable {
         final List<String> values = new ArrayList<>(List.of("?"));
         attributes.forEach(attribute -> values.add(attribute.type() instanceof AttributeType.Varchar ? "?" : "CAST(? AS " + castType(attribute.type()) + ")"));
         values.addAll(List.of("?", "?", "?", "?", "?"));
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO customer_raw (" + String.join(", ", declaration.fileColumns())
-                + ", source_file, source_row_number, loaded_at) VALUES (" + String.join(", ", values) + ")")) {
+        // The values in declared order (not the file's, where a migration's attributes come after updated_at).
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO customer_raw (customer_id, "
+                + String.join(", ", declaration.names()) + ", op, updated_at, source_file, source_row_number, loaded_at) VALUES ("
+                + String.join(", ", values) + ")")) {
             long row = 1;
             final int n = attributes.size();
             for (final CustomerEvent event : events) {

@@ -29,6 +29,8 @@ class MergePropertiesTest {
 
     private static final LocalDateTime ORIGIN = RandomMerges.ORIGIN;
     private static final Declaration WIDE = Declaration.example("wide");
+    /** The default plus a phone a migration appended: hashed only when set. */
+    private static final Declaration WITH_PHONE = Declaration.example("customer-with-phone");
 
     @Property(tries = 150)
     void anyArrivalOrderBatchingAndReplayConvergesToTheModel(
@@ -37,6 +39,15 @@ class MergePropertiesTest {
             @ForAll @IntRange(min = 0, max = 3) final int replays,
             @ForAll final Random random) throws SQLException {
         convergesToTheModel(Declaration.defaultDeclaration(), events, RandomMerges.files(events, fileCount, replays, random), random);
+    }
+
+    @Property(tries = 40)
+    void anyArrivalOrderBatchingAndReplayConvergesToTheModelWithAnAppendedAttribute(
+            @ForAll("eventsWithPhone") final List<CustomerEvent> events,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 3) final int replays,
+            @ForAll final Random random) throws SQLException {
+        convergesToTheModel(WITH_PHONE, events, RandomMerges.files(events, fileCount, replays, random), random);
     }
 
     @Property(tries = 50)
@@ -121,6 +132,11 @@ class MergePropertiesTest {
     @Provide
     Arbitrary<List<CustomerEvent>> wideEventsWithErasures() {
         return RandomMerges.eventsWithErasures(WIDE);
+    }
+
+    @Provide
+    Arbitrary<List<CustomerEvent>> eventsWithPhone() {
+        return RandomMerges.events(WITH_PHONE);
     }
 
     @Provide

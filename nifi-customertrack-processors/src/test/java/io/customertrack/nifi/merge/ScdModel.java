@@ -191,7 +191,8 @@ public final class ScdModel {
     /**
      * The row hash the merge computes: MD5 over the attributes in declared order, comma-separated, '~' for NULL. Text is
      * length-prefixed, its length in characters as SQL's LENGTH counts them; every other type is hashed as the SQL casts
-     * it to text. Written out here independently of the SQL, so tests notice if either changes.
+     * it to text. An attribute a migration appended adds ",name=value" when set and nothing when NULL. Written out here
+     * independently of the SQL, so tests notice if either changes.
      */
     public static String rowHash(final Declaration declaration, final CustomerEvent event) {
         final List<Attribute> attributes = declaration.attributes();
@@ -200,11 +201,19 @@ public final class ScdModel {
         }
         final StringBuilder text = new StringBuilder();
         for (int i = 0; i < attributes.size(); i++) {
+            final Attribute attribute = attributes.get(i);
+            final String value = event.values().get(i);
+            if (attribute.since() > 1) {
+                // Appended by a migration: present only when set, under its name, so hashes stored before it existed hold.
+                if (value != null) {
+                    text.append(',').append(attribute.name()).append('=').append(hashed(attribute.type(), value));
+                }
+                continue;
+            }
             if (i > 0) {
                 text.append(',');
             }
-            final String value = event.values().get(i);
-            text.append(value == null ? "~" : hashed(attributes.get(i).type(), value));
+            text.append(value == null ? "~" : hashed(attribute.type(), value));
         }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(text.toString().getBytes(StandardCharsets.UTF_8)));
