@@ -1,8 +1,6 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import io.customertrack.declaration.AttributeType;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Rule;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
 
 import java.time.Instant;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.List;
  * the Snowflake column would not take it. Every value a check accepts loads into the type's column unchanged; the
  * forms are deliberately narrower than what Snowflake itself would coerce, so that a value means the same everywhere.
  */
-sealed interface TypeCheck {
+public sealed interface TypeCheck {
 
     /**
      * Earliest and latest year of DATE and TIMESTAMP_NTZ values. Snowflake recommends years 1582 to 9999 (before 1582

@@ -1,4 +1,4 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
@@ -34,7 +34,7 @@ class AttributeCheckTest {
 
     /** The canonical text, or the violation's summary key. */
     private static String judge(final AttributeCheck check, final String value, final boolean normalize) {
-        final List<CustomerRecordValidator.Violation> violations = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
         final String canonical = check.check(value, normalize, false, violations);
         if (canonical == null) {
             assertEquals(1, violations.size(), violations::toString);
@@ -92,7 +92,7 @@ class AttributeCheckTest {
     @Test
     void aHugeNumberIsJudgedInLinearTimeAndNotQuotedWhole() {
         final String huge = "9".repeat(1_000_000);
-        final List<CustomerRecordValidator.Violation> violations = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
         assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertNull(AMOUNT.check(huge, false, false, violations)));
         assertTrue(violations.getFirst().message().length() < 300, violations.getFirst().message());
     }
