@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.customertrack.declaration.check.AttributeCheck;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -163,7 +164,12 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         }
     }
 
-    /** Parses and checks a declaration's JSON text. */
+    /**
+     * Parses and checks a declaration's JSON text: its structure, then every attribute's value checks compiled as the
+     * processors compile them ({@link AttributeCheck#compile}), which refuse a rule value no value could pass.
+     *
+     * @throws DeclarationException with the first problem, naming the attribute it concerns
+     */
     public static Declaration parse(final String json) {
         final JsonNode root;
         try {
@@ -206,6 +212,10 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         final Declaration declaration = new Declaration(version, attributes, acceptedUntil);
         for (final Attribute attribute : attributes) {
             checkGenerator(declaration, attribute);
+        }
+        // The checks the processors judge values with: refused here too when a rule's value could never be kept.
+        for (final Attribute attribute : attributes) {
+            AttributeCheck.compile(attribute);
         }
         return declaration;
     }

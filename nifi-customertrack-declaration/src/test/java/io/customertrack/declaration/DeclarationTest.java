@@ -1,5 +1,6 @@
 package io.customertrack.declaration;
 
+import io.customertrack.declaration.check.AttributeCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -51,6 +52,33 @@ class DeclarationTest {
         final DeclarationException refused = assertThrows(DeclarationException.class,
                 () -> Declaration.parse("{\"attributes\": [" + attribute + "]}"));
         assertTrue(refused.getMessage().startsWith(message), refused.getMessage());
+    }
+
+    /**
+     * Rule values no value could pass are refused when the declaration is read, with the message the processors' checks
+     * give ({@link AttributeCheck#compile}): the renderer and the processors accept the same declarations.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            VARCHAR(4)  | {"oneOf": ["gold", "platinum"]}               | attribute 'tier': rule oneOf value 'platinum' could never be accepted: it has 8 characters, more than the 4
+            VARCHAR(9)  | {"pattern": "[A-Z]+", "oneOf": ["ABC", "abc"]} | attribute 'tier': rule oneOf value 'abc' could never be accepted: it does not match the pattern [A-Z]+
+            NUMBER(3,0) | {"min": -1000}                                 | attribute 'tier': rule min -1000 does not fit the type NUMBER(3,0)
+            NUMBER(5,2) | {"max": 0.001}                                 | attribute 'tier': rule max 0.001 does not fit the type NUMBER(5,2)
+            """)
+    void ruleValuesNoValueCouldPassAreRefusedAsTheProcessorsRefuseThem(final String type, final String rules, final String message) {
+        final DeclarationException refused = assertThrows(DeclarationException.class, () -> Declaration.parse("{\"attributes\": [{\"name\": "
+                + "\"tier\", \"type\": \"" + type + "\", \"required\": true, \"personal\": false, \"rules\": " + rules + "}]}"));
+        assertTrue(refused.getMessage().startsWith(message), refused.getMessage());
+    }
+
+    @Test
+    void aRuleValueIsRefusedWithTheMessageOfTheProcessorsChecks() {
+        final Attribute unchecked = new Attribute("tier", new AttributeType.Varchar(4), true, false,
+                new Rules(null, false, null, List.of("gold", "platinum"), null, null, false), null);
+        assertEquals(assertThrows(DeclarationException.class, () -> AttributeCheck.compile(unchecked)).getMessage(),
+                assertThrows(DeclarationException.class, () -> Declaration.parse("""
+                        {"attributes": [{"name": "tier", "type": "VARCHAR(4)", "required": true, "personal": false,
+                                         "rules": {"oneOf": ["gold", "platinum"]}}]}""")).getMessage());
     }
 
     @Test

@@ -58,6 +58,19 @@ class RenderSqlTest {
         assertFalse(Files.exists(folder.resolve("sql")), "nothing written");
     }
 
+    /** A rule value no value could pass: the renderer refuses it as the processors do, with the same message. */
+    @Test
+    void aOneOfValueLongerThanItsVarcharExitsWith3NamingTheAttribute() throws IOException {
+        final Path declaration = folder.resolve("tier.json");
+        Files.writeString(declaration, """
+                {"attributes": [{"name": "tier", "type": "VARCHAR(4)", "required": true, "personal": false,
+                                 "rules": {"oneOf": ["gold", "platinum"]}}]}""");
+        assertEquals(RenderSql.INVALID_DECLARATION, run("--declaration", declaration.toString(), "--out", folder.resolve("sql").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("render-sql: invalid declaration: attribute 'tier': rule oneOf value "
+                + "'platinum' could never be accepted: it has 8 characters, more than the 4 the column holds"), err.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(folder.resolve("sql")), "nothing written");
+    }
+
     @Test
     void wrongUseExitsWith2() {
         assertEquals(RenderSql.USAGE, run("--declaration", "x.json"));

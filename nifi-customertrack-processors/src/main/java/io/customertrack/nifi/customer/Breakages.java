@@ -3,8 +3,10 @@ package io.customertrack.nifi.customer;
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Rules;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Rule;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
+import io.customertrack.declaration.check.AttributeCheck;
+import io.customertrack.declaration.check.EventTimes;
+import io.customertrack.declaration.check.Rule;
+import io.customertrack.declaration.check.Violation;
 import io.customertrack.nifi.customer.FakeCustomerGenerator.Breakage;
 import io.customertrack.nifi.customer.FakeCustomerGenerator.InvalidKind;
 

@@ -3,6 +3,7 @@ package io.customertrack.nifi.customer;
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
+import io.customertrack.declaration.check.AttributeCheck;
 
 import java.time.Instant;
 import java.util.List;

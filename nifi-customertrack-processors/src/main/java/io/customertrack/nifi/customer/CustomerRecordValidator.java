@@ -1,5 +1,10 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.declaration.check.AttributeCheck;
+import io.customertrack.declaration.check.EventTimes;
+import io.customertrack.declaration.check.Rule;
+import io.customertrack.declaration.check.TypeCheck;
+import io.customertrack.declaration.check.Violation;
 import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import org.apache.nifi.serialization.record.Record;
 
@@ -28,55 +33,6 @@ public final class CustomerRecordValidator {
      * would lose its meaning (a DELETE there would be taken for no DELETE).
      */
     static final Instant MERGE_OPEN_VERSION_SENTINEL = Instant.parse("9999-12-31T00:00:00Z");
-
-    /** The rules, by the stable code each violation is counted under (in the validation.errors attribute and counters). */
-    public enum Rule {
-        UNEXPECTED_FIELD("unexpected_field"),
-        NOT_SCALAR("not_scalar"),
-        REQUIRED("required"),
-        INVALID_ENCODING("invalid_encoding"),
-        CONTROL_CHARACTER("control_character"),
-        TOO_LONG("too_long"),
-        NOT_POSITIVE_INTEGER("not_positive_integer"),
-        INVALID_SYNTAX("invalid_syntax"),
-        UNKNOWN_OPERATION("unknown"),
-        NOT_ALLOWED_IN_ERASURE("not_allowed_in_erasure"),
-        NOT_A_NUMBER("not_a_number"),
-        TOO_MANY_DIGITS("too_many_digits"),
-        NOT_A_BOOLEAN("not_a_boolean"),
-        NOT_A_DATE("not_a_date"),
-        NOT_A_TIMESTAMP("not_a_timestamp"),
-        OUT_OF_RANGE("out_of_range"),
-        PATTERN_MISMATCH("pattern_mismatch"),
-        NOT_ONE_OF("not_one_of"),
-        UNPARSEABLE("unparseable"),
-        IN_FUTURE("in_future"),
-        TOO_OLD("too_old"),
-        AT_MERGE_SENTINEL("at_merge_sentinel");
-
-        private final String code;
-
-        Rule(final String code) {
-            this.code = code;
-        }
-
-        public String code() {
-            return code;
-        }
-    }
-
-    /** One broken rule on one field, with a message for people. */
-    public record Violation(String field, Rule rule, String message) {
-        @Override
-        public String toString() {
-            return field + ": " + message;
-        }
-
-        /** Key used to count violations, e.g. {@code email.invalid_syntax}. */
-        public String summaryKey() {
-            return field + "." + rule.code();
-        }
-    }
 
     /**
      * The outcome for one record: the event when every rule passed, else the violations (never both). An erasure request

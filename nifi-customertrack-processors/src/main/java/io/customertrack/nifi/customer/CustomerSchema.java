@@ -1,6 +1,7 @@
 package io.customertrack.nifi.customer;
 
 import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.check.EventTimes;
 import org.apache.nifi.serialization.SimpleRecordSchema;
 import org.apache.nifi.serialization.record.MapRecord;
 import org.apache.nifi.serialization.record.Record;

@@ -6,7 +6,9 @@ import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 import io.customertrack.declaration.Rules;
 import io.customertrack.declaration.ValueSource;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
+import io.customertrack.declaration.check.AttributeCheck;
+import io.customertrack.declaration.check.EventTimes;
+import io.customertrack.declaration.check.Violation;
 import net.datafaker.Faker;
 
 import java.math.BigDecimal;

@@ -1,5 +1,6 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.declaration.check.AttributeCheck;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.SplittableRandom;

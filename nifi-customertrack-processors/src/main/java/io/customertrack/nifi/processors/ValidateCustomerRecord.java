@@ -1,9 +1,9 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.declaration.check.EventTimes;
 import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.customer.CustomerRecordValidator;
 import io.customertrack.nifi.customer.CustomerSchema;
-import io.customertrack.nifi.customer.EventTimes;
 import org.apache.nifi.annotation.behavior.InputRequirement;
 import org.apache.nifi.annotation.behavior.SideEffectFree;
 import org.apache.nifi.annotation.behavior.SupportsBatching;

@@ -1,5 +1,7 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.declaration.check.EventTimes;
+import io.customertrack.declaration.check.Violation;
 import org.apache.nifi.serialization.SimpleRecordSchema;
 import org.apache.nifi.serialization.record.MapRecord;
 import org.apache.nifi.serialization.record.Record;
@@ -12,19 +14,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CustomerRecordValidatorTest {
@@ -85,80 +83,6 @@ class CustomerRecordValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"a@b.io", "ada.lovelace+crm@example.co.uk", "o'brien@x-y.example.org", "A1!#$%&'*+/=?^_`{|}~-@d.com"})
-    void acceptsPracticalAddresses(final String email) {
-        assertTrue(EmailSyntax.isEmailAddress(email), email);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"", "@b.io", "a@", "a@b", "a@@b.io", "a@b@c.io", ".a@b.io", "a.@b.io", "a..b@c.io", "a@-b.io",
-            "a@b-.io", "a@b..io", "a@b.i", "a@b.i0", "a b@c.io", "a@b c.io", "a@b.io.", "ä@b.io",
-            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@b.io"})
-    void rejectsMalformedAddresses(final String email) {
-        assertFalse(EmailSyntax.isEmailAddress(email), email);
-    }
-
-    /** The scan against the address rule written as a regular expression (the specification), on random near-addresses. */
-    @Test
-    void emailScanFollowsTheAddressRule() {
-        final String atom = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
-        final String label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-        final Pattern rule = Pattern.compile("(?=.{1,64}@)" + atom + "(?:\\." + atom + ")*@(?:" + label + "\\.)+[A-Za-z]{2,63}");
-        final String alphabet = "aZ09.@-+_'ä ";
-        final Random random = new Random(7);
-        for (int i = 0; i < 200_000; i++) {
-            final StringBuilder candidate = new StringBuilder();
-            final int length = random.nextInt(14);
-            for (int j = 0; j < length; j++) {
-                candidate.append(alphabet.charAt(random.nextInt(alphabet.length())));
-            }
-            final String text = candidate.toString();
-            assertEquals(rule.matcher(text).matches(), EmailSyntax.isEmailAddress(text), text);
-        }
-    }
-
-    @ParameterizedTest
-    @CsvSource({
-            "2026-01-31T12:00:00Z,               2026-01-31T12:00:00.000000Z",
-            "2026-01-31 12:00:00,                2026-01-31T12:00:00.000000Z",
-            "2026-01-31T13:30:00.5+01:30,        2026-01-31T12:00:00.500000Z",
-            "2026-01-31T12:00:00.123456789Z,     2026-01-31T12:00:00.123456Z",
-            "2026-02-01T06:00:00+18:00,          2026-01-31T12:00:00.000000Z",
-            "2026-01-30T18:00:00-18:00,          2026-01-31T12:00:00.000000Z",
-            "2026-01-31T12:00Z,                  2026-01-31T12:00:00.000000Z",
-            "1969-12-31T23:59:59.999999Z,        1969-12-31T23:59:59.999999Z"})
-    void parsesAndFormatsEventTimes(final String text, final String canonical) throws Exception {
-        assertEquals(canonical, EventTimes.format(EventTimes.parse(text)));
-    }
-
-    /** java.time's own ISO_INSTANT output, the form most producers write, parses to the instant it came from. */
-    @Test
-    void parsesWhatJavaTimeWrites() throws Exception {
-        final Random random = new Random(42);
-        for (int i = 0; i < 20_000; i++) {
-            final Instant instant = Instant.EPOCH.plus(random.nextLong(-2_000_000_000_000_000L, 8_000_000_000_000_000L), ChronoUnit.MICROS);
-            final String text = DateTimeFormatter.ISO_INSTANT.format(instant);
-            assertEquals(instant, EventTimes.parse(text), text);
-            assertEquals(instant, EventTimes.parse(EventTimes.format(instant)), "the canonical form parses back");
-        }
-        assertThrows(EventTimes.InvalidEventTimeException.class, () -> EventTimes.parse("2100-02-29T00:00:00Z"), "2100 is not a leap year");
-        assertEquals(Instant.parse("2000-02-29T00:00:00Z"), EventTimes.parse("2000-02-29T00:00:00Z"), "2000 is a leap year");
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"2026-01-31T12:00:00.\u0663Z", "2026-01-31T12:00:00.1234567890Z"})
-    void rejectsFractionsThatAreNotAsciiDigits(final String text) {
-        assertThrows(EventTimes.InvalidEventTimeException.class, () -> EventTimes.parse(text), text);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"yesterday at noon", "2026-02-30T12:00:00Z", "2026-13-01T00:00:00Z", "2026-01-31T25:00:00Z", "31/01/2026",
-            "2026-01-31T12:00:00+1", "2026-01-31T12Z", "2026-01-31T12:00.5Z"})
-    void rejectsWhatIsNotATimestamp(final String text) {
-        assertThrows(EventTimes.InvalidEventTimeException.class, () -> EventTimes.parse(text), text);
-    }
-
-    @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "2026-01-31T12:00:00+19:00 | an offset beyond ±18:00",
             "2026-01-31T12:00:00-18:01 | an offset beyond ±18:00",
@@ -193,7 +117,7 @@ class CustomerRecordValidatorTest {
         assertEquals(List.of("first_name.required", "last_name.required", "email.required", "street.required", "city.required",
                         "state.required", "country.required", "op.required", "updated_at.required"),
                 validator.validate(record("5", " ", null, null, null, null, null, null, null, null)).violations().stream()
-                        .map(CustomerRecordValidator.Violation::summaryKey).toList(), "not a DELETE: every field is required");
+                        .map(Violation::summaryKey).toList(), "not a DELETE: every field is required");
     }
 
     @Test
@@ -208,14 +132,14 @@ class CustomerRecordValidatorTest {
         assertEquals(CustomerEvent.erase(5, Instant.parse("2026-01-31T12:00:00Z"), ATTRIBUTES), personal.event(), "applied without the values");
         assertTrue(personal.isCorrectedErasure());
         assertEquals(List.of("first_name.not_allowed_in_erasure", "email.not_allowed_in_erasure", "country.not_allowed_in_erasure"),
-                personal.corrections().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
+                personal.corrections().stream().map(Violation::summaryKey).toList());
         assertFalse(personal.corrections().toString().contains("Ada") || personal.corrections().toString().contains("ada@example.com"),
                 "the reason does not repeat the personal value: " + personal.corrections());
 
         final CustomerRecordValidator.Result noKey = validator.validate(record(null, null, null, null, null, null, null, null, "ERASE", null));
         assertTrue(noKey.isUnresolvedErasure() && !noKey.isValid());
         assertEquals(List.of("customer_id.required", "updated_at.required"),
-                noKey.violations().stream().map(CustomerRecordValidator.Violation::summaryKey).toList(), "nothing to erase by without a key");
+                noKey.violations().stream().map(Violation::summaryKey).toList(), "nothing to erase by without a key");
     }
 
     /** An erasure request whose time is unusable (missing, unparseable, in the future, too old) is applied at the time received. */
@@ -230,7 +154,7 @@ class CustomerRecordValidatorTest {
                 "2026-01-31T12:00:00Z"));
         assertEquals(CustomerEvent.erase(5, Instant.parse("2026-01-31T12:00:00Z"), ATTRIBUTES), ownTime.event());
         assertFalse(ownTime.hasReceivedTime());
-        assertEquals(List.of("op.unknown"), ownTime.corrections().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
+        assertEquals(List.of("op.unknown"), ownTime.corrections().stream().map(Violation::summaryKey).toList());
     }
 
     @Test
@@ -239,7 +163,7 @@ class CustomerRecordValidatorTest {
                 "c\uFFFD", "st", "co", "UPSERT", "3000-01-01T00:00:00Z"));
         assertEquals(List.of("customer_id.not_positive_integer", "last_name.control_character", "email.invalid_syntax", "street.too_long",
                 "city.invalid_encoding", "op.unknown", "updated_at.in_future"), result.violations().stream()
-                .map(CustomerRecordValidator.Violation::summaryKey).toList());
+                .map(Violation::summaryKey).toList());
         assertTrue(result.describeViolations().contains("last_name: contains control character U+0007 at position 4"), result.describeViolations());
         assertTrue(result.describeViolations().contains("street: has 201 characters, more than the 200 the column holds"), result.describeViolations());
     }
@@ -318,7 +242,7 @@ class CustomerRecordValidatorTest {
         values.put("extra_column", "surprise");
         values.put("empty_extra", null);
         final CustomerRecordValidator.Result result = validator.validate(new MapRecord(SCHEMA.recordSchema(), values, false, false));
-        assertEquals(List.of("extra_column.unexpected_field"), result.violations().stream().map(CustomerRecordValidator.Violation::summaryKey).toList());
+        assertEquals(List.of("extra_column.unexpected_field"), result.violations().stream().map(Violation::summaryKey).toList());
     }
 
     @Test

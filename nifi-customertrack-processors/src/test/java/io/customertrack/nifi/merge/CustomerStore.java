@@ -3,8 +3,8 @@ package io.customertrack.nifi.merge;
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Declaration;
+import io.customertrack.declaration.check.EventTimes;
 import io.customertrack.nifi.customer.CustomerEvent;
-import io.customertrack.nifi.customer.EventTimes;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -107,7 +107,7 @@ class SnowflakeIntegrationTest {
             csv.append(event.customerId());
             event.values().forEach(value -> csv.append(',').append(value == null ? "" : '"' + value.replace("\"", "\"\"") + '"'));
             csv.append(',').append(event.op()).append(',')
-                    .append(io.customertrack.nifi.customer.EventTimes.format(event.updatedAt())).append('\n');
+                    .append(io.customertrack.declaration.check.EventTimes.format(event.updatedAt())).append('\n');
         }
         return csv.toString();
     }

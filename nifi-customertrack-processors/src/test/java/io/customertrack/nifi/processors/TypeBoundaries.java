@@ -2,7 +2,7 @@ package io.customertrack.nifi.processors;
 
 import io.customertrack.declaration.AttributeType;
 import io.customertrack.declaration.Declaration;
-import io.customertrack.nifi.customer.EventTimes;
+import io.customertrack.declaration.check.EventTimes;
 
 import java.math.BigDecimal;
 import java.sql.ResultSet;

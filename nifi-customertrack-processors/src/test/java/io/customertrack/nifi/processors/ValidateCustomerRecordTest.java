@@ -413,7 +413,7 @@ class ValidateCustomerRecordTest {
         runner.assertTransferCount(ValidateCustomerRecord.REL_FAILURE, 0);
         final MockFlowFile valid = only(runner, ValidateCustomerRecord.REL_VALID);
         final String received = valid.getAttribute(ValidateCustomerRecord.ATTR_RECEIVED_AT);
-        assertFalse(io.customertrack.nifi.customer.EventTimes.parse(received).isBefore(before), received);
+        assertFalse(io.customertrack.declaration.check.EventTimes.parse(received).isBefore(before), received);
         assertEquals(HEADER + "\n"
                 + "1,,,,,,,,ERASE,2026-01-01T00:00:00.000000Z\n"
                 + "2,,,,,,,,ERASE," + received + "\n"

@@ -1,10 +1,8 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.DeclarationException;
 import io.customertrack.declaration.Rules;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Rule;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -155,7 +153,7 @@ public final class AttributeCheck {
      * Blank: nothing but white space, space separators (such as the no-break space) and format characters (zero-width
      * space, word joiner, byte order mark), none of which a person can see.
      */
-    static boolean isBlank(final String value) {
+    public static boolean isBlank(final String value) {
         for (int i = 0; i < value.length(); ) {
             final int c = value.codePointAt(i);
             if (!Character.isWhitespace(c) && !Character.isSpaceChar(c) && Character.getType(c) != Character.FORMAT) {

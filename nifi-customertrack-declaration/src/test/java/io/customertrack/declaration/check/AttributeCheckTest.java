@@ -1,4 +1,4 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
@@ -34,7 +34,7 @@ class AttributeCheckTest {
 
     /** The canonical text, or the violation's summary key. */
     private static String judge(final AttributeCheck check, final String value, final boolean normalize) {
-        final List<CustomerRecordValidator.Violation> violations = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
         final String canonical = check.check(value, normalize, false, violations);
         if (canonical == null) {
             assertEquals(1, violations.size(), violations::toString);
@@ -92,7 +92,7 @@ class AttributeCheckTest {
     @Test
     void aHugeNumberIsJudgedInLinearTimeAndNotQuotedWhole() {
         final String huge = "9".repeat(1_000_000);
-        final List<CustomerRecordValidator.Violation> violations = new ArrayList<>();
+        final List<Violation> violations = new ArrayList<>();
         assertTimeoutPreemptively(Duration.ofSeconds(2), () -> assertNull(AMOUNT.check(huge, false, false, violations)));
         assertTrue(violations.getFirst().message().length() < 300, violations.getFirst().message());
     }
@@ -188,6 +188,34 @@ class AttributeCheckTest {
                 + " \"personal\": false, \"rules\": {\"pattern\": \"(a|b)*\"}}");
         assertEquals("abab", judge(note, "abab"));
         assertEquals("note.pattern_mismatch", judge(note, "ab".repeat(400_000)));
+    }
+
+    /** A VARCHAR holds 16 MB whatever its length in characters: a long one refuses a value of more bytes of UTF-8. */
+    @Test
+    void aLongVarcharRefusesAValueOfMoreBytesThanSnowflakeHolds() {
+        final AttributeCheck note = attribute("{\"name\": \"note\", \"type\": \"VARCHAR(16777216)\", \"required\": true,"
+                + " \"personal\": false}");
+        final int maxBytes = TypeCheck.VarcharCheck.MAX_BYTES;
+        for (final String fits : List.of("a".repeat(maxBytes), "\u20ac".repeat(maxBytes / 3), "\uD83D\uDE00".repeat(maxBytes / 4),
+                "\u00e9".repeat(maxBytes / 2))) {
+            assertEquals(fits.length(), judge(note, fits).length(), "exactly or just within 16 MB");
+        }
+        for (final String tooLong : List.of("\u20ac".repeat(maxBytes / 3 + 1), "\uD83D\uDE00".repeat(maxBytes / 4 + 1),
+                "\u00e9".repeat(maxBytes / 2) + "a")) {
+            final List<Violation> violations = new ArrayList<>();
+            assertNull(note.check(tooLong, false, false, violations));
+            assertEquals(1, violations.size());
+            assertEquals("note.too_long", violations.getFirst().summaryKey());
+            assertTrue(violations.getFirst().message().matches("has \\d+ bytes in UTF-8, more than the 16777216 bytes a Snowflake VARCHAR holds"),
+                    violations.getFirst().message());
+        }
+        // Characters beyond the declared length are still counted as characters.
+        final AttributeCheck quarter = attribute("{\"name\": \"note\", \"type\": \"VARCHAR(4194304)\", \"required\": true,"
+                + " \"personal\": false}");
+        assertEquals(maxBytes / 2, judge(quarter, "\uD83D\uDE00".repeat(maxBytes / 4)).length(), "4 bytes a character: within 16 MB");
+        final List<Violation> violations = new ArrayList<>();
+        assertNull(quarter.check("a".repeat(maxBytes / 4 + 1), false, false, violations));
+        assertEquals("has 4194305 characters, more than the 4194304 the column holds", violations.getFirst().message());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import java.time.Instant;
 import java.time.LocalDate;

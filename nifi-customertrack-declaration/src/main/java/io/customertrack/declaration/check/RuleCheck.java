@@ -1,7 +1,5 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
-import io.customertrack.nifi.customer.CustomerRecordValidator.Rule;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
 
 import java.math.BigDecimal;
 import java.util.List;

@@ -1,8 +1,6 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 import io.customertrack.declaration.AttributeType;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Rule;
-import io.customertrack.nifi.customer.CustomerRecordValidator.Violation;
 
 import java.time.Instant;
 import java.util.List;
@@ -12,7 +10,7 @@ import java.util.List;
  * the Snowflake column would not take it. Every value a check accepts loads into the type's column unchanged; the
  * forms are deliberately narrower than what Snowflake itself would coerce, so that a value means the same everywhere.
  */
-sealed interface TypeCheck {
+public sealed interface TypeCheck {
 
     /**
      * Earliest and latest year of DATE and TIMESTAMP_NTZ values. Snowflake recommends years 1582 to 9999 (before 1582
@@ -36,9 +34,14 @@ sealed interface TypeCheck {
 
     /**
      * Text of at most {@code length} characters, counted in code points as Snowflake counts them; kept as it is. A
-     * surrogate without its pair is refused: no UTF-8 encodes it, so the value would not arrive as sent.
+     * surrogate without its pair is refused: no UTF-8 encodes it, so the value would not arrive as sent. A VARCHAR holds
+     * at most {@value #MAX_BYTES} bytes whatever its length: when the declared length allows more characters than a
+     * quarter of that (a character takes up to 4 bytes of UTF-8), a value of more bytes is refused too.
      */
     record VarcharCheck(int length) implements TypeCheck {
+        /** The most a Snowflake VARCHAR holds, in bytes of UTF-8 (16 MB). */
+        public static final int MAX_BYTES = 16_777_216;
+
         @Override
         public String canonical(final String field, final String value, final List<Violation> violations) {
             int characters = 0;
@@ -58,7 +61,26 @@ sealed interface TypeCheck {
                         "has " + characters + " characters, more than the " + length + " the column holds"));
                 return null;
             }
+            // A UTF-16 char takes at most 3 bytes of UTF-8 (a surrogate pair, two chars, takes 4): shorter text always fits.
+            if (length > MAX_BYTES / 4 && value.length() > MAX_BYTES / 3) {
+                final long bytes = utf8Bytes(value);
+                if (bytes > MAX_BYTES) {
+                    violations.add(new Violation(field, Rule.TOO_LONG,
+                            "has " + bytes + " bytes in UTF-8, more than the " + MAX_BYTES + " bytes a Snowflake VARCHAR holds"));
+                    return null;
+                }
+            }
             return value;
+        }
+
+        /** The length of a text's UTF-8 encoding (its surrogates already known to come in pairs). */
+        private static long utf8Bytes(final String value) {
+            long bytes = 0;
+            for (int i = 0; i < value.length(); i++) {
+                final char c = value.charAt(i);
+                bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+            }
+            return bytes;
         }
     }
 

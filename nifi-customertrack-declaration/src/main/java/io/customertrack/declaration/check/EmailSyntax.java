@@ -1,4 +1,4 @@
-package io.customertrack.nifi.customer;
+package io.customertrack.declaration.check;
 
 /** The e-mail address syntax CustomerTrack accepts, written as a linear scan. */
 final class EmailSyntax {
