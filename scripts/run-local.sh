@@ -20,6 +20,17 @@
 #
 # Needs a JDK 21+, curl, jq and openssl; the Maven wrapper builds the NARs and assembles NiFi on first use.
 set -euo pipefail
+# Paths the caller gives are read from the caller's folder, not from the repository's, where the run goes.
+arguments=()
+previous=""
+for argument in "$@"; do
+    if [[ ( "${previous}" == --declaration || "${previous}" == --work ) && "${argument}" != /* ]]; then
+        argument="${PWD}/${argument}"
+    fi
+    arguments+=("${argument}")
+    previous="${argument}"
+done
+set -- "${arguments[@]+"${arguments[@]}"}"
 cd "$(dirname "$0")/.."
 
 for argument in "$@"; do

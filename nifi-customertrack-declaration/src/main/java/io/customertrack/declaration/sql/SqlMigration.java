@@ -20,6 +20,8 @@ public final class SqlMigration {
     public static final List<String> TABLES = List.of("CUSTOMER_RAW", "CUSTOMER", "CUSTOMER_HISTORY", "CUSTOMER_MERGE_PLAN");
 
     private static final Pattern PIPE = Pattern.compile("(?s)CREATE PIPE IF NOT EXISTS CUSTOMER_RAW_PIPE\\b.*?;\\n");
+    private static final Pattern AS_OF_FUNCTION = Pattern.compile("(?s)CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF\\(.*?\\$\\$;\\n");
+    private static final Pattern AS_OF_GRANT = Pattern.compile("GRANT USAGE ON FUNCTION CUSTOMER_AS_OF\\([^)]*\\) TO ROLE \\w+;\\n");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(\\w+)}}");
 
     private final Declaration from;
@@ -123,7 +125,7 @@ public final class SqlMigration {
         final List<String> statements = new ArrayList<>();
         for (final String table : TABLES) {
             for (final Attribute attribute : added) {
-                statements.add("ALTER TABLE " + table + " ADD COLUMN " + attribute.name() + " " + attribute.type().sql());
+                statements.add("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + attribute.name() + " " + attribute.type().sql());
             }
         }
         return statements;
@@ -136,8 +138,25 @@ public final class SqlMigration {
             case "added_names" -> String.join(", ", added.stream().map(Attribute::name).toList());
             case "add_columns" -> String.join(";\n", addColumnStatements()) + ";";
             case "pipe" -> pipe();
+            case "customer_as_of" -> customerAsOf();
             default -> throw new IllegalStateException("migrate.sql has an unknown placeholder {{" + name + "}}");
         };
+    }
+
+    /** The new declaration's CUSTOMER_AS_OF functions and their grants, as 03_scd_tables.sql creates them. */
+    private String customerAsOf() {
+        final String tables = new SqlRenderer(to).render("03_scd_tables.sql");
+        final List<String> statements = new ArrayList<>();
+        for (final Pattern pattern : List.of(AS_OF_FUNCTION, AS_OF_GRANT)) {
+            final Matcher statement = pattern.matcher(tables);
+            while (statement.find()) {
+                statements.add(statement.group().strip());
+            }
+        }
+        if (statements.isEmpty()) {
+            throw new IllegalStateException("03_scd_tables.sql has no CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF statement");
+        }
+        return String.join("\n\n", statements);
     }
 
     /** The new declaration's pipe as 02_ingest.sql creates it, replacing the existing one. */

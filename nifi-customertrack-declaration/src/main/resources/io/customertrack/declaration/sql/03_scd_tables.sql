@@ -237,11 +237,13 @@ ALTER TABLE CUSTOMER SET DATA_RETENTION_TIME_IN_DAYS = 1;
 -- merge, leaving 6 days to resume merging before the stream goes stale. Keep the two in step.
 ALTER TABLE CUSTOMER_RAW SET MAX_DATA_EXTENSION_TIME_IN_DAYS = 7;
 
--- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time CUSTOMER_RAW holds for them.
--- Higher than the truth for events still pending is safe: it only sends their customer through CUSTOMER_RAW.
--- On a fresh install CUSTOMER_RAW is empty and this inserts nothing; a re-run only adds customers whose events are
--- all still pending, which is as safe.
+-- Customers merged before CUSTOMER_MERGE_WATERMARK existed get the newest event time merged for them: of the files in
+-- the merge log only. An event still pending must not raise it: the merge would judge the customer's other pending
+-- events against it and quarantine those more than the lateness budget earlier, though nothing of them was merged.
+-- On a fresh install CUSTOMER_RAW is empty and this inserts nothing; a re-run finds every merged customer already there.
 MERGE INTO CUSTOMER_MERGE_WATERMARK AS target
-USING (SELECT customer_id, MAX(updated_at) AS last_event_at FROM CUSTOMER_RAW GROUP BY customer_id) AS source
+USING (SELECT customer_id, MAX(updated_at) AS last_event_at FROM CUSTOMER_RAW
+       WHERE source_file IN (SELECT source_file FROM CUSTOMER_MERGE_LOG)
+       GROUP BY customer_id) AS source
 ON target.customer_id = source.customer_id
 WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.customer_id, source.last_event_at);

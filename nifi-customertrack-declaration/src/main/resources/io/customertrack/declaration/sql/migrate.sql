@@ -4,7 +4,9 @@
 -- Written by scripts/render-sql.sh --from OLD --declaration NEW --out DIR, next to NEW's full rendering in DIR.
 --
 -- Run as:   CUSTOMERTRACK_ADMIN, step by step, with the NiFi steps between them (docs/attributes.md, "Adding an
---           attribute"). Not idempotent: ADD COLUMN fails on a second run (the column is there; go on with the next step).
+--           attribute"). Each step can be run again after a failure (ADD COLUMN IF NOT EXISTS, CREATE OR REPLACE).
+-- Load mode: written for Snowpipe. In COPY mode (02b_copy_mode.sql, the pipe paused for good) skip steps 2 and 7 and
+-- leave the pipe paused after step 5: a resumed pipe would load every file NiFi's COPY loads, twice.
 -- Nothing loaded is rewritten. Existing rows hold NULL for the new attributes, and the row hash counts an appended
 -- attribute only when it has a value, so every stored hash stays valid: an unchanged event after the migration opens
 -- no version, and the first event that carries a value for a new attribute opens one (NULL to a value is a change).
@@ -24,8 +26,10 @@ SELECT PARSE_JSON(SYSTEM$PIPE_STATUS('CUSTOMERTRACK.CORE.CUSTOMER_RAW_PIPE')):pe
 ALTER PIPE CUSTOMER_RAW_PIPE SET PIPE_EXECUTION_PAUSED = TRUE;
 
 -- Step 3: stop the merge task; its procedure names the old columns until step 6 re-creates it. Events loaded meanwhile
--- wait in CUSTOMER_RAW_STREAM.
+-- wait in CUSTOMER_RAW_STREAM. SUSPEND does not stop a run under way: wait until the second query shows none.
 ALTER TASK MERGE_CUSTOMER_CHANGES_TASK SUSPEND;
+SELECT COUNT(*) AS runs_under_way FROM TABLE(INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => 'MERGE_CUSTOMER_CHANGES_TASK'))
+WHERE state = 'EXECUTING';
 
 -- Step 4: the new columns, NULL in every existing row, in every table that holds attribute values (the quarantine
 -- holds keys only). ADD COLUMN appends: loads and the merge name their columns, so the position in a table is free.
@@ -42,6 +46,9 @@ ALTER TASK MERGE_CUSTOMER_CHANGES_TASK SUSPEND;
 --     COPY skips files in its own load metadata, which lives on the table for 64 days and holds only what COPY loaded,
 --     never what Snowpipe loaded (https://docs.snowflake.com/en/user-guide/data-load-considerations-load): it would
 --     load a file twice if named twice or if the old pipe had loaded it.
+--   * a file PutS3Object wrote just before step 1 may have its S3 notification reach the old pipe after step 2's
+--     pause, and go with it: before step 7, compare the stage's last hour (LIST @CUSTOMER_STAGE) with
+--     CUSTOMER_RAW.source_file and load any file missing from it as above.
 -- As the Snowflake page on recreating pipes advises: pause the new pipe at once, check the S3 event notification
 -- still points at the SQS queue of SHOW PIPES' notification_channel (it normally stays the account's queue), resume.
 {{pipe}}
@@ -49,9 +56,10 @@ ALTER PIPE CUSTOMER_RAW_PIPE SET PIPE_EXECUTION_PAUSED = TRUE;
 -- Replacing a pipe drops its grants too.
 GRANT MONITOR ON PIPE CUSTOMER_RAW_PIPE TO ROLE CUSTOMERTRACK_LOADER;
 
--- Step 6: run DIR/03_scd_tables.sql, then DIR/04_merge.sql, of the new rendering. Their CREATE TABLE IF NOT EXISTS
--- leave the tables as step 4 made them; they re-create CUSTOMER_AS_OF, the merge procedure and the task with the new
--- columns, and 04 resumes the task.
+-- Step 6: CUSTOMER_AS_OF with the new columns (below, from DIR/03_scd_tables.sql), then run DIR/04_merge.sql of the
+-- new rendering: it re-creates the merge procedure and the task with the new columns and resumes the task. The rest of
+-- 03 is left alone: its tables are as step 4 made them, and its settings are as the admin keeps them.
+{{customer_as_of}}
 
 -- Step 7: resume the pipe, then check executionState is RUNNING.
 ALTER PIPE CUSTOMER_RAW_PIPE SET PIPE_EXECUTION_PAUSED = FALSE;

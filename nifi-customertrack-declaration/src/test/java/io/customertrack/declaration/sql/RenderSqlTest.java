@@ -102,7 +102,7 @@ class RenderSqlTest {
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("migrate.sql from version 1 to 2, adding phone"));
         final String migrate = Files.readString(out.resolve("migrate.sql"));
         for (final String table : SqlMigration.TABLES) {
-            assertTrue(migrate.contains("ALTER TABLE " + table + " ADD COLUMN phone VARCHAR(32);"), table);
+            assertTrue(migrate.contains("ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS phone VARCHAR(32);"), table);
         }
         assertFalse(migrate.contains("CUSTOMER_MERGE_QUARANTINE ADD"), "the quarantine holds no attribute values");
         assertTrue(migrate.contains("CREATE OR REPLACE PIPE CUSTOMER_RAW_PIPE"));
@@ -110,6 +110,12 @@ class RenderSqlTest {
         assertTrue(migrate.contains("$10, $11,"));
         assertFalse(migrate.contains("{{"), "every placeholder rendered");
         assertTrue(migrate.indexOf("SET PIPE_EXECUTION_PAUSED = TRUE") < migrate.indexOf("ALTER TABLE CUSTOMER_RAW ADD COLUMN"), "the pipe is paused first");
+        // Step 6 re-creates CUSTOMER_AS_OF with the new column, not the rest of 03 (its watermark backfill and settings).
+        assertEquals(3, migrate.split("CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF\\(", -1).length - 1, "the three overloads");
+        assertTrue(migrate.contains("GRANT USAGE ON FUNCTION CUSTOMER_AS_OF(TIMESTAMP_TZ) TO ROLE CUSTOMERTRACK_LOADER;"));
+        assertTrue(migrate.contains("phone VARCHAR") && migrate.indexOf("phone VARCHAR", migrate.indexOf("CUSTOMER_AS_OF(AS_OF")) > 0,
+                "the function returns the new column");
+        assertFalse(migrate.contains("MERGE INTO CUSTOMER_MERGE_WATERMARK"));
         assertTrue(Files.isRegularFile(out.resolve("04_merge.sql")), "the new declaration's full rendering beside it");
     }
 

@@ -233,6 +233,7 @@ public final class CustomerRecordValidator {
             case Double number when Double.isFinite(number) -> BigDecimal.valueOf(number).toPlainString();
             case Float number when Float.isFinite(number) -> new BigDecimal(Float.toString(number)).toPlainString();
             case java.sql.Date date -> date.toLocalDate().toString();
+            case java.sql.Time time -> time.toLocalTime().toString();
             case java.util.Date time -> time.toInstant().toString();
             default -> value.toString();
         };

@@ -36,6 +36,7 @@ class CustomerRecordValidatorTest {
         final Instant instant = Instant.parse("2026-01-01T10:00:00.123456Z");
         assertEquals("2026-01-01T10:00:00.123456Z", CustomerRecordValidator.asText(java.sql.Timestamp.from(instant)));
         assertEquals("1990-05-17", CustomerRecordValidator.asText(java.sql.Date.valueOf("1990-05-17")));
+        assertEquals("10:15:30", CustomerRecordValidator.asText(java.sql.Time.valueOf("10:15:30")), "read as text, then refused by its type");
     }
 
 
