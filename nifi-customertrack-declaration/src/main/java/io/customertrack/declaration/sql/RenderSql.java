@@ -72,11 +72,13 @@ public final class RenderSql {
         }
         final Declaration declaration;
         final Declaration from;
+        Path reading = declarationFile;
         try {
             declaration = declarationFile == null ? Declaration.defaultDeclaration() : Declaration.read(declarationFile);
+            reading = fromFile;
             from = fromFile == null ? null : Declaration.read(fromFile);
         } catch (final DeclarationException e) {
-            err.println("render-sql: invalid declaration: " + e.getMessage());
+            err.println("render-sql: invalid declaration" + (reading == null ? "" : " " + reading) + ": " + e.getMessage());
             return INVALID_DECLARATION;
         }
         final SqlMigration migration;

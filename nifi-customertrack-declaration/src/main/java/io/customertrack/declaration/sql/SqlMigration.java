@@ -68,8 +68,9 @@ public final class SqlMigration {
             }
             if (!now.type().equals(old.type())) {
                 throw new MigrationRefusedException(where + "retyped from " + old.type().sql() + " to " + now.type().sql()
-                        + ". Stored values, stored row hashes and files in flight have the old type: keep the type; for"
-                        + " values of another type, " + instead);
+                        + ". Stored values and files in flight have the old type (a longer VARCHAR is the one change"
+                        + " Snowflake makes in place: ALTER TABLE ... ALTER COLUMN ... SET DATA TYPE on each table, by hand,"
+                        + " with the validator's limit raised after it): keep the type; for values of another type, " + instead);
             }
             if (now.required() && !old.required()) {
                 throw new MigrationRefusedException(where + "made required. Files of the old declaration in flight, and stored"

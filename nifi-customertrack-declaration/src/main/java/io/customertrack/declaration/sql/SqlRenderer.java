@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
  *     arguments, and a declaration may have one personal attribute or none);</li>
  *     <li>{@code csv_text_columns}, {@code appended_csv_text_columns}: the first version's attributes as DuckDB's
  *     read_csv columns of text, and {@code , 'name': 'VARCHAR', ...} for the appended ones;</li>
+ *     <li>{@code null_padding}: DuckDB's read_csv option that loads a short row, where a migration appended
+ *     attributes (files of the old shape lack them);</li>
  *     <li>{@code appended_columns_union}: for fakesnow's COPY, which reads files by header name (fakesnow turns a
  *     read_csv column list into a subquery it cannot run), a union by name with no row that has every appended
  *     attribute, so that a batch of old-shape files still has their columns (NULL); nothing without.</li>
@@ -113,6 +115,9 @@ public final class SqlRenderer {
             case "attributes" -> list(names(all, a -> prefix + a.name()), ",", column, suffix);
             case "first_attributes" -> list(names(declaration.firstAttributes(), a -> prefix + a.name()), ",", column, suffix);
             case "appended_attributes" -> declaration.appendedAttributes().stream().map(a -> ", " + prefix + a.name()).reduce("", String::concat);
+            // A short row loads NULL in its missing columns only where a migration appended some: otherwise a
+            // truncated row must fail its file, as Snowpipe skips a file with a bad row.
+            case "null_padding" -> declaration.appendedAttributes().isEmpty() ? "" : " null_padding = true,";
             case "appended_csv_text_columns" -> declaration.appendedAttributes().stream().map(a -> ", '" + a.name() + "': 'VARCHAR'")
                     .reduce("", String::concat);
             case "appended_columns_union" -> declaration.appendedAttributes().isEmpty() ? ""

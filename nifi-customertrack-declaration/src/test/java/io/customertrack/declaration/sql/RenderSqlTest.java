@@ -66,7 +66,7 @@ class RenderSqlTest {
                 {"attributes": [{"name": "tier", "type": "VARCHAR(4)", "required": true, "personal": false,
                                  "rules": {"oneOf": ["gold", "platinum"]}}]}""");
         assertEquals(RenderSql.INVALID_DECLARATION, run("--declaration", declaration.toString(), "--out", folder.resolve("sql").toString()));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("render-sql: invalid declaration: attribute 'tier': rule oneOf value "
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("render-sql: invalid declaration " + declaration + ": attribute 'tier': rule oneOf value "
                 + "'platinum' could never be accepted: it has 8 characters, more than the 4 the column holds"), err.toString(StandardCharsets.UTF_8));
         assertFalse(Files.exists(folder.resolve("sql")), "nothing written");
     }

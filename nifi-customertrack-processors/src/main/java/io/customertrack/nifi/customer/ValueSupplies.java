@@ -72,7 +72,7 @@ final class ValueSupplies {
             final int[] sources = source.emailFrom().stream().mapToInt(name -> declared.names().indexOf(name)).toArray();
             // The longest fallback address (below) must pass with every domain kept, so no event is ever without one.
             final String[] domains = accepted(where + " (domains)", pool(DOMAIN_POOL_SIZE, () -> faker.internet().domainName()),
-                    domain -> check.check(ValueSupply.EmailFrom.fallback(9_999, domain), false, false, new ArrayList<>(1)) != null
+                    domain -> check.check(ValueSupply.EmailFrom.fallback(ValueSupply.EmailFrom.CHECKED_NUMBER, domain), false, false, new ArrayList<>(1)) != null
                             ? domain : null);
             return new ValueSupply.EmailFrom(sources, domains, check);
         }

@@ -56,6 +56,9 @@ sealed interface ValueSupply {
      */
     record EmailFrom(int[] sources, String[] domains, AttributeCheck check) implements ValueSupply {
 
+        /** The number every domain of the pool was checked with, in the longest fallback address. */
+        static final int CHECKED_NUMBER = 9_999;
+
         /** customer, the number, '@', the domain. */
         static String fallback(final int number, final String domain) {
             return "customer" + number + '@' + domain;
@@ -85,7 +88,12 @@ sealed interface ValueSupply {
                 asciiLocalPart(event[source], address);
             }
             final String built = address.append(number).append('@').append(domain).toString();
-            return check.check(built, false, false, new ArrayList<>(1)) != null ? built : fallback(number, domain);
+            if (check.check(built, false, false, new ArrayList<>(1)) != null) {
+                return built;
+            }
+            // A pattern may refuse some numbers: customer9999 is the form every domain of the pool was checked with.
+            final String fallback = fallback(number, domain);
+            return check.check(fallback, false, false, new ArrayList<>(1)) != null ? fallback : fallback(CHECKED_NUMBER, domain);
         }
 
         /** Names in many locales carry accents or spaces; e-mail local parts here are plain lower-case ASCII. */
