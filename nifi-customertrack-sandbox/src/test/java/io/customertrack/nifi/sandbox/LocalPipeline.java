@@ -237,8 +237,8 @@ final class LocalPipeline {
         final StringBuilder text = new StringBuilder();
         values.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
         if (declarationFile != null) {
-            // The path: the processors read the file themselves, and every node of a sandbox shares this machine.
-            text.append("customertrack.declaration=").append(declarationFile.toAbsolutePath()).append('\n');
+            // The file's content, as docs/attributes.md has a deployment pass it (name@=path): no node needs the file.
+            text.append("customertrack.declaration@=").append(declarationFile.toAbsolutePath()).append('\n');
         }
         Files.writeString(parameters, text);
     }
@@ -326,8 +326,8 @@ final class LocalPipeline {
                 declared = value.isMissingNode() || value.isNull() ? null : value.asText();
             }
         }
-        assertEquals(declarationFile == null ? null : declarationFile.toAbsolutePath().toString(), declared,
-                "the value of customertrack.declaration");
+        assertEquals(declarationFile == null ? null : Files.readString(declarationFile), declared,
+                "the value of customertrack.declaration: the declaration file's content, byte for byte");
         for (final String type : List.of(GENERATOR, VALIDATOR, MERGE)) {
             final JsonNode processor = processor(group, type);
             assertEquals("VALID", processor.at("/component/validationStatus").asText(), type + " with customertrack.declaration "
