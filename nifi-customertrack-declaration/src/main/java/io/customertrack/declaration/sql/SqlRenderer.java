@@ -181,25 +181,24 @@ public final class SqlRenderer {
      * is recomputed. Its name keeps two appended attributes apart; the value is length-prefixed text or comma-free.
      */
     private String rowHash(final String prefix, final int column) {
-        final String value = fragment("row_hash_value.sql");
         final int partColumn = column + 4 + "|| ".length();
         final List<String> parts = new ArrayList<>();
         for (final Attribute attribute : declaration.firstAttributes()) {
-            final String name = prefix + attribute.name();
-            parts.add(attribute.type() instanceof AttributeType.Varchar
-                    ? fitted(value.replace("{{value}}", name), partColumn)
-                    : wrapped("COALESCE(" + asText(name, attribute.type()) + ", '~')", partColumn));
+            final String part = "COALESCE(" + hashText(prefix + attribute.name(), attribute.type()) + ", '~')";
+            parts.add(attribute.type() instanceof AttributeType.Varchar ? fitted(part, partColumn) : wrapped(part, partColumn));
         }
         final String separator = "\n" + " ".repeat(column + 4) + "|| ";
         final StringBuilder hash = new StringBuilder("MD5(").append(String.join(" || ','" + separator, parts));
         for (final Attribute attribute : declaration.appendedAttributes()) {
-            final String name = prefix + attribute.name();
-            final String text = attribute.type() instanceof AttributeType.Varchar
-                    ? "CAST(LENGTH(" + name + ") AS VARCHAR) || ':' || " + name
-                    : asText(name, attribute.type());
-            hash.append(separator).append("COALESCE(',").append(attribute.name()).append("=' || ").append(text).append(", '')");
+            hash.append(separator).append("COALESCE(',").append(attribute.name()).append("=' || ")
+                    .append(hashText(prefix + attribute.name(), attribute.type())).append(", '')");
         }
         return hash.append(")").toString();
+    }
+
+    /** A value's text in the row hash: text through {@code row_hash_value}, any other type as {@link #asText}. */
+    private static String hashText(final String value, final AttributeType type) {
+        return type instanceof AttributeType.Varchar ? fragment("row_hash_value.sql").replace("{{value}}", value) : asText(value, type);
     }
 
     /** A typed value too long for its line continues with the column, under DATEDIFF's first argument. */
