@@ -62,7 +62,11 @@ public final class CustomerDeclarations {
      * @throws DeclarationException when it cannot be read or used (a rule no value could keep included)
      */
     public static CompiledDeclaration compile(final PropertyValue value) {
-        final Declaration declaration = read(value);
+        return compile(read(value));
+    }
+
+    /** A declaration already read, compiled into the validator's checks (the default one is compiled once, shared). */
+    public static CompiledDeclaration compile(final Declaration declaration) {
         return declaration == Declaration.defaultDeclaration() ? CompiledDeclaration.defaultDeclaration() : CompiledDeclaration.compile(declaration);
     }
 

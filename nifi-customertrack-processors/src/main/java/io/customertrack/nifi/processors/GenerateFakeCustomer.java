@@ -1,5 +1,6 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 import io.customertrack.nifi.customer.CompiledDeclaration;
 import io.customertrack.nifi.customer.CustomerIdSpace;
@@ -208,31 +209,34 @@ public class GenerateFakeCustomer extends AbstractProcessor {
      * by the property may change), the locale and the seed the pools are drawn with.
      */
     private List<ValidationResult> declarationResults(final ValidationContext context) {
-        Object declaration;
+        Declaration declaration = null;
+        String unusable = null;
         try {
             declaration = CustomerDeclarations.read(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
         } catch (final DeclarationException e) {
-            declaration = e.getMessage();
+            unusable = e.getMessage();
         }
-        final List<Object> settings = Arrays.asList(declaration, context.getProperty(LOCALE).getValue(),
-                context.getProperty(RANDOM_SEED).getValue());
+        final List<Object> settings = Arrays.asList(declaration != null ? declaration : unusable,
+                context.getProperty(LOCALE).getValue(), context.getProperty(RANDOM_SEED).getValue());
         final DeclarationVerdict last = lastVerdict;
         if (last != null && last.settings().equals(settings)) {
             return last.results();
         }
-        final List<ValidationResult> results = judgeDeclaration(context);
+        final List<ValidationResult> results = declaration == null ? List.of(invalidDeclaration(unusable)) : judgeDeclaration(context, declaration);
         lastVerdict = new DeclarationVerdict(settings, results);
         return results;
+    }
+
+    private static ValidationResult invalidDeclaration(final String explanation) {
+        return new ValidationResult.Builder().subject(CustomerDeclarations.CUSTOMER_DECLARATION.getDisplayName())
+                .valid(false).explanation(explanation).build();
     }
 
     private record DeclarationVerdict(List<Object> settings, List<ValidationResult> results) {
     }
 
-    private static List<ValidationResult> judgeDeclaration(final ValidationContext context) {
-        final ValidationResult declared = CustomerDeclarations.validate(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION));
-        if (!declared.isValid()) {
-            return List.of(declared);
-        }
+    /** The declaration as read, compiled once and its pools prepared with the locale and seed onScheduled uses. */
+    private static List<ValidationResult> judgeDeclaration(final ValidationContext context, final Declaration declaration) {
         final String languageTag = context.getProperty(LOCALE).getValue();
         if (languageTag == null || Locale.forLanguageTag(languageTag.trim()).getLanguage().isEmpty()) {
             return List.of(); // the Locale property reports it
@@ -241,14 +245,12 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             // With a seed, the pools onScheduled will draw; without one, a seed of its own, as onScheduled draws one.
             final String seedText = context.getProperty(RANDOM_SEED).getValue();
             final long seed = seedText == null ? ThreadLocalRandom.current().nextLong() : Long.parseLong(seedText.trim());
-            new FakeCustomerGenerator(CustomerDeclarations.compile(context.getProperty(CustomerDeclarations.CUSTOMER_DECLARATION)),
-                    Locale.forLanguageTag(languageTag.trim()), seed);
+            new FakeCustomerGenerator(CustomerDeclarations.compile(declaration), Locale.forLanguageTag(languageTag.trim()), seed);
             return List.of();
         } catch (final NumberFormatException e) {
             return List.of(); // the Random Seed property reports it
         } catch (final DeclarationException e) {
-            return List.of(new ValidationResult.Builder().subject(CustomerDeclarations.CUSTOMER_DECLARATION.getDisplayName())
-                    .valid(false).explanation(e.getMessage()).build());
+            return List.of(invalidDeclaration(e.getMessage()));
         }
     }
 
