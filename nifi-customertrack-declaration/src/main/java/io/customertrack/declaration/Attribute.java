@@ -13,14 +13,16 @@ package io.customertrack.declaration;
  * @param since    the declaration version that added it: 1 for the first attributes; a later one for an attribute
  *                 appended to a running pipeline, which files carry after updated_at and the row hash counts only
  *                 when it has a value
+ * @param trackHistory whether a change of its value opens a new version in CUSTOMER_HISTORY; an untracked attribute's
+ *                 value in a version is that of the version's latest event, updated in place
  */
 public record Attribute(String name, AttributeType type, boolean required, boolean personal, Rules rules, ValueSource generate,
-                        int since) {
+                        int since, boolean trackHistory) {
 
-    /** An attribute of the first version. */
+    /** An attribute of the first version, whose history is tracked. */
     public Attribute(final String name, final AttributeType type, final boolean required, final boolean personal, final Rules rules,
                      final ValueSource generate) {
-        this(name, type, required, personal, rules, generate, 1);
+        this(name, type, required, personal, rules, generate, 1, true);
     }
 
     /** Whether it was appended to a running pipeline by a later declaration version. */

@@ -41,8 +41,9 @@ import java.util.regex.PatternSyntaxException;
  * @param version                    the declaration's version: the largest {@code since} it may name
  * @param attributes                 in declared order
  * @param previousShapeAcceptedUntil until when records of the previous version's shape are still valid, or null
+ * @param partialUpdates             whether an empty attribute of an UPDATE means "unchanged" rather than "no value"
  */
-public record Declaration(int version, List<Attribute> attributes, Instant previousShapeAcceptedUntil) {
+public record Declaration(int version, List<Attribute> attributes, Instant previousShapeAcceptedUntil, boolean partialUpdates) {
 
     /** The declaration CustomerTrack ships: the customer of the tutorial it grew from. */
     public static final String DEFAULT_RESOURCE = "/io/customertrack/declaration/customer.json";
@@ -92,9 +93,19 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         attributes = List.copyOf(attributes);
     }
 
-    /** A first version: every attribute since 1, no migration window. */
+    /** A first version: every attribute since 1, no migration window, full updates. */
     public Declaration(final List<Attribute> attributes) {
-        this(1, attributes, null);
+        this(1, attributes, null, false);
+    }
+
+    /** The attributes whose changes open a new version, in declared order. */
+    public List<Attribute> trackedAttributes() {
+        return attributes.stream().filter(Attribute::trackHistory).toList();
+    }
+
+    /** The attributes updated in place in the version their change falls into, in declared order. */
+    public List<Attribute> untrackedAttributes() {
+        return attributes.stream().filter(attribute -> !attribute.trackHistory()).toList();
     }
 
     /** The attribute named {@code name}, or null. */
@@ -181,7 +192,7 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         if (root == null || !root.isObject()) {
             throw new DeclarationException("The declaration must be a JSON object with an \"attributes\" array");
         }
-        onlyKeys(root, "the declaration", Set.of("version", "attributes", "previousShapeAcceptedUntil"));
+        onlyKeys(root, "the declaration", Set.of("version", "attributes", "previousShapeAcceptedUntil", "partialUpdates"));
         final int version = root.has("version") ? integer(root.get("version"), "the declaration's \"version\"") : 1;
         if (version < 1) {
             throw new DeclarationException("the declaration's \"version\" must be 1 or more, not " + version);
@@ -209,7 +220,8 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
                     + "': the first attribute belongs to version 1 (since 1), files carry it before op");
         }
         final Instant acceptedUntil = previousShapeAcceptedUntil(root, version, attributes);
-        final Declaration declaration = new Declaration(version, attributes, acceptedUntil);
+        final boolean partialUpdates = root.has("partialUpdates") && bool(root.get("partialUpdates"), "the declaration's \"partialUpdates\"");
+        final Declaration declaration = new Declaration(version, attributes, acceptedUntil, partialUpdates);
         for (final Attribute attribute : attributes) {
             checkGenerator(declaration, attribute);
         }
@@ -260,7 +272,8 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
                     + (FIXED_COLUMNS.contains(name) ? "a column every declaration has"
                     : "a column or keyword the tables, the merge, Snowflake or DuckDB use") + ")");
         }
-        onlyKeys(node, where, Set.of("name", "type", "required", "personal", "rules", "generate", "description", "since"));
+        onlyKeys(node, where, Set.of("name", "type", "required", "personal", "rules", "generate", "description", "since",
+                "trackHistory"));
         final int since = node.has("since") ? integer(node.get("since"), where + ": \"since\"") : 1;
         if (since < 1 || since > version) {
             throw new DeclarationException(where + ": \"since\" must be 1 to the declaration's version " + version + ", not " + since);
@@ -275,7 +288,8 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         final boolean personal = flag(node, "personal", where, "true: an ERASE request clears it");
         final Rules rules = rules(node.get("rules"), type, where);
         final ValueSource generate = valueSource(node.get("generate"), type, required, where);
-        return new Attribute(name, type, required, personal, rules, generate, since);
+        final boolean trackHistory = !node.has("trackHistory") || bool(node.get("trackHistory"), where + ": \"trackHistory\"");
+        return new Attribute(name, type, required, personal, rules, generate, since, trackHistory);
     }
 
     private static Rules rules(final JsonNode node, final AttributeType type, final String where) {

@@ -367,7 +367,7 @@ class CustomerRecordValidatorTest {
     @Test
     void withoutAWindowOnlyTheNewShapeIsValid() {
         final CompiledDeclaration noWindow = CompiledDeclaration.compile(new io.customertrack.declaration.Declaration(
-                WIDER.declaration().version(), WIDER.declaration().attributes(), null));
+                WIDER.declaration().version(), WIDER.declaration().attributes(), null, false));
         final CustomerRecordValidator.Result result = new CustomerRecordValidator(noWindow, Duration.ofMinutes(5), false,
                 WINDOW_END.minusSeconds(1)).validate(widerRecord(PREVIOUS_SHAPE));
         assertEquals("phone: is missing", result.describeViolations());
