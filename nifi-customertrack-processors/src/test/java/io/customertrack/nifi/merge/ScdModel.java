@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,17 +56,40 @@ public final class ScdModel {
     }
 
     /**
+     * What the new events of one merge did beyond versions (spec item 5): INSERTs and UPDATEs that won their tie and
+     * opened no version, {@code noopUpdates} where their resolved values equal the previous event's, {@code inPlaceUpdates}
+     * where they differ (only untracked values can). Summed over the receipts of the merge's files.
+     */
+    public record Counts(long noopUpdates, long inPlaceUpdates) {
+    }
+
+    /**
+     * A closed version whose untracked values a late event changed in place, neither its time span nor its tracked values:
+     * CUSTOMER_HISTORY_RECUT's row with change_kind 'UPDATED' (previous_valid_to = valid_to, content_changed TRUE).
+     */
+    public record Updated(long customerId, LocalDateTime validFrom, LocalDateTime validTo) {
+    }
+
+    /** An applied event and the number of the merge that applied it. */
+    private record Applied(CustomerEvent event, int merge) {
+    }
+
+    /**
      * Merges one after another, with a lateness budget and erasures: what they apply depends on what came before. An
      * event more than the budget (in whole seconds) older than the newest event of its customer in earlier merges is
      * quarantined; an ERASE removes its customer's events and retires the id, so its every later event is quarantined.
+     * Each merge also gives the {@link Counts} of its new events and the closed versions it {@link Updated}.
      */
     public static final class Merges {
         private final Declaration declaration;
         private final Long budgetSeconds;
         private final Map<Long, LocalDateTime> newestMerged = new TreeMap<>();
         private final Set<Long> erased = new TreeSet<>();
-        private final List<CustomerEvent> applied = new ArrayList<>();
+        private final List<Applied> applied = new ArrayList<>();
         private final List<Quarantined> quarantined = new ArrayList<>();
+        private int merges;
+        private Outcome last = new Outcome(new State(List.of(), List.of()), new Counts(0, 0));
+        private List<Updated> updated = List.of();
 
         /**
          * @param budgetSeconds null: no budget
@@ -82,7 +106,9 @@ public final class ScdModel {
             this.budgetSeconds = budgetSeconds;
         }
 
-        public void merge(final Collection<CustomerEvent> batch) {
+        /** Merges {@code batch} (the events of one merge's files) and returns what its new events counted. */
+        public Counts merge(final Collection<CustomerEvent> batch) {
+            merges++;
             batch.stream().filter(event -> event.op() == CustomerEvent.Operation.ERASE).forEach(event -> erased.add(event.customerId()));
             for (final CustomerEvent event : batch) {
                 if (event.op() == CustomerEvent.Operation.ERASE) {
@@ -95,11 +121,15 @@ public final class ScdModel {
                         && newest.toEpochSecond(ZoneOffset.UTC) - Events.utc(event).toEpochSecond(ZoneOffset.UTC) > budgetSeconds) {
                     quarantine(event, QuarantineReason.BEYOND_LATENESS_BUDGET);
                 } else {
-                    applied.add(event);
+                    applied.add(new Applied(event, merges));
                 }
             }
             batch.forEach(event -> newestMerged.merge(event.customerId(), Events.utc(event), (a, b) -> a.isAfter(b) ? a : b));
-            applied.removeIf(event -> erased.contains(event.customerId()));
+            applied.removeIf(event -> erased.contains(event.event().customerId()));
+            final State before = last.state();
+            last = replay(declaration, applied, merges);
+            updated = updatedInPlace(declaration, before, last.state());
+            return last.counts();
         }
 
         private void quarantine(final CustomerEvent event, final QuarantineReason reason) {
@@ -107,7 +137,17 @@ public final class ScdModel {
         }
 
         public State state() {
-            return expected(declaration, applied);
+            return last.state();
+        }
+
+        /** The counts of the last merge's new events. */
+        public Counts counts() {
+            return last.counts();
+        }
+
+        /** The versions closed before the last merge whose untracked values it changed in place, by customer and start. */
+        public List<Updated> updated() {
+            return updated;
         }
 
         public List<Quarantined> quarantined() {
@@ -119,53 +159,162 @@ public final class ScdModel {
         }
     }
 
+    /**
+     * Versions that were closed before and are after, with the same start, end and tracked values, but other untracked
+     * values: spec item 6's UPDATED audit rows. (A version re-timed as well is RECUT, whatever else changed.)
+     */
+    static List<Updated> updatedInPlace(final Declaration declaration, final State before, final State after) {
+        final Map<String, Version> earlier = new TreeMap<>();
+        before.history().forEach(version -> earlier.put(version.customerId() + "@" + version.validFrom(), version));
+        final List<Updated> updated = new ArrayList<>();
+        for (final Version version : after.history()) {
+            final Version old = earlier.get(version.customerId() + "@" + version.validFrom());
+            if (old != null && old.validTo() != null && old.validTo().equals(version.validTo())
+                    && values(declaration, true, old).equals(values(declaration, true, version))
+                    && !values(declaration, false, old).equals(values(declaration, false, version))) {
+                updated.add(new Updated(version.customerId(), version.validFrom(), version.validTo()));
+            }
+        }
+        return updated;
+    }
+
+    /** A version's tracked (or untracked) values, in declared order. */
+    private static List<String> values(final Declaration declaration, final boolean tracked, final Version version) {
+        final List<String> values = new ArrayList<>();
+        for (int i = 0; i < declaration.attributes().size(); i++) {
+            if (declaration.attributes().get(i).trackHistory() == tracked) {
+                values.add(version.attributes().get(i));
+            }
+        }
+        return values;
+    }
+
     public static State expected(final Collection<CustomerEvent> events) {
         return expected(Declaration.defaultDeclaration(), events);
     }
 
-    /** As {@link #expected(Collection)} for events of {@code declaration}'s attributes. */
+    /** As {@link #expected(Collection)} for events of {@code declaration}'s attributes, all merged at once. */
     public static State expected(final Declaration declaration, final Collection<CustomerEvent> events) {
-        final Comparator<CustomerEvent> tieBreak = Comparator
-                .comparing((CustomerEvent e) -> e.isDelete() ? 1 : 0)
-                .thenComparing(e -> rowHash(declaration, e));
-        final Map<Long, TreeMap<LocalDateTime, CustomerEvent>> byKey = new TreeMap<>();
-        for (final CustomerEvent event : events) {
-            // One event per key and event time: a DELETE beats an upsert, then the larger row hash wins.
-            byKey.computeIfAbsent(event.customerId(), id -> new TreeMap<>())
-                    .merge(Events.utc(event), event, (a, b) -> tieBreak.compare(a, b) >= 0 ? a : b);
+        return replay(declaration, events.stream().map(event -> new Applied(event, 1)).toList(), 1).state();
+    }
+
+    /** The tables after merging every event at once, and what the events counted. */
+    public static Outcome outcome(final Declaration declaration, final Collection<CustomerEvent> events) {
+        return replay(declaration, events.stream().map(event -> new Applied(event, 1)).toList(), 1);
+    }
+
+    /** The tables, and the counts of merge {@code latest}'s events. */
+    public record Outcome(State state, Counts counts) {
+    }
+
+    /**
+     * Every customer's events in event-time order, walked once: ties, then resolution, then versions. Events of merge
+     * {@code latest} are the new ones; a merged copy beats a new one where the tie cannot tell them apart.
+     */
+    private static Outcome replay(final Declaration declaration, final Collection<Applied> events, final int latest) {
+        // One event per key and event time: a DELETE beats an upsert, then the larger raw row hash, then the earlier merge.
+        final Comparator<Applied> tieBreak = Comparator
+                .comparing((Applied a) -> a.event().isDelete() ? 1 : 0)
+                .thenComparing(a -> rowHash(declaration, a.event()))
+                .thenComparing(a -> -a.merge());
+        final Map<Long, TreeMap<LocalDateTime, Applied>> byKey = new TreeMap<>();
+        for (final Applied event : events) {
+            byKey.computeIfAbsent(event.event().customerId(), id -> new TreeMap<>())
+                    .merge(Events.utc(event.event()), event, (a, b) -> tieBreak.compare(a, b) >= 0 ? a : b);
         }
+        final Declaration tracked = new Declaration(declaration.version(), declaration.trackedAttributes(),
+                declaration.previousShapeAcceptedUntil(), declaration.partialUpdates());
         final List<Version> history = new ArrayList<>();
         final List<Current> customers = new ArrayList<>();
-        for (final TreeMap<LocalDateTime, CustomerEvent> timeline : byKey.values()) {
+        long noop = 0;
+        long inPlace = 0;
+        for (final TreeMap<LocalDateTime, Applied> timeline : byKey.values()) {
             final List<Version> versions = new ArrayList<>();
-            CustomerEvent open = null;       // the event that opened the live version, if the customer is live
+            List<String> previous = null;    // the resolved values of the last INSERT/UPDATE, DELETEs skipped
+            List<String> opened = null;      // the resolved values of the event that opened the live version, if any
+            List<String> latestValues = null; // the resolved values of the live version's latest event
+            LocalDateTime openedAt = null;
             LocalDateTime deletedAt = null;
-            for (final CustomerEvent event : timeline.values()) {
+            long customerId = 0;
+            for (final Applied applied : timeline.values()) {
+                final CustomerEvent event = applied.event();
+                customerId = event.customerId();
+                final LocalDateTime at = Events.utc(event);
                 if (event.isDelete()) {
-                    if (open != null) {
-                        versions.add(version(declaration, open, Events.utc(event)));
-                        deletedAt = Events.utc(event);
-                        open = null;
+                    if (opened != null) {
+                        versions.add(version(declaration, customerId, opened, latestValues, openedAt, at));
+                        deletedAt = at;
+                        opened = null;
                     }
-                } else if (open == null || !rowHash(declaration, open).equals(rowHash(declaration, event))) {
-                    if (open != null) {
-                        versions.add(version(declaration, open, Events.utc(event)));
-                    }
-                    open = event;
-                    deletedAt = null;
+                    continue;
                 }
+                final List<String> resolved = resolve(declaration, event, previous);
+                if (opened == null || !trackedHash(tracked, declaration, resolved).equals(trackedHash(tracked, declaration, previous))) {
+                    if (opened != null) {
+                        versions.add(version(declaration, customerId, opened, latestValues, openedAt, at));
+                    }
+                    opened = resolved;
+                    openedAt = at;
+                    deletedAt = null;
+                } else if (applied.merge() == latest) {
+                    if (resolved.equals(previous)) {
+                        noop++;
+                    } else {
+                        inPlace++;
+                    }
+                }
+                latestValues = resolved;
+                previous = resolved;
             }
-            if (open != null) {
-                versions.add(version(declaration, open, null));
+            if (opened != null) {
+                versions.add(version(declaration, customerId, opened, latestValues, openedAt, null));
             }
             history.addAll(versions);
             if (!versions.isEmpty()) {
                 final Version last = versions.getLast();
                 customers.add(new Current(last.customerId(), last.attributes(), last.rowHash(), last.validFrom(),
-                        open == null, open == null ? Objects.requireNonNull(deletedAt) : null));
+                        opened == null, opened == null ? Objects.requireNonNull(deletedAt) : null));
             }
         }
-        return new State(history, customers);
+        return new Outcome(new State(history, customers), new Counts(noop, inPlace));
+    }
+
+    /**
+     * Spec item 2: with partial updates an UPDATE's empty (NULL) value takes the previous INSERT/UPDATE's resolved one
+     * (NULL if none); an INSERT starts afresh. Without partial updates the values are as they arrived.
+     */
+    static List<String> resolve(final Declaration declaration, final CustomerEvent event, final List<String> previous) {
+        if (!declaration.partialUpdates() || event.op() != CustomerEvent.Operation.UPDATE) {
+            return event.values();
+        }
+        final List<String> resolved = new ArrayList<>(event.values());
+        for (int i = 0; i < resolved.size(); i++) {
+            if (resolved.get(i) == null && previous != null) {
+                resolved.set(i, previous.get(i));
+            }
+        }
+        return resolved;
+    }
+
+    /** Spec item 3: the row hash over the tracked attributes only, as if the declaration held only them. */
+    private static String trackedHash(final Declaration tracked, final Declaration declaration, final List<String> values) {
+        final List<String> trackedValues = new ArrayList<>();
+        for (int i = 0; i < declaration.attributes().size(); i++) {
+            if (declaration.attributes().get(i).trackHistory()) {
+                trackedValues.add(values.get(i));
+            }
+        }
+        return rowHash(tracked, trackedValues);
+    }
+
+    /** The tracked values of the event that opened it, the untracked ones of its latest event; the row hash over all. */
+    private static Version version(final Declaration declaration, final long customerId, final List<String> opened,
+                                   final List<String> latest, final LocalDateTime validFrom, final LocalDateTime validTo) {
+        final List<String> values = new ArrayList<>();
+        for (int i = 0; i < declaration.attributes().size(); i++) {
+            values.add(declaration.attributes().get(i).trackHistory() ? opened.get(i) : latest.get(i));
+        }
+        return new Version(customerId, Collections.unmodifiableList(values), rowHash(declaration, values), validFrom, validTo, validTo == null);
     }
 
     /** Customer id to attributes of every customer whose version in {@code history} covers event time {@code asOf}. */
@@ -177,10 +326,6 @@ public final class ScdModel {
             }
         }
         return customers;
-    }
-
-    private static Version version(final Declaration declaration, final CustomerEvent opened, final LocalDateTime closedAt) {
-        return new Version(opened.customerId(), opened.values(), rowHash(declaration, opened), Events.utc(opened), closedAt, closedAt == null);
     }
 
     /** The row hash of an event of the default declaration, whose attributes are all text. */
@@ -195,14 +340,19 @@ public final class ScdModel {
      * independently of the SQL, so tests notice if either changes.
      */
     public static String rowHash(final Declaration declaration, final CustomerEvent event) {
+        return rowHash(declaration, event.values());
+    }
+
+    /** {@link #rowHash(Declaration, CustomerEvent)} of values in declared order. */
+    public static String rowHash(final Declaration declaration, final List<String> values) {
         final List<Attribute> attributes = declaration.attributes();
-        if (attributes.size() != event.values().size()) {
-            throw new IllegalArgumentException("event of " + event.values().size() + " values for " + attributes.size() + " attributes");
+        if (attributes.size() != values.size()) {
+            throw new IllegalArgumentException(values.size() + " values for " + attributes.size() + " attributes");
         }
         final StringBuilder text = new StringBuilder();
         for (int i = 0; i < attributes.size(); i++) {
             final Attribute attribute = attributes.get(i);
-            final String value = event.values().get(i);
+            final String value = values.get(i);
             if (attribute.since() > 1) {
                 // Appended by a migration: present only when set, under its name, so hashes stored before it existed hold.
                 if (value != null) {
