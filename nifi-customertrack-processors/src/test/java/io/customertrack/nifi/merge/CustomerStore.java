@@ -29,6 +29,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.TreeMap;
 
@@ -314,6 +315,42 @@ public final class CustomerStore implements AutoCloseable {
     public static final Comparator<ScdModel.Quarantined> QUARANTINE_ORDER = Comparator.comparing(ScdModel.Quarantined::customerId)
             .thenComparing(ScdModel.Quarantined::updatedAt).thenComparing(ScdModel.Quarantined::op)
             .thenComparing(ScdModel.Quarantined::reason);
+
+    /**
+     * SUM(noop_updates) and SUM(in_place_updates) over the receipts of {@code files} (0 for no receipt), as the model
+     * counts a merge's new events.
+     */
+    public ScdModel.Counts receiptCounts(final Collection<String> files) throws SQLException {
+        final String where = " FROM customer_merge_receipt WHERE source_file IN (" + quoted(files) + ")";
+        return new ScdModel.Counts(count("SELECT COALESCE(SUM(noop_updates), 0)" + where),
+                count("SELECT COALESCE(SUM(in_place_updates), 0)" + where));
+    }
+
+    /**
+     * The audit's UPDATED rows caused by {@code files}, by customer and start; each must say its end did not move
+     * (previous_valid_to = valid_to) and its content changed.
+     */
+    public List<ScdModel.Updated> updatedVersions(final Collection<String> files) throws SQLException {
+        final List<ScdModel.Updated> rows = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT customer_id, valid_from, valid_to, previous_valid_to, content_changed"
+                     + " FROM customer_history_recut WHERE change_kind = 'UPDATED' AND caused_by_file IN (" + quoted(files) + ")"
+                     + " ORDER BY customer_id, valid_from")) {
+            while (rs.next()) {
+                final ScdModel.Updated row = new ScdModel.Updated(rs.getLong(1), time(rs, "VALID_FROM"), time(rs, "VALID_TO"));
+                if (!Objects.equals(row.validTo(), time(rs, "PREVIOUS_VALID_TO")) || !rs.getBoolean("CONTENT_CHANGED")) {
+                    throw new IllegalStateException("an UPDATED audit row with previous_valid_to " + time(rs, "PREVIOUS_VALID_TO")
+                            + " and content_changed " + rs.getBoolean("CONTENT_CHANGED") + ": " + row);
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    private static String quoted(final Collection<String> files) {
+        return files.isEmpty() ? "NULL" : String.join(", ", files.stream().map(file -> "'" + file.replace("'", "''") + "'").toList());
+    }
 
     /** Deletes every row of every CustomerTrack table but the seeded one-row tables: merge settings and lock. */
     public void emptyTables() throws SQLException {

@@ -119,6 +119,71 @@ class MergePropertiesTest {
         }
     }
 
+    /**
+     * The same for the wide example's attributes with a random subset untracked and partial updates on or off: after
+     * every merge CUSTOMER_HISTORY and CUSTOMER equal the model's, the receipts of the merge's files add up to the
+     * no-op and in-place updates of its new events, and the audit's UPDATED rows name exactly the closed versions whose
+     * untracked values it changed.
+     */
+    @Property(tries = 60)
+    void untrackedAttributesAndPartialUpdatesHoldAfterEveryMerge(
+            @ForAll("flaggedWideScenarios") final RandomMerges.Flagged scenario,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 2) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws SQLException {
+
+        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(scenario.events(), fileCount, replays, random), budgetSeconds, random);
+        }
+    }
+
+    /**
+     * The default declaration's seven text attributes with a random subset untracked and partial updates on or off: text
+     * only, so ties and equal events are common, and the positional part of the tracked hash may be empty.
+     */
+    @Property(tries = 60)
+    void untrackedAttributesAndPartialUpdatesHoldAfterEveryMergeForTheDefaultAttributes(
+            @ForAll("flaggedDefaultScenarios") final RandomMerges.Flagged scenario,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 2) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws SQLException {
+
+        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(scenario.events(), fileCount, replays, random), budgetSeconds, random);
+        }
+    }
+
+    /** With an appended attribute (hashed only when set) tracked or not: the default plus a phone. */
+    @Property(tries = 30)
+    void untrackedAttributesAndPartialUpdatesHoldAfterEveryMergeWithAnAppendedAttribute(
+            @ForAll("flaggedWithPhoneScenarios") final RandomMerges.Flagged scenario,
+            @ForAll @IntRange(min = 1, max = 6) final int fileCount,
+            @ForAll @IntRange(min = 0, max = 2) final int replays,
+            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll final Random random) throws SQLException {
+
+        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(scenario.events(), fileCount, replays, random), budgetSeconds, random);
+        }
+    }
+
+    @Provide
+    Arbitrary<RandomMerges.Flagged> flaggedWideScenarios() {
+        return RandomMerges.flaggedScenarios(WIDE);
+    }
+
+    @Provide
+    Arbitrary<RandomMerges.Flagged> flaggedDefaultScenarios() {
+        return RandomMerges.flaggedScenarios(Declaration.defaultDeclaration());
+    }
+
+    @Provide
+    Arbitrary<RandomMerges.Flagged> flaggedWithPhoneScenarios() {
+        return RandomMerges.flaggedScenarios(WITH_PHONE);
+    }
+
     @Provide
     Arbitrary<List<CustomerEvent>> eventsWithErasures() {
         return RandomMerges.eventsWithErasures();
