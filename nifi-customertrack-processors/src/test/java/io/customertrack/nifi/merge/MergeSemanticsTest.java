@@ -1,15 +1,20 @@
 package io.customertrack.nifi.merge;
 
+import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.customer.CustomerEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.customertrack.nifi.merge.CustomerStore.counts;
 import static io.customertrack.nifi.merge.Events.delete;
@@ -349,5 +354,187 @@ class MergeSemanticsTest {
         loadAndMerge(ada("UPDATE", T3, "Rome"));
         assertEquals(2, store.count("SELECT COUNT(*) FROM customer_merge_log"));
         assertEquals(2, store.count("SELECT row_count FROM customer_merge_log WHERE source_file = 'file-1.csv'"));
+    }
+
+    // Per-attribute history and partial updates (the spec's rules and examples), on small declarations of the wide
+    // example's attributes, with their flags set here whatever wide.json says.
+
+    private static final Declaration WIDE = Declaration.example("wide");
+    /** The spec's first example: a change of email opens a version, loyalty_points is updated in place. */
+    private static final Declaration LOYALTY = RandomMerges.flagged(
+            new Declaration(List.of(WIDE.attribute("email"), WIDE.attribute("loyalty_points"))), Set.of("loyalty_points"), false);
+    /** Partial updates, every attribute tracked: email, city and the optional phone. */
+    private static final Declaration PARTIAL = RandomMerges.flagged(
+            new Declaration(List.of(WIDE.attribute("email"), WIDE.attribute("city"), WIDE.attribute("phone"))), Set.of(), true);
+    private static final String PHONE = "+14155550100";
+
+    /** Spec item 4: an untracked-only change opens no version; the current version takes the value in place, unaudited. */
+    @Test
+    void anUntrackedOnlyChangeUpdatesTheCurrentVersionInPlace() throws SQLException {
+        try (Declared store = new Declared(LOYALTY)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "10"));
+            store.merge(event(1, "UPDATE", T2, "a@x", "20"));
+            assertEquals(List.of("[t1,-) a@x 20"), store.history());
+            assertEquals(List.of("a@x 20 updated t1"), store.customers(), "CUSTOMER is the current version, as it began");
+            assertEquals(List.of("file-1.csv opened=1 closed=0 recut=0 removed=0 noop=0 in_place=0",
+                    "file-2.csv opened=0 closed=0 recut=0 removed=0 noop=0 in_place=1"), store.receipts());
+            assertEquals(List.of(), store.audit(), "the current version updated in place is not audited");
+
+            store.merge(event(1, "UPDATE", T3, "a@x", "20"));
+            assertEquals("file-3.csv opened=0 closed=0 recut=0 removed=0 noop=1 in_place=0", store.receipts().getLast(),
+                    "equal to the event before in every attribute: a no-op");
+        }
+    }
+
+    /**
+     * The spec's first example: an email change closes the version, which keeps the points of its latest event; a late
+     * change of points inside the closed version updates it in place and is audited as UPDATED.
+     */
+    @Test
+    void aLateUntrackedChangeUpdatesAClosedVersionInPlaceAndIsAudited() throws SQLException {
+        try (Declared store = new Declared(LOYALTY)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "10"));
+            store.merge(event(1, "UPDATE", T2, "a@x", "20"));
+            store.merge(event(1, "UPDATE", T3, "b@x", "20"));
+            store.merge(event(1, "UPDATE", T4, "b@x", "35"));
+            assertEquals(List.of("[t1,t3) a@x 20", "[t3,-) b@x 35"), store.history());
+            assertEquals(List.of(0L, 1L, 0L, 1L), store.column("in_place_updates"));
+
+            store.merge(event(1, "UPDATE", T2.plusSeconds(30), "a@x", "25"));
+            assertEquals(List.of("[t1,t3) a@x 25", "[t3,-) b@x 35"), store.history(), "the version's latest event is now t2.5");
+            assertEquals(List.of("UPDATED t1 [until t3 -> t3] content_changed=true by file-5.csv"), store.audit());
+            assertEquals("file-5.csv opened=0 closed=0 recut=0 removed=0 noop=0 in_place=1", store.receipts().getLast());
+            assertEquals(List.of("b@x 35 updated t3"), store.customers());
+        }
+    }
+
+    /**
+     * The spec's second example, one event further: a late partial UPDATE lands between two versions, and the later
+     * ones inherit what it set (b@x) up to the next event that sets that attribute (c@x at t4).
+     */
+    @Test
+    void aLatePartialUpdateIsInheritedByLaterVersionsUntilTheAttributeIsSetAgain() throws SQLException {
+        try (Declared store = new Declared(PARTIAL)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "Paris", PHONE), event(1, "UPDATE", T3, null, "Lyon", null),
+                    event(1, "UPDATE", T4, "c@x", null, null));
+            assertEquals(List.of("[t1,t3) a@x Paris " + PHONE, "[t3,t4) a@x Lyon " + PHONE, "[t4,-) c@x Lyon " + PHONE), store.history());
+
+            store.merge(event(1, "UPDATE", T2, "b@x", null, null));
+            assertEquals(List.of("[t1,t2) a@x Paris " + PHONE, "[t2,t3) b@x Paris " + PHONE, "[t3,t4) b@x Lyon " + PHONE,
+                    "[t4,-) c@x Lyon " + PHONE), store.history());
+            assertEquals(List.of("RECUT t1 [until t3 -> t2] content_changed=false by file-2.csv",
+                    "RECUT t3 [until t4 -> t4] content_changed=true by file-2.csv"), store.audit());
+        }
+    }
+
+    /** With partial updates an empty value leaves the attribute as it was: an UPDATE cannot clear it; DELETE then INSERT does. */
+    @Test
+    void aPartialUpdateCannotClearAnAttributeButDeleteThenInsertDoes() throws SQLException {
+        try (Declared store = new Declared(PARTIAL)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "Paris", PHONE));
+            store.merge(event(1, "UPDATE", T2, "a@x", "Paris", null));
+            assertEquals(List.of("[t1,-) a@x Paris " + PHONE), store.history(), "the empty phone is unchanged, not cleared");
+            assertEquals("file-2.csv opened=0 closed=0 recut=0 removed=0 noop=1 in_place=0", store.receipts().getLast());
+
+            store.merge(delete(PARTIAL, 1, T3), event(1, "INSERT", T4, "a@x", "Paris", null));
+            assertEquals(List.of("[t1,t3) a@x Paris " + PHONE, "[t4,-) a@x Paris NULL"), store.history());
+        }
+    }
+
+    /** A DELETE neither sets nor clears: an UPDATE after it takes the empty attributes from the event before the DELETE. */
+    @Test
+    void aPartialUpdateAfterADeleteTakesItsEmptyValuesFromBeforeTheDelete() throws SQLException {
+        try (Declared store = new Declared(PARTIAL)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "Paris", PHONE), delete(PARTIAL, 1, T2));
+            store.merge(event(1, "UPDATE", T3, null, "Lyon", null));
+            assertEquals(List.of("[t1,t2) a@x Paris " + PHONE, "[t3,-) a@x Lyon " + PHONE), store.history());
+        }
+    }
+
+    /** With partial updates an INSERT starts afresh: its empty attribute is NULL, not the previous event's value. */
+    @Test
+    void anInsertWithPartialUpdatesStartsAfresh() throws SQLException {
+        try (Declared store = new Declared(PARTIAL)) {
+            store.merge(event(1, "INSERT", T1, "a@x", "Paris", PHONE));
+            store.merge(event(1, "INSERT", T2, "a@x", "Paris", null));
+            assertEquals(List.of("[t1,t2) a@x Paris " + PHONE, "[t2,-) a@x Paris NULL"), store.history());
+            assertEquals(List.of("a@x Paris NULL updated t2"), store.customers());
+        }
+    }
+
+    /** An event of customer {@code id} with these values (null: empty) in declared order. */
+    private static CustomerEvent event(final long id, final String op, final LocalDateTime at, final String... values) {
+        return upsert(id, op, at, Arrays.asList(values));
+    }
+
+    /**
+     * A store of another declaration, each merge one file, checked after every merge against the invariants and the
+     * model: tables, receipt counts and UPDATED audit rows. Rows are read back as text, times as t1..t5 (t2.5 = t2+30s).
+     */
+    private static final class Declared implements AutoCloseable {
+        private final CustomerStore store;
+        private final ScdModel.Merges model;
+        private int files;
+
+        Declared(final Declaration declaration) throws SQLException {
+            store = new CustomerStore(CustomerStore.IN_MEMORY, true, declaration);
+            model = new ScdModel.Merges(declaration, null);
+        }
+
+        void merge(final CustomerEvent... events) throws SQLException {
+            final String file = "file-" + (++files) + ".csv";
+            store.load(file, List.of(events));
+            store.merge();
+            final ScdModel.Counts counts = model.merge(List.of(events));
+            final ScdModel.State state = store.state();
+            ScdInvariants.check(state);
+            assertEquals(model.state(), state, "database agrees with the reference model");
+            assertEquals(counts, store.receiptCounts(List.of(file)), "receipt counts agree with the reference model");
+            assertEquals(model.updated(), store.updatedVersions(List.of(file)), "UPDATED audit rows agree with the reference model");
+        }
+
+        List<String> history() throws SQLException {
+            return store.history().stream().map(v -> "[" + label(v.validFrom()) + "," + (v.validTo() == null ? "-" : label(v.validTo())) + ") "
+                    + String.join(" ", v.attributes().stream().map(a -> a == null ? "NULL" : a).toList())).toList();
+        }
+
+        List<String> customers() throws SQLException {
+            return store.customers().stream().map(c -> String.join(" ", c.attributes().stream().map(a -> a == null ? "NULL" : a).toList())
+                    + (c.isDeleted() ? " deleted " + label(c.deletedAt()) : "") + " updated " + label(c.updatedAt())).toList();
+        }
+
+        List<String> receipts() throws SQLException {
+            return store.rows("SELECT source_file || ' opened=' || versions_opened || ' closed=' || versions_closed"
+                    + " || ' recut=' || versions_recut || ' removed=' || versions_removed || ' noop=' || noop_updates"
+                    + " || ' in_place=' || in_place_updates FROM customer_merge_receipt ORDER BY source_file");
+        }
+
+        List<Long> column(final String receiptColumn) throws SQLException {
+            return store.rows("SELECT " + receiptColumn + " FROM customer_merge_receipt ORDER BY source_file").stream().map(Long::valueOf).toList();
+        }
+
+        List<String> audit() throws SQLException {
+            final List<String> rows = store.rows("SELECT change_kind || ' ' || STRFTIME(valid_from, '%H:%M:%S') || ' [until '"
+                    + " || COALESCE(STRFTIME(previous_valid_to, '%H:%M:%S'), 'null') || ' -> '"
+                    + " || COALESCE(STRFTIME(valid_to, '%H:%M:%S'), 'null') || '] content_changed=' || content_changed"
+                    + " || ' by ' || caused_by_file FROM customer_history_recut ORDER BY merged_at, valid_from");
+            return rows.stream().map(row -> {
+                String labelled = row;
+                for (final LocalDateTime time : List.of(T1, T2, T2.plusSeconds(30), T3, T4, T5)) {
+                    labelled = labelled.replace(time.format(DateTimeFormatter.ofPattern("HH:mm:ss")), label(time));
+                }
+                return labelled;
+            }).toList();
+        }
+
+        private static String label(final LocalDateTime time) {
+            final long seconds = Duration.between(T1, time).toSeconds();
+            return "t" + (seconds % 60 == 0 ? Long.toString(seconds / 60 + 1) : (seconds / 60 + 1) + "." + (seconds % 60 * 10 / 60));
+        }
+
+        @Override
+        public void close() throws SQLException {
+            store.close();
+        }
     }
 }
