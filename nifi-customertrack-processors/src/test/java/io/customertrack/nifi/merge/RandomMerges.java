@@ -131,7 +131,7 @@ public final class RandomMerges {
         final int attributes = declaration.attributes().size();
         final Arbitrary<CustomerEvent> erasure = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.integers().between(0, 12))
                 .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC), attributes));
-        return Arbitraries.frequencyOf(Tuple.of(12, flaggedEvent(declaration)), Tuple.of(1, erasure)).list().ofMinSize(1).ofMaxSize(30)
+        return Arbitraries.frequencyOf(Tuple.of(12, flaggedEvent(declaration)), Tuple.of(1, erasure)).list().ofMinSize(4).ofMaxSize(30)
                 .map(RandomMerges::oneOpPerContent);
     }
 
@@ -153,28 +153,32 @@ public final class RandomMerges {
     }
 
     /**
-     * An event of a declaration with untracked attributes or partial updates. Tracked and untracked attributes take
-     * their variant independently from two or three values (plus, sometimes, another value for a single attribute), so
-     * an UPDATE that changes untracked values only is common, as are no-op updates and ties. With partial updates an
+     * An event of a declaration with untracked attributes or partial updates, of three customers. Tracked attributes
+     * mostly take their first variant, untracked ones any of two or three values, and sometimes one attribute (often an
+     * untracked one) takes another value: so an UPDATE that changes untracked values only is common, as are no-op
+     * updates and ties. With partial updates an
      * UPDATE leaves attributes empty (NULL), required ones too: none, about a third, or most of them; an INSERT is full.
      */
     public static Arbitrary<CustomerEvent> flaggedEvent(final Declaration declaration) {
         final List<Attribute> attributes = declaration.attributes();
         final List<List<String>> choices = IntStream.range(0, attributes.size()).mapToObj(i -> values(attributes.get(i), i == 0)).toList();
-        final Arbitrary<Long> ids = Arbitraries.longs().between(1, 4);
+        final List<Integer> untracked = IntStream.range(0, attributes.size()).filter(i -> !attributes.get(i).trackHistory()).boxed().toList();
+        final Arbitrary<Long> ids = Arbitraries.longs().between(1, 3);
         final Arbitrary<Integer> minutes = Arbitraries.integers().between(0, 12);
-        final Arbitrary<Integer> trackedVariants = Arbitraries.frequency(Tuple.of(3, 0), Tuple.of(1, 1));
+        final Arbitrary<Integer> trackedVariants = Arbitraries.frequency(Tuple.of(5, 0), Tuple.of(1, 1));
         final Arbitrary<Integer> untrackedVariants = Arbitraries.integers().between(0, 2);
-        final Arbitrary<Integer> tweaked = Arbitraries.integers().between(-attributes.size(), attributes.size() - 1); // < 0: none
-        final Arbitrary<Integer> kind = Arbitraries.integers().between(0, 9); // 0-1 delete, 2-4 insert, 5-9 update
+        // < 0: none; else another value for one attribute, an untracked one if any about half the time.
+        final Arbitrary<Integer> tweaked = Arbitraries.integers().between(-attributes.size(), 2 * attributes.size() - 1)
+                .map(i -> i < attributes.size() ? i : untracked.isEmpty() ? i - attributes.size() : untracked.get(i % untracked.size()));
+        final Arbitrary<Integer> kind = Arbitraries.integers().between(0, 9); // 0 delete, 1-2 insert, 3-9 update
         final Arbitrary<Long> emptySeeds = Arbitraries.longs();
         return Combinators.combine(ids, minutes, trackedVariants, untrackedVariants, tweaked, kind, emptySeeds)
                 .as((id, minute, trackedVariant, untrackedVariant, tweak, k, emptySeed) -> {
                     final LocalDateTime at = ORIGIN.plusMinutes(minute);
-                    if (k < 2) {
+                    if (k < 1) {
                         return Events.delete(declaration, id, at);
                     }
-                    final boolean update = k >= 5;
+                    final boolean update = k >= 3;
                     final Random empties = new Random(emptySeed);
                     final int emptyPercent = !update || !declaration.partialUpdates() ? 0 : new int[] {0, 30, 80}[empties.nextInt(3)];
                     final String[] values = new String[attributes.size()];
