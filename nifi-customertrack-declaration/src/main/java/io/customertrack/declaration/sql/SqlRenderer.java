@@ -31,6 +31,15 @@ import java.util.regex.Pattern;
  *     <li>{@code column_definitions width}: one line per attribute, name padded to {@code width}, then its type;</li>
  *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
  *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
+ *     <li>{@code tracked_hash prefix}: the row hash of the attributes whose history is tracked, computed as if they
+ *     were the only ones; {@code prefix row_hash} when every attribute is tracked, as the two are then equal;</li>
+ *     <li>{@code resolved_events}: the merge's events with partial updates resolved (fragment
+ *     {@code resolved_events.sql}), or {@code SELECT * FROM events} without partial updates; inside the fragment
+ *     {@code set_counts} and {@code resolved_values}, per attribute the running count of values set and the value of
+ *     the row that set it;</li>
+ *     <li>{@code version_values}: the judged events with every untracked attribute's value of its version's latest
+ *     event (fragment {@code version_values.sql}), or {@code SELECT * FROM judged} when every attribute is tracked;
+ *     inside the fragment {@code latest_values};</li>
  *     <li>{@code newest_valid_to prefix}: the end of the newest version (fragment {@code newest_valid_to.sql});</li>
  *     <li>{@code newest_versions}: every batch customer's newest version (fragment {@code newest_versions.sql});</li>
  *     <li>{@code personal_values_to_null}, {@code any_personal_value [prefix]}: the personal attributes as
@@ -84,7 +93,10 @@ public final class SqlRenderer {
 
     /** One template, rendered. */
     public String render(final String template) {
-        final String text = template(template);
+        return renderText(template, template(template));
+    }
+
+    private String renderText(final String template, final String text) {
         final Matcher placeholder = PLACEHOLDER.matcher(text);
         final StringBuilder out = new StringBuilder(text.length() * 2);
         int from = 0;
@@ -129,7 +141,22 @@ public final class SqlRenderer {
             case "returns_columns" -> list(names(all, a -> a.name() + " " + returnedType(a.type())), ",", column, suffix);
             case "csv_text_columns" -> list(names(declaration.firstAttributes(), a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
             case "column_definitions" -> columnDefinitions(Integer.parseInt(argument), column);
-            case "row_hash" -> rowHash(prefix, column);
+            case "row_hash" -> rowHash(prefix, column, suffix, all);
+            case "tracked_hash" -> declaration.untrackedAttributes().isEmpty() ? prefix + "row_hash"
+                    : rowHash(prefix, column, suffix, declaration.trackedAttributes());
+            case "resolved_events" -> declaration.partialUpdates() ? renderedFragment("resolved_events.sql", column)
+                    : "SELECT * FROM events";
+            case "version_values" -> declaration.untrackedAttributes().isEmpty() ? "SELECT * FROM judged"
+                    : renderedFragment("version_values.sql", column);
+            // A helper column per attribute, named with a leading underscore, which no attribute name has.
+            case "set_counts" -> windows(all, a -> "COUNT(CASE WHEN op <> 'DELETE' THEN " + a.name() + " END)",
+                    a -> "PARTITION BY customer_id, values_group ORDER BY updated_at ROWS UNBOUNDED PRECEDING", a -> "_set_" + a.name(), column);
+            case "resolved_values" -> windows(all, a -> "FIRST_VALUE(CASE WHEN op <> 'DELETE' THEN " + a.name() + " END)",
+                    a -> "PARTITION BY customer_id, values_group, _set_" + a.name() + " ORDER BY updated_at", Attribute::name, column);
+            case "latest_values" -> windows(all, a -> a.trackHistory() ? a.name() : "LAST_VALUE(" + a.name() + ")",
+                    a -> a.trackHistory() ? null
+                            : "PARTITION BY customer_id, version_number ORDER BY updated_at ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING",
+                    Attribute::name, column);
             case "newest_valid_to" -> indent(newestValidTo(prefix), column);
             case "newest_versions" -> indent(fragment("newest_versions.sql")
                     .replace("{{newest_valid_to}}", indent(newestValidTo("h."), "       ".length())), column);
@@ -180,16 +207,21 @@ public final class SqlRenderer {
      * every hash stored before it was added still equals the hash of the same values with it NULL, and no stored hash
      * is recomputed. Its name keeps two appended attributes apart; the value is length-prefixed text or comma-free.
      */
-    private String rowHash(final String prefix, final int column) {
+    private String rowHash(final String prefix, final int column, final int suffix, final List<Attribute> attributes) {
         final int partColumn = column + 4 + "|| ".length();
+        final List<Attribute> positional = attributes.stream().filter(attribute -> !attribute.appended()).toList();
+        final boolean appended = positional.size() < attributes.size();
         final List<String> parts = new ArrayList<>();
-        for (final Attribute attribute : declaration.firstAttributes()) {
+        for (final Attribute attribute : positional) {
             final String part = "COALESCE(" + hashText(prefix + attribute.name(), attribute.type()) + ", '~')";
-            parts.add(attribute.type() instanceof AttributeType.Varchar ? fitted(part, partColumn) : wrapped(part, partColumn));
+            // What follows a part on its line: the separator, or for the last one the closing parenthesis and the rest.
+            final int after = parts.size() < positional.size() - 1 || appended ? " || ','".length() : 1 + suffix;
+            parts.add(attribute.type() instanceof AttributeType.Varchar ? fitted(part, partColumn, after) : wrapped(part, partColumn, after));
         }
         final String separator = "\n" + " ".repeat(column + 4) + "|| ";
-        final StringBuilder hash = new StringBuilder("MD5(").append(String.join(" || ','" + separator, parts));
-        for (final Attribute attribute : declaration.appendedAttributes()) {
+        // Without a first-version attribute (a tracked hash may have none) the positional part is the empty text.
+        final StringBuilder hash = new StringBuilder("MD5(").append(parts.isEmpty() ? "''" : String.join(" || ','" + separator, parts));
+        for (final Attribute attribute : attributes.stream().filter(Attribute::appended).toList()) {
             hash.append(separator).append("COALESCE(',").append(attribute.name()).append("=' || ")
                     .append(hashText(prefix + attribute.name(), attribute.type())).append(", '')");
         }
@@ -202,9 +234,9 @@ public final class SqlRenderer {
     }
 
     /** A typed value too long for its line continues with the column, under DATEDIFF's first argument. */
-    private static String wrapped(final String part, final int column) {
+    private static String wrapped(final String part, final int column, final int after) {
         final int datediff = part.indexOf("DATEDIFF(");
-        if (datediff < 0 || column + part.length() + " || ','".length() <= LINE_LIMIT) {
+        if (datediff < 0 || column + part.length() + after <= LINE_LIMIT) {
             return part;
         }
         final int lastComma = part.indexOf(", ", part.indexOf("::"));
@@ -213,8 +245,8 @@ public final class SqlRenderer {
     }
 
     /** A row hash value too long for its line continues, from its second concatenation, under its first argument. */
-    private static String fitted(final String part, final int column) {
-        if (column + part.length() + " || ','".length() <= LINE_LIMIT) {
+    private static String fitted(final String part, final int column, final int after) {
+        if (column + part.length() + after <= LINE_LIMIT) {
             return part;
         }
         final int argument = part.indexOf('(') + 1;
@@ -237,6 +269,30 @@ public final class SqlRenderer {
             case AttributeType.Number ignored -> "CAST(" + value + " AS VARCHAR)";
             case AttributeType.Boolean ignored -> "CAST(" + value + " AS VARCHAR)";
         };
+    }
+
+    /**
+     * Per attribute a window function on a line of its own under {@code column}, its OVER clause and then its alias on
+     * the next lines (the frame on one more where the clause would pass the line limit); an attribute without a window
+     * ({@code over} gives null) is its name alone.
+     */
+    private static String windows(final List<Attribute> attributes, final Function<Attribute, String> function,
+                                  final Function<Attribute, String> over, final Function<Attribute, String> alias, final int column) {
+        final String indent = "\n" + " ".repeat(column + 4);
+        final List<String> items = new ArrayList<>();
+        for (final Attribute attribute : attributes) {
+            String window = over.apply(attribute);
+            if (window == null) {
+                items.add(function.apply(attribute));
+                continue;
+            }
+            final int frame = window.indexOf(" ROWS ");
+            if (column + 4 + "OVER ()".length() + window.length() > LINE_LIMIT && frame > 0) {
+                window = window.substring(0, frame) + indent + "      " + window.substring(frame + 1);
+            }
+            items.add(function.apply(attribute) + indent + "OVER (" + window + ")" + indent + "AS " + alias.apply(attribute));
+        }
+        return String.join(",\n" + " ".repeat(column), items);
     }
 
     /** Items separated by {@code separator} and a space, wrapped under {@code column}. */
@@ -287,6 +343,15 @@ public final class SqlRenderer {
 
     private static String indent(final String fragment, final int column) {
         return fragment.replace("\n", "\n" + " ".repeat(column));
+    }
+
+    /**
+     * A fragment with placeholders of its own, rendered where it sits ({@code column}), so that its lists wrap at the
+     * line limit; comments kept: it is a part of the merge to read.
+     */
+    private String renderedFragment(final String name, final int column) {
+        final String text = template("fragments/" + name).strip().indent(column);
+        return renderText(name, text).strip();
     }
 
     /** A fragment without its leading comment lines and final line break. */

@@ -99,24 +99,28 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_RECEIPT (
     versions_recut     NUMBER(19,0)      NOT NULL COMMENT 'closed versions whose end or content a late event of this file moved',
     versions_removed   NUMBER(19,0)      NOT NULL COMMENT 'versions a late event of this file made redundant',
     noop_updates       NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that began no version (equal to the one before)',
+    in_place_updates   NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that changed only untracked attributes, in place',
     events_quarantined NUMBER(19,0)      NOT NULL,
     erasure_requests   NUMBER(19,0)      NOT NULL,
     merged_at          TIMESTAMP_LTZ(6)  NOT NULL,
     merge_query_id     VARCHAR(64)                COMMENT 'the merge''s last statement; QUERY_HISTORY.TRANSACTION_ID of it finds the others'
 )
 COMMENT = 'CustomerTrack: per file, what its merge did';
+-- A receipt table of a release without per-attribute history tracking lacks the last count: added, 0 for old receipts.
+ALTER TABLE CUSTOMER_MERGE_RECEIPT ADD COLUMN IF NOT EXISTS in_place_updates NUMBER(19,0) DEFAULT 0
+    COMMENT 'INSERTs and UPDATEs that changed only untracked attributes, in place';
 
 CREATE TABLE IF NOT EXISTS CUSTOMER_HISTORY_RECUT (
     customer_id        NUMBER(19,0)      NOT NULL,
     valid_from         TIMESTAMP_NTZ(6)  NOT NULL,
     previous_valid_to  TIMESTAMP_NTZ(6)           COMMENT 'the end before the re-cut (NULL: it was open)',
     valid_to           TIMESTAMP_NTZ(6)           COMMENT 'the end after it (NULL: open now, or removed)',
-    change_kind        VARCHAR(8)        NOT NULL COMMENT 'RECUT or REMOVED',
-    content_changed    BOOLEAN           NOT NULL COMMENT 'the version now carries other values (an event at the same time won)',
+    change_kind        VARCHAR(8)        NOT NULL COMMENT 'RECUT, REMOVED, or UPDATED (untracked values changed in place)',
+    content_changed    BOOLEAN           NOT NULL COMMENT 'the version now carries other values (a tie won, or untracked values changed)',
     caused_by_file     VARCHAR(1024)     NOT NULL COMMENT 'the file with the customer''s earliest event of that merge',
     merged_at          TIMESTAMP_LTZ(6)  NOT NULL
 )
-COMMENT = 'CustomerTrack: every version a late event re-cut or removed';
+COMMENT = 'CustomerTrack: every version a late event re-cut, removed or updated in place';
 
 CREATE TABLE IF NOT EXISTS CUSTOMER_ERASURE (
     customer_id        NUMBER(19,0)      NOT NULL PRIMARY KEY,
@@ -139,7 +143,7 @@ CREATE TRANSIENT TABLE IF NOT EXISTS CUSTOMER_MERGE_PLAN (
     valid_from         TIMESTAMP_NTZ(6)  NOT NULL,
     valid_to           TIMESTAMP_NTZ(6),
     is_current         BOOLEAN,
-    change_kind        VARCHAR(8)        NOT NULL COMMENT 'OPENED, CLOSED, RECUT, REMOVED, or NOOP (an event that began no version)',
+    change_kind        VARCHAR(8)        NOT NULL COMMENT 'OPENED, CLOSED, RECUT, REMOVED, UPDATED; NOOP or IN_PLACE: an event that began no version',
     previous_valid_to  TIMESTAMP_NTZ(6),
     content_changed    BOOLEAN,
     source_file        VARCHAR(1024)

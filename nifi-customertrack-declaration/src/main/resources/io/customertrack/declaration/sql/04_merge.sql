@@ -161,18 +161,22 @@ FROM (
         -- rebuilding from the customer's first event: the state after an event depends on that event alone.
         -- In order, the anchor is the customer's latest version, which CUSTOMER holds (its start, hash and the
         -- DELETE that closed it): one row per customer however long the history, so an in-order batch reads no
-        -- more of the tables as they grow than the customers it touches.
+        -- more of the tables as they grow than the customers it touches. Its values are the version's: untracked
+        -- attributes as of its latest event, which a new event in it replaces, and where partial updates leave a value
+        -- out, the one it keeps.
         SELECT o.customer_id, c.updated_at AS anchor_at, c.row_hash AS anchor_hash,
-               CASE WHEN c.is_deleted THEN c.deleted_at END AS anchor_closed_at, FALSE AS reads_raw
+               {{tracked_hash c.}} AS anchor_tracked_hash,
+               CASE WHEN c.is_deleted THEN c.deleted_at END AS anchor_closed_at, FALSE AS reads_raw,
+               {{attributes c.}}
         FROM ordered AS o
         LEFT JOIN customer AS c ON c.customer_id = o.customer_id
         WHERE NOT o.reads_raw
         UNION ALL
         -- Late, replayed or tied: the last version that began before the earliest new event, from the history.
         SELECT o.customer_id, MAX(h.valid_from) AS anchor_at,
-               MAX_BY(h.row_hash, h.valid_from) AS anchor_hash,
+               MAX_BY(h.row_hash, h.valid_from) AS anchor_hash, NULL AS anchor_tracked_hash,
                {{newest_valid_to h.}} AS anchor_closed_at,
-               TRUE AS reads_raw
+               TRUE AS reads_raw, {{nulls}}
         FROM ordered AS o
         LEFT JOIN customer_history AS h
             ON h.customer_id = o.customer_id AND h.valid_from < o.first_new_at
@@ -184,7 +188,7 @@ FROM (
         -- log; inside the transaction the stream is fixed at BEGIN while CUSTOMER_RAW is read as committed at each
         -- statement, so a file Snowpipe commits meanwhile waits for the next run, as its rows in the stream do) ...
         SELECT r.customer_id, {{attributes r.}}, r.op, r.updated_at,
-               r.source_file, r.source_row_number, FALSE AS is_new
+               r.source_file, r.source_row_number, FALSE AS is_new, FALSE AS is_version
         FROM customer_raw AS r
         JOIN anchors AS a ON a.customer_id = r.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR r.updated_at >= a.anchor_at)
@@ -195,7 +199,7 @@ FROM (
         UNION ALL
         -- ... and every customer's new events, from the stream.
         SELECT s.customer_id, {{attributes s.}}, s.op, s.updated_at,
-               s.source_file, s.source_row_number, TRUE AS is_new
+               s.source_file, s.source_row_number, TRUE AS is_new, FALSE AS is_version
         FROM admitted AS s
     ),
     hashed AS (
@@ -203,11 +207,12 @@ FROM (
                {{row_hash p.}} AS row_hash
         FROM pending AS p
         UNION ALL
-        -- For the others, their latest version stands for the event that opened it, and a DELETE that closed it for
-        -- itself. Its attributes are not needed: that version keeps its content, only its end can move.
-        SELECT a.customer_id, {{nulls}},
+        -- For the others, their latest version stands for the event that opened it (with the version's values), and a
+        -- DELETE that closed it for itself.
+        SELECT a.customer_id, {{attributes a.}},
                CASE WHEN d.is_delete THEN 'DELETE' ELSE 'UPDATE' END,
-               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, NULL, FALSE, a.anchor_hash
+               CASE WHEN d.is_delete THEN a.anchor_closed_at ELSE a.anchor_at END, NULL, NULL, FALSE, NOT d.is_delete,
+               a.anchor_hash
         FROM anchors AS a
         JOIN (SELECT FALSE AS is_delete UNION ALL SELECT TRUE) AS d ON NOT d.is_delete OR a.anchor_closed_at IS NOT NULL
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
@@ -221,42 +226,51 @@ FROM (
                                    ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC, is_new,
                                             source_file, source_row_number) = 1
     ),
+    resolved AS (
+        {{resolved_events}}
+    ),
     sequenced AS (
-        SELECT events.*,
+        SELECT hashed_events.*,
                LAG(op) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_op,
-               LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash
-        FROM events
+               LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash,
+               LAG(tracked_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_tracked_hash
+        FROM (SELECT resolved.*, {{tracked_hash resolved.}} AS tracked_hash FROM resolved) AS hashed_events
     ),
     judged AS (
-        -- An upsert opens a version unless it equals the live one; a DELETE closes the live one, if any.
+        -- An upsert opens a version unless its tracked attributes equal the live one's; a DELETE closes the live one,
+        -- if any.
         SELECT sequenced.*,
-               (op <> 'DELETE' AND (previous_op IS NULL OR previous_op = 'DELETE' OR previous_hash <> row_hash))
+               (op <> 'DELETE' AND (previous_op IS NULL OR previous_op = 'DELETE' OR previous_tracked_hash <> tracked_hash))
                OR (op = 'DELETE' AND previous_op IS NOT NULL AND previous_op <> 'DELETE') AS is_effective
         FROM sequenced
     ),
+    valued AS (
+        {{version_values}}
+    ),
     versions AS (
-        SELECT customer_id, {{attributes}}, row_hash, op,
+        SELECT customer_id, {{attributes}}, row_hash, tracked_hash, op,
                source_file, is_new, updated_at AS valid_from,
                LEAD(updated_at) OVER (PARTITION BY customer_id ORDER BY updated_at) AS valid_to,
                LEAD(source_file) OVER (PARTITION BY customer_id ORDER BY updated_at) AS closed_by_file,
                LEAD(is_new) OVER (PARTITION BY customer_id ORDER BY updated_at) AS closed_by_new
-        FROM judged
+        FROM valued
         WHERE is_effective
     ),
     desired AS (
-        SELECT customer_id, {{attributes}}, row_hash,
+        SELECT customer_id, {{attributes}}, row_hash, tracked_hash,
                valid_from, valid_to, valid_to IS NULL AS is_current, source_file, is_new, closed_by_file, closed_by_new
         FROM versions
         WHERE op <> 'DELETE'
     ),
     existing AS (
-        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.is_current
+        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, {{tracked_hash h.}} AS tracked_hash, h.is_current
         FROM customer_history AS h
         JOIN anchors AS a ON a.customer_id = h.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR h.valid_from >= a.anchor_at)
         UNION ALL
         -- In order, the anchor is the latest version, the only one from the anchor on: the anchors pass read it.
-        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_closed_at IS NULL
+        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_tracked_hash,
+               a.anchor_closed_at IS NULL
         FROM anchors AS a
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
@@ -267,7 +281,9 @@ FROM (
                d.valid_to, d.is_current,
                CASE WHEN e.customer_id IS NULL THEN 'OPENED'
                     WHEN d.customer_id IS NULL THEN 'REMOVED'
-                    WHEN e.valid_to IS NULL AND d.valid_to IS NOT NULL AND e.row_hash = d.row_hash THEN 'CLOSED'
+                    WHEN e.tracked_hash = d.tracked_hash AND e.valid_to IS NULL AND d.valid_to IS NOT NULL THEN 'CLOSED'
+                    -- Same interval, same tracked values: only untracked values changed.
+                    WHEN e.tracked_hash = d.tracked_hash AND e.valid_to IS NOT DISTINCT FROM d.valid_to THEN 'UPDATED'
                     ELSE 'RECUT' END AS change_kind,
                e.valid_to AS previous_valid_to,
                COALESCE(e.row_hash <> d.row_hash, FALSE) AS content_changed,
@@ -292,15 +308,17 @@ FROM (
     FROM changes AS c
     JOIN changed_keys AS k ON k.customer_id = c.customer_id
     UNION ALL
-    SELECT customer_id, {{nulls}}, row_hash, updated_at, NULL, NULL, 'NOOP', NULL, NULL,
-           source_file
+    -- A new upsert that opens no version: equal to the event before it (NOOP), or changing only untracked attributes,
+    -- which the version it falls into takes in place (IN_PLACE).
+    SELECT customer_id, {{nulls}}, row_hash, updated_at, NULL, NULL,
+           CASE WHEN row_hash = previous_hash THEN 'NOOP' ELSE 'IN_PLACE' END, NULL, NULL, source_file
     FROM judged
     WHERE is_new AND op <> 'DELETE' AND NOT is_effective
 ) AS planned;
 
 -- customertrack:step HISTORY_MERGE
 MERGE INTO customer_history AS target
-USING (SELECT * FROM customer_merge_plan WHERE change_kind <> 'NOOP') AS source
+USING (SELECT * FROM customer_merge_plan WHERE change_kind NOT IN ('NOOP', 'IN_PLACE')) AS source
 ON target.customer_id = source.customer_id AND target.valid_from = source.valid_from
 WHEN MATCHED AND source.change_kind = 'REMOVED' THEN DELETE
 -- Usually only the interval changes (a version closed or re-closed): update just those two columns.
@@ -314,13 +332,14 @@ WHEN NOT MATCHED THEN INSERT
     VALUES (source.customer_id, {{attributes source.}}, source.row_hash, source.valid_from,
             source.valid_to, source.is_current);
 
--- The audit: every version a late event re-cut or removed, with its old and new end.
+-- The audit: every version a late event re-cut or removed, with its old and new end, and every closed version whose
+-- untracked values a late event changed in place.
 -- customertrack:step RECUT_INSERT
 INSERT INTO customer_history_recut
     (customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, caused_by_file, merged_at)
 SELECT customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, source_file, CURRENT_TIMESTAMP
 FROM customer_merge_plan
-WHERE change_kind IN ('RECUT', 'REMOVED');
+WHERE change_kind IN ('RECUT', 'REMOVED') OR (change_kind = 'UPDATED' AND previous_valid_to IS NOT NULL);
 
 -- SCD1 follows the newest version of every customer of the batch, in two steps. Rewriting a row in place would
 -- update every text column; instead this MERGE removes the rows whose content changed (and those of customers left
@@ -429,10 +448,10 @@ WHEN NOT MATCHED THEN INSERT (customer_id, last_event_at) VALUES (source.custome
 -- customertrack:step RECEIPT_INSERT
 INSERT INTO customer_merge_receipt
     (source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed, noop_updates,
-     events_quarantined, erasure_requests, merged_at)
+     in_place_updates, events_quarantined, erasure_requests, merged_at)
 SELECT f.source_file, f.rows_loaded,
        COALESCE(p.opened, 0), COALESCE(p.closed, 0), COALESCE(p.recut, 0), COALESCE(p.removed, 0), COALESCE(p.noop, 0),
-       COALESCE(q.quarantined, 0), f.erasure_requests, CURRENT_TIMESTAMP
+       COALESCE(p.in_place, 0), COALESCE(q.quarantined, 0), f.erasure_requests, CURRENT_TIMESTAMP
 FROM (
     SELECT source_file, COUNT(*) AS rows_loaded, COUNT_IF(op = 'ERASE') AS erasure_requests
     FROM customer_raw_stream
@@ -441,7 +460,7 @@ FROM (
 LEFT JOIN (
     SELECT source_file, COUNT_IF(change_kind = 'OPENED') AS opened, COUNT_IF(change_kind = 'CLOSED') AS closed,
            COUNT_IF(change_kind = 'RECUT') AS recut, COUNT_IF(change_kind = 'REMOVED') AS removed,
-           COUNT_IF(change_kind = 'NOOP') AS noop
+           COUNT_IF(change_kind = 'NOOP') AS noop, COUNT_IF(change_kind = 'IN_PLACE') AS in_place
     FROM customer_merge_plan
     GROUP BY source_file
 ) AS p ON p.source_file = f.source_file
