@@ -7,7 +7,9 @@ import io.customertrack.nifi.customer.CustomerEvent;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
 
 import java.sql.SQLException;
 import java.time.LocalDateTime;
@@ -17,10 +19,12 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -103,15 +107,19 @@ public final class RandomMerges {
         return new Declaration(base.version(), attributes, base.previousShapeAcceptedUntil(), partialUpdates);
     }
 
-    /** {@code base} with a random subset of its attributes untracked (none and all included) and partial updates on or off. */
+    /**
+     * {@code base} with a random subset of its attributes untracked, each as likely as not (none and all included), and
+     * partial updates on or off.
+     */
     public static Arbitrary<Declaration> flaggedDeclarations(final Declaration base) {
-        return Combinators.combine(Arbitraries.subsetOf(base.names()), Arbitraries.of(true, false))
-                .as((untracked, partial) -> flagged(base, untracked, partial));
+        final List<String> names = base.names();
+        return Combinators.combine(Arbitraries.of(true, false).list().ofSize(names.size()), Arbitraries.of(true, false))
+                .as((untracked, partial) -> flagged(base, IntStream.range(0, names.size()).filter(untracked::get)
+                        .mapToObj(names::get).collect(Collectors.toSet()), partial));
     }
 
     /**
-     * A declaration drawn by {@link #flaggedDeclarations} and events of it with an ERASE request about one time in
-     * thirteen, drawn by {@link #flaggedEvent}.
+     * A declaration drawn by {@link #flaggedDeclarations} and events of it by {@link #flaggedEventsWithErasures}.
      */
     public record Flagged(Declaration declaration, List<CustomerEvent> events) {
         @Override
@@ -126,13 +134,16 @@ public final class RandomMerges {
                 .map(events -> new Flagged(declaration, events)));
     }
 
-    /** Events of {@code declaration} by {@link #flaggedEvent}, an ERASE request about one time in thirteen. */
+    /**
+     * Six to thirty events of {@code declaration} by {@link #flaggedEvent} (any length as likely: longer streams have
+     * more late changes), an ERASE request about one time in twenty-five (three customers: more would erase most).
+     */
     public static Arbitrary<List<CustomerEvent>> flaggedEventsWithErasures(final Declaration declaration) {
         final int attributes = declaration.attributes().size();
         final Arbitrary<CustomerEvent> erasure = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.integers().between(0, 12))
                 .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC), attributes));
-        return Arbitraries.frequencyOf(Tuple.of(12, flaggedEvent(declaration)), Tuple.of(1, erasure)).list().ofMinSize(4).ofMaxSize(30)
-                .map(RandomMerges::oneOpPerContent);
+        return Arbitraries.frequencyOf(Tuple.of(24, flaggedEvent(declaration)), Tuple.of(1, erasure)).list().ofMinSize(6).ofMaxSize(30)
+                .withSizeDistribution(RandomDistribution.uniform()).map(RandomMerges::oneOpPerContent);
     }
 
     /**
@@ -160,18 +171,19 @@ public final class RandomMerges {
      * UPDATE leaves attributes empty (NULL), required ones too: none, about a third, or most of them; an INSERT is full.
      */
     public static Arbitrary<CustomerEvent> flaggedEvent(final Declaration declaration) {
+        // Uniform: with a property's few tries jqwik's default distribution would favour the low end (deletes, ties at minute 0).
         final List<Attribute> attributes = declaration.attributes();
         final List<List<String>> choices = IntStream.range(0, attributes.size()).mapToObj(i -> values(attributes.get(i), i == 0)).toList();
         final List<Integer> untracked = IntStream.range(0, attributes.size()).filter(i -> !attributes.get(i).trackHistory()).boxed().toList();
-        final Arbitrary<Long> ids = Arbitraries.longs().between(1, 3);
-        final Arbitrary<Integer> minutes = Arbitraries.integers().between(0, 12);
+        final Arbitrary<Long> ids = Arbitraries.longs().between(1, 3).withDistribution(RandomDistribution.uniform());
+        final Arbitrary<Integer> minutes = Arbitraries.integers().between(0, 12).withDistribution(RandomDistribution.uniform());
         final Arbitrary<Integer> trackedVariants = Arbitraries.frequency(Tuple.of(5, 0), Tuple.of(1, 1));
-        final Arbitrary<Integer> untrackedVariants = Arbitraries.integers().between(0, 2);
+        final Arbitrary<Integer> untrackedVariants = Arbitraries.integers().between(0, 2).withDistribution(RandomDistribution.uniform());
         // < 0: none; else another value for one attribute, an untracked one if any about half the time.
-        final Arbitrary<Integer> tweaked = Arbitraries.integers().between(-attributes.size(), 2 * attributes.size() - 1)
+        final Arbitrary<Integer> tweaked = Arbitraries.integers().between(-attributes.size(), 2 * attributes.size() - 1).withDistribution(RandomDistribution.uniform())
                 .map(i -> i < attributes.size() ? i : untracked.isEmpty() ? i - attributes.size() : untracked.get(i % untracked.size()));
-        final Arbitrary<Integer> kind = Arbitraries.integers().between(0, 9); // 0 delete, 1-2 insert, 3-9 update
-        final Arbitrary<Long> emptySeeds = Arbitraries.longs();
+        final Arbitrary<Integer> kind = Arbitraries.integers().between(0, 9).withDistribution(RandomDistribution.uniform()); // 0 delete, 1-2 insert, 3-9 update
+        final Arbitrary<Long> emptySeeds = Arbitraries.longs().withDistribution(RandomDistribution.uniform());
         return Combinators.combine(ids, minutes, trackedVariants, untrackedVariants, tweaked, kind, emptySeeds)
                 .as((id, minute, trackedVariant, untrackedVariant, tweak, k, emptySeed) -> {
                     final LocalDateTime at = ORIGIN.plusMinutes(minute);
@@ -257,6 +269,27 @@ public final class RandomMerges {
     }
 
     /**
+     * As {@link #files}, then about one event in five taken out of its file into one more, loaded last: late events
+     * that land inside versions merged before (a late change of untracked values among them), whatever the budget allows.
+     */
+    public static List<List<CustomerEvent>> filesWithLateOnes(final List<CustomerEvent> events, final int fileCount, final int replays,
+                                                          final Random random) {
+        final List<List<CustomerEvent>> files = files(events, fileCount, replays, random);
+        final List<CustomerEvent> late = new ArrayList<>();
+        for (final List<CustomerEvent> file : files) {
+            for (final Iterator<CustomerEvent> it = file.iterator(); it.hasNext();) {
+                final CustomerEvent event = it.next();
+                if (random.nextInt(5) == 0) {
+                    late.add(event);
+                    it.remove();
+                }
+            }
+        }
+        files.add(late);
+        return files;
+    }
+
+    /**
      * sql/05's invariant queries, the declared keys' uniqueness among them (the property tests' tables do not enforce
      * keys, as Snowflake's do not): each returns no rows.
      */
@@ -284,16 +317,19 @@ public final class RandomMerges {
      * tables equal the model of the merges so far (which events the budget quarantines depends on what was merged
      * before) and the sql/05 invariants hold; at the end the quarantine holds exactly what the model set aside, no
      * personal value of an erased customer is left in any table, the other customers are as they would be without any
-     * erasure, and the receipts add up to what the tables hold.
+     * erasure, and the receipts add up to what the tables hold. Returns what the checked merges did, for statistics.
      */
-    public static void checkBudgetAndErasures(final CustomerStore store, final List<List<CustomerEvent>> files, final int budgetSeconds,
-                                              final Random random) throws SQLException {
+    public static Checked checkBudgetAndErasures(final CustomerStore store, final List<List<CustomerEvent>> files, final int budgetSeconds,
+                                                 final Random random) throws SQLException {
         final Declaration declaration = store.declaration();
         final ScdModel.Merges model = new ScdModel.Merges(declaration, (long) budgetSeconds);
         final ScdModel.Merges withoutErasures = new ScdModel.Merges(declaration, (long) budgetSeconds);
         store.latenessBudget((long) budgetSeconds);
         final List<CustomerEvent> pending = new ArrayList<>();
         final List<String> pendingFiles = new ArrayList<>();
+        long noop = 0;
+        long inPlace = 0;
+        long updated = 0;
         for (int i = 0; i < files.size(); i++) {
             store.load("file-" + i + ".csv", files.get(i));
             pending.addAll(files.get(i));
@@ -312,6 +348,9 @@ public final class RandomMerges {
                 assertEquals(model.state(), state, "after merging file-" + i);
                 assertEquals(counts, store.receiptCounts(pendingFiles),
                         "the receipts of this merge's files: its new events' no-op and in-place updates, after merging file-" + i);
+                noop += counts.noopUpdates();
+                inPlace += counts.inPlaceUpdates();
+                updated += model.updated().size();
                 assertEquals(model.updated(), store.updatedVersions(pendingFiles),
                         "the audit's UPDATED rows of this merge: closed versions whose untracked values it changed, after merging file-" + i);
                 pendingFiles.clear();
@@ -354,5 +393,19 @@ public final class RandomMerges {
                 store.count("SELECT SUM(versions_recut) + SUM(versions_removed) FROM customer_merge_receipt"),
                 "every RECUT or REMOVED audit row is counted on a receipt (an UPDATED one as the late event's in-place update)");
         assertEquals(files.stream().filter(file -> !file.isEmpty()).count(), store.count("SELECT COUNT(*) FROM customer_merge_receipt"));
+        return new Checked(noop, inPlace, updated);
+    }
+
+    /** What the merges {@link #checkBudgetAndErasures} checked did: no-op and in-place updates, UPDATED audit rows. */
+    public record Checked(long noopUpdates, long inPlaceUpdates, long updatedVersions) {
+
+        /**
+         * Counts the tries that had in-place updates and UPDATED audit rows, and fails the property if too few had them
+         * (the events would no longer exercise the rules).
+         */
+        public void collect() {
+            Statistics.label("in-place updates").collect(inPlaceUpdates > 0);
+            Statistics.label("late in-place updates of closed versions (UPDATED)").collect(updatedVersions > 0);
+        }
     }
 }
