@@ -113,13 +113,13 @@ class FakesnowMergePropertiesIT {
             @ForAll("flaggedEventsWithErasures") final List<CustomerEvent> events,
             @ForAll @IntRange(min = 1, max = 4) final int fileCount,
             @ForAll @IntRange(min = 0, max = 1) final int replays,
-            @ForAll @IntRange(min = 0, max = 420) final int budgetSeconds,
+            @ForAll @IntRange(min = 0, max = 1200) final int budgetSeconds,
             @ForAll final Random random) throws Exception {
         try (Connection connection = flaggedServer.connect()) {
             final CustomerStore store = CustomerStore.on(connection, FLAGGED);
             store.emptyTables();
-            RandomMerges.checkBudgetAndErasures(store, RandomMerges.files(events, fileCount, replays, random),
-                    budgetSeconds, random);
+            RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(events, fileCount, replays, random),
+                    budgetSeconds, random).collect();
         }
     }
 
