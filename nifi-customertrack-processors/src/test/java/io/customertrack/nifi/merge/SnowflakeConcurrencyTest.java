@@ -129,7 +129,7 @@ class SnowflakeConcurrencyTest {
             }
         }
         assertEquals(outcomes.get(0), outcomes.get(1));
-        assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
+        assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
         assertTrue(outcomes.get(0).get(3).contains("|a.csv|"), "the erasure receipt names the first file: " + outcomes.get(0).get(3));
     }
 
