@@ -24,8 +24,11 @@
 --   duplicates collapse; the result does not depend on arrival order or batching.
 -- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
 --   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
--- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
---   version at the delete's event time; a later INSERT or UPDATE opens a new one.
+-- * An event whose tracked attributes hash equal to the previous event's opens no version; its untracked attributes
+--   (declared without history) update the version it falls into, which holds those of its latest event. A DELETE
+--   closes the current version at the delete's event time; a later INSERT or UPDATE opens a new one.
+-- * With partial updates, an UPDATE's empty attribute resolves to the newest value set before it in event-time order
+--   (since the last INSERT), before versions are cut: a late partial update is resolved where it belongs.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
 -- * An event more than the lateness budget (CUSTOMER_MERGE_SETTINGS) older than its customer's newest merged event
 --   is quarantined, not placed; so is every event of an erased customer. CUSTOMER_MERGE_QUARANTINE says which and
