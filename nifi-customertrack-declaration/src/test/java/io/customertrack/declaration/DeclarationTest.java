@@ -31,6 +31,9 @@ class DeclarationTest {
         assertEquals(5, wide.attributes().stream().map(a -> a.type().getClass()).distinct().count(), "every supported type");
         assertTrue(wide.attributes().stream().anyMatch(a -> !a.required()));
         assertTrue(wide.attributes().stream().anyMatch(a -> !a.personal()));
+        assertTrue(wide.partialUpdates(), "the sandbox's pipeline runs partial updates");
+        assertEquals(List.of("loyalty_points", "lifetime_value", "credit_score", "consent_changed_at", "preferred_language"),
+                wide.untrackedAttributes().stream().map(Attribute::name).toList(), "untracked: NUMBER, TIMESTAMP_NTZ, VARCHAR; personal or not");
     }
 
     @ParameterizedTest
