@@ -237,7 +237,11 @@ FROM (
                LAG(op) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_op,
                LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash,
                LAG(tracked_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_tracked_hash
-        FROM (SELECT resolved.*, {{tracked_hash resolved.}} AS tracked_hash FROM resolved) AS hashed_events
+        FROM (
+            SELECT resolved.*,
+                   {{tracked_hash resolved.}} AS tracked_hash
+            FROM resolved
+        ) AS hashed_events
     ),
     judged AS (
         -- An upsert opens a version unless its tracked attributes equal the live one's; a DELETE closes the live one,
@@ -266,14 +270,15 @@ FROM (
         WHERE op <> 'DELETE'
     ),
     existing AS (
-        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, {{tracked_hash h.}} AS tracked_hash, h.is_current
+        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.is_current,
+               {{tracked_hash h.}} AS tracked_hash
         FROM customer_history AS h
         JOIN anchors AS a ON a.customer_id = h.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR h.valid_from >= a.anchor_at)
         UNION ALL
         -- In order, the anchor is the latest version, the only one from the anchor on: the anchors pass read it.
-        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_tracked_hash,
-               a.anchor_closed_at IS NULL
+        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_closed_at IS NULL,
+               a.anchor_tracked_hash
         FROM anchors AS a
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
