@@ -24,8 +24,11 @@
 --   duplicates collapse; the result does not depend on arrival order or batching.
 -- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
 --   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
--- * An event whose attributes hash equal to the previous event's opens no version. A DELETE closes the current
---   version at the delete's event time; a later INSERT or UPDATE opens a new one.
+-- * An event whose tracked attributes hash equal to the previous event's opens no version; its untracked attributes
+--   (declared without history) update the version it falls into, which holds those of its latest event. A DELETE
+--   closes the current version at the delete's event time; a later INSERT or UPDATE opens a new one.
+-- * With partial updates, an UPDATE's empty attribute resolves to the newest value set before it in event-time order
+--   (since the last INSERT), before versions are cut: a late partial update is resolved where it belongs.
 -- * Comparisons are NULL-safe: attributes go through a length-prefixed MD5 row hash, timestamps use IS DISTINCT FROM.
 -- * An event more than the lateness budget (CUSTOMER_MERGE_SETTINGS) older than its customer's newest merged event
 --   is quarantined, not placed; so is every event of an erased customer. CUSTOMER_MERGE_QUARANTINE says which and
@@ -246,7 +249,11 @@ FROM (
                LAG(op) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_op,
                LAG(row_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_hash,
                LAG(tracked_hash) OVER (PARTITION BY customer_id ORDER BY updated_at) AS previous_tracked_hash
-        FROM (SELECT resolved.*, resolved.row_hash AS tracked_hash FROM resolved) AS hashed_events
+        FROM (
+            SELECT resolved.*,
+                   resolved.row_hash AS tracked_hash
+            FROM resolved
+        ) AS hashed_events
     ),
     judged AS (
         -- An upsert opens a version unless its tracked attributes equal the live one's; a DELETE closes the live one,
@@ -275,14 +282,15 @@ FROM (
         WHERE op <> 'DELETE'
     ),
     existing AS (
-        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.row_hash AS tracked_hash, h.is_current
+        SELECT h.customer_id, h.valid_from, h.valid_to, h.row_hash, h.is_current,
+               h.row_hash AS tracked_hash
         FROM customer_history AS h
         JOIN anchors AS a ON a.customer_id = h.customer_id
         WHERE a.reads_raw AND (a.anchor_at IS NULL OR h.valid_from >= a.anchor_at)
         UNION ALL
         -- In order, the anchor is the latest version, the only one from the anchor on: the anchors pass read it.
-        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_tracked_hash,
-               a.anchor_closed_at IS NULL
+        SELECT a.customer_id, a.anchor_at, a.anchor_closed_at, a.anchor_hash, a.anchor_closed_at IS NULL,
+               a.anchor_tracked_hash
         FROM anchors AS a
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),

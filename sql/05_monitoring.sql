@@ -54,9 +54,10 @@ GROUP BY r.source_file
 ORDER BY loaded_at;
 
 -- What each file's merge did, the last 24 hours (README: "Receipts and audit"). versions_recut and versions_removed
--- count history a late event rewrote; events_quarantined, events the merge set aside (reason below).
+-- count history a late event rewrote; in_place_updates, events that changed only untracked attributes;
+-- events_quarantined, events the merge set aside (reason below).
 SELECT source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed, noop_updates,
-       events_quarantined, erasure_requests, merged_at, merge_query_id
+       in_place_updates, events_quarantined, erasure_requests, merged_at, merge_query_id
 FROM CUSTOMER_MERGE_RECEIPT
 WHERE merged_at >= DATEADD(hour, -24, CURRENT_TIMESTAMP())
 ORDER BY merged_at DESC;

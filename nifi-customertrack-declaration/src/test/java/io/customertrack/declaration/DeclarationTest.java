@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,6 +31,9 @@ class DeclarationTest {
         assertEquals(5, wide.attributes().stream().map(a -> a.type().getClass()).distinct().count(), "every supported type");
         assertTrue(wide.attributes().stream().anyMatch(a -> !a.required()));
         assertTrue(wide.attributes().stream().anyMatch(a -> !a.personal()));
+        assertTrue(wide.partialUpdates(), "the sandbox's pipeline runs partial updates");
+        assertEquals(List.of("loyalty_points", "lifetime_value", "credit_score", "consent_changed_at", "preferred_language"),
+                wide.untrackedAttributes().stream().map(Attribute::name).toList(), "untracked: NUMBER, TIMESTAMP_NTZ, VARCHAR; personal or not");
     }
 
     @ParameterizedTest
@@ -112,6 +116,72 @@ class DeclarationTest {
         assertEquals(java.time.Instant.parse("2027-01-31T00:00:00Z"), withPhone.previousShapeAcceptedUntil());
         assertEquals(1, Declaration.defaultDeclaration().version());
         assertEquals(List.of(), Declaration.defaultDeclaration().newestAttributes());
+    }
+
+    @Test
+    void historyIsTrackedForEveryAttributeAndUpdatesAreFullUnlessDeclaredOtherwise() {
+        final Declaration declaration = Declaration.parse("""
+                {"attributes": [{"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false},
+                                {"name": "nick", "type": "VARCHAR(5)", "required": false, "personal": true, "trackHistory": true}]}""");
+        assertTrue(declaration.attributes().stream().allMatch(Attribute::trackHistory));
+        assertEquals(declaration.attributes(), declaration.trackedAttributes());
+        assertEquals(List.of(), declaration.untrackedAttributes());
+        assertFalse(declaration.partialUpdates());
+        assertFalse(Declaration.defaultDeclaration().partialUpdates());
+        assertEquals(List.of(), Declaration.defaultDeclaration().untrackedAttributes());
+    }
+
+    @Test
+    void untrackedAttributesAndPartialUpdatesAreReadInDeclaredOrder() {
+        final Declaration declaration = Declaration.parse("""
+                {"partialUpdates": true, "attributes": [
+                  {"name": "points", "type": "NUMBER(9,0)", "required": true, "personal": false, "trackHistory": false},
+                  {"name": "tier", "type": "VARCHAR(5)", "required": true, "personal": false},
+                  {"name": "note", "type": "VARCHAR(50)", "required": false, "personal": true, "trackHistory": false},
+                  {"name": "email", "type": "VARCHAR(254)", "required": true, "personal": true, "trackHistory": true}]}""");
+        assertTrue(declaration.partialUpdates());
+        assertEquals(List.of("tier", "email"), declaration.trackedAttributes().stream().map(Attribute::name).toList());
+        assertEquals(List.of("points", "note"), declaration.untrackedAttributes().stream().map(Attribute::name).toList());
+        assertFalse(declaration.attribute("points").trackHistory());
+        assertTrue(declaration.attribute("tier").trackHistory());
+    }
+
+    /** A declaration whose every attribute is untracked keeps one version per customer life: allowed, not refused. */
+    @Test
+    void aDeclarationWithoutAnyTrackedAttributeIsAllowed() {
+        final Declaration declaration = Declaration.parse("""
+                {"partialUpdates": false, "attributes": [
+                  {"name": "points", "type": "NUMBER(9,0)", "required": true, "personal": false, "trackHistory": false}]}""");
+        assertEquals(List.of(), declaration.trackedAttributes());
+        assertEquals(List.of("points"), declaration.untrackedAttributes().stream().map(Attribute::name).toList());
+        assertFalse(declaration.partialUpdates());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            "trackHistory": "false" | attribute 'tier': "trackHistory" must be true or false
+            "trackHistory": 0       | attribute 'tier': "trackHistory" must be true or false
+            "trackHistory": null    | attribute 'tier': "trackHistory" must be true or false
+            """)
+    void aTrackHistoryThatIsNotABooleanIsRefusedNamingTheAttribute(final String trackHistory, final String message) {
+        final DeclarationException refused = assertThrows(DeclarationException.class, () -> Declaration.parse(
+                "{\"attributes\": [{\"name\": \"tier\", \"type\": \"VARCHAR(5)\", \"required\": true, \"personal\": false, "
+                        + trackHistory + "}]}"));
+        assertEquals(message, refused.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            "yes"
+            1
+            null
+            [true]
+            """)
+    void aPartialUpdatesThatIsNotABooleanIsRefusedNamingTheKey(final String partialUpdates) {
+        final DeclarationException refused = assertThrows(DeclarationException.class, () -> Declaration.parse(
+                "{\"partialUpdates\": " + partialUpdates + ", \"attributes\": [{\"name\": \"tier\", \"type\": \"VARCHAR(5)\", "
+                        + "\"required\": true, \"personal\": false}]}"));
+        assertEquals("the declaration's \"partialUpdates\" must be true or false", refused.getMessage());
     }
 
     @ParameterizedTest

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * The change script from one declaration to a wider one ({@code migrate.sql}): the attributes the new declaration
  * appends become columns of the tables that hold attribute values, and the pipe is re-created with the new column list.
  * Only appending is a migration; anything else the running pipeline's files, history or row hashes depend on is refused
- * ({@link #check}) with what to do instead.
+ * ({@link #check}) with what to do instead, switching how history is cut ({@code trackHistory}, {@code partialUpdates})
+ * included: an appended attribute may be untracked, an existing one keeps its setting.
  */
 public final class SqlMigration {
 
@@ -23,6 +24,11 @@ public final class SqlMigration {
     private static final Pattern AS_OF_FUNCTION = Pattern.compile("(?s)CREATE OR REPLACE FUNCTION CUSTOMER_AS_OF\\(.*?\\$\\$;\\n");
     private static final Pattern AS_OF_GRANT = Pattern.compile("GRANT USAGE ON FUNCTION CUSTOMER_AS_OF\\([^)]*\\) TO ROLE \\w+;\\n");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(\\w+)}}");
+
+    /** What a change of how history is cut needs instead of a migration. */
+    private static final String REBUILD = "to switch it, set up a new pipeline on the new declaration (its own schema,"
+            + " rendered without --from) and replay CUSTOMER_RAW's files into it, or rebuild CUSTOMER_HISTORY and CUSTOMER"
+            + " from CUSTOMER_RAW with the new declaration's merge";
 
     private final Declaration from;
     private final Declaration to;
@@ -89,6 +95,18 @@ public final class SqlMigration {
                 throw new MigrationRefusedException(where + "\"since\" changed from " + old.since() + " to " + now.since()
                         + ". It fixes where files carry the attribute and how the row hash counts it: keep it " + old.since());
             }
+            if (now.trackHistory() != old.trackHistory()) {
+                throw new MigrationRefusedException(where + "\"trackHistory\" switched from " + old.trackHistory() + " to "
+                        + now.trackHistory() + ". The stored versions were cut by the old setting (whether a change of it opens"
+                        + " a version), and late events make the merge re-cut them: the history would have to be rebuilt. Keep it "
+                        + old.trackHistory() + "; " + REBUILD);
+            }
+        }
+        if (to.partialUpdates() != from.partialUpdates()) {
+            throw new MigrationRefusedException("the declaration's \"partialUpdates\" switched from " + from.partialUpdates()
+                    + " to " + to.partialUpdates() + ". The stored versions read an UPDATE's empty attribute as "
+                    + (from.partialUpdates() ? "unchanged" : "no value") + ", and late events make the merge re-cut them from"
+                    + " CUSTOMER_RAW: the history would have to be rebuilt. Keep it " + from.partialUpdates() + "; " + REBUILD);
         }
         if (to.attributes().size() == from.attributes().size()) {
             throw new MigrationRefusedException("the new declaration adds no attribute: nothing to migrate (a change of"

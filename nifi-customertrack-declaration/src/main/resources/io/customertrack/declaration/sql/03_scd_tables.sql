@@ -160,7 +160,8 @@ COMMENT = 'CustomerTrack: the lock every merge takes first, one row';
 
 -- Point in time: every customer as CUSTOMER_HISTORY has them at event time AS_OF, one row per customer who was live
 -- then (a customer deleted at or before AS_OF, or first seen after it, has no row). The history is the merged one: a
--- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. The same as the plain query
+-- late event that arrived since re-cut it, so a later call for the same AS_OF can differ. An attribute declared without
+-- history shows its value at the end of the version AS_OF falls into (its latest event's), not at AS_OF. The same as the plain query
 --   SELECT ... FROM CUSTOMER_HISTORY WHERE valid_from <= :as_of AND (valid_to IS NULL OR valid_to > :as_of)
 -- e.g. SELECT * FROM TABLE(CUSTOMER_AS_OF('2026-01-31 12:00:00'::TIMESTAMP_NTZ)) WHERE customer_id = 42.
 -- Event times are UTC wall-clock times (TIMESTAMP_NTZ). One overload per timestamp type, so that no argument is cast

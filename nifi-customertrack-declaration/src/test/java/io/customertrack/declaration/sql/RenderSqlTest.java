@@ -135,6 +135,10 @@ class RenderSqlTest {
             WITH_PHONE | `"version": 2,` | `"version": 3,` | attribute 'phone': "since" changed from 2 to 3
             WITH_PHONE | `"attributes": [` | `"attributes": [` | the new declaration adds no attribute: nothing to migrate
             WITH_PHONE | `"since": 3}` | `"since": 2}` | the new declaration's "version" is 2, the old one's 2
+            CUSTOMER   | `"name": "city"` | `"name": "city", "trackHistory": false` | attribute 'city': "trackHistory" switched from true to false. The stored versions were cut
+            WITH_PHONE | `"personal": true, "since": 2,` | `"personal": true, "since": 2, "trackHistory": false,` | attribute 'phone': "trackHistory" switched from true to false
+            CUSTOMER   | `"attributes": [` | `"partialUpdates": true, "attributes": [` | the declaration's "partialUpdates" switched from false to true. The stored versions read
+            WITH_PHONE | `"attributes": [` | `"partialUpdates": true, "attributes": [` | the declaration's "partialUpdates" switched from false to true
             """)
     void anyChangeButAppendingIsRefusedSayingWhatToDoInstead(final String old, final String text, final String replacement,
                                                              final String message) throws IOException {
@@ -159,6 +163,43 @@ class RenderSqlTest {
         final String printed = err.toString(StandardCharsets.UTF_8);
         assertTrue(printed.startsWith("render-sql: no migration from " + from + " to " + to + ": " + message), printed);
         assertFalse(Files.exists(folder.resolve("sql")), "nothing written");
+    }
+
+    /** Switching back is refused as well, and a switch alone is refused for what it is, not for adding nothing. */
+    @Test
+    void switchingHistoryTrackingOrPartialUpdatesBackIsRefusedSayingHowToRebuild() throws IOException {
+        final String untrackedPhone = WITH_PHONE.replace("\"since\": 2,", "\"since\": 2, \"trackHistory\": false,");
+        assertEquals(RenderSql.MIGRATION_REFUSED, run("--from", write("old.json", untrackedPhone).toString(),
+                "--declaration", write("new.json", WITH_PHONE).toString(), "--out", folder.resolve("sql").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).endsWith(": attribute 'phone': \"trackHistory\" switched from false to true."
+                + " The stored versions were cut by the old setting (whether a change of it opens a version), and late events make"
+                + " the merge re-cut them: the history would have to be rebuilt. Keep it false; to switch it, set up a new pipeline"
+                + " on the new declaration (its own schema, rendered without --from) and replay CUSTOMER_RAW's files into it, or"
+                + " rebuild CUSTOMER_HISTORY and CUSTOMER from CUSTOMER_RAW with the new declaration's merge\n"),
+                err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        final String partial = WITH_PHONE.replace("\"attributes\": [", "\"partialUpdates\": true, \"attributes\": [");
+        final String fullAndWider = WITH_PHONE.replaceFirst("\\s*]\\s*}\\s*$", LOYALTY_V3).replace("\"version\": 2,", "\"version\": 3,");
+        assertEquals(RenderSql.MIGRATION_REFUSED, run("--from", write("old.json", partial).toString(),
+                "--declaration", write("new.json", fullAndWider).toString(), "--out", folder.resolve("sql").toString()));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains(": the declaration's \"partialUpdates\" switched from true to false."
+                + " The stored versions read an UPDATE's empty attribute as unchanged, and late events make the merge re-cut them"
+                + " from CUSTOMER_RAW: the history would have to be rebuilt. Keep it true; to switch it, set up a new pipeline"),
+                err.toString(StandardCharsets.UTF_8));
+        assertFalse(Files.exists(folder.resolve("sql")), "nothing written");
+    }
+
+    /** An appended attribute is new: declaring it untracked switches nothing, nor does keeping partial updates on. */
+    @Test
+    void anAppendedAttributeMayBeUntrackedAndPartialUpdatesMayStayOn() throws IOException {
+        final String partial = WITH_PHONE.replace("\"attributes\": [", "\"partialUpdates\": true, \"attributes\": [");
+        final String wider = partial.replaceFirst("\\s*]\\s*}\\s*$", LOYALTY_V3.replace("\"since\": 3}", "\"since\": 3, \"trackHistory\": false}"))
+                .replace("\"version\": 2,", "\"version\": 3,");
+        final Path out = folder.resolve("v3");
+        assertEquals(RenderSql.DONE, run("--from", write("old.json", partial).toString(), "--declaration", write("new.json", wider).toString(),
+                "--out", out.toString()), err.toString(StandardCharsets.UTF_8));
+        assertTrue(Files.readString(out.resolve("migrate.sql")).contains("ALTER TABLE CUSTOMER_HISTORY ADD COLUMN IF NOT EXISTS loyalty_tier"));
     }
 
     @Test

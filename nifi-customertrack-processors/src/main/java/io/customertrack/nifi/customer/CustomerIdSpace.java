@@ -84,8 +84,13 @@ public final class CustomerIdSpace {
 
     /** A uniformly chosen id among the most recent {@code window} issued ids. */
     public long pickKnownId(final SplittableRandom random) {
-        final long lowest = Math.max(idStart, nextId - window);
+        final long lowest = lowestKnownId();
         return lowest + random.nextLong(nextId - lowest);
+    }
+
+    /** The lowest id that updates, deletes and erasures may still target: the oldest of the window. */
+    public long lowestKnownId() {
+        return Math.max(idStart, nextId - window);
     }
 
     public boolean isDeleted(final long id) {

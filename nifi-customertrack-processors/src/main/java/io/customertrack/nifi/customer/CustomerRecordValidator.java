@@ -21,7 +21,9 @@ import java.util.Map;
  * CustomerTrack's record-level rules for customer change events, each written once. {@link #validate} reads the
  * fixed fields (customer_id, op, updated_at) and every declared attribute of a record by name, judges each once (the
  * attributes by their checks, compiled beforehand in a {@link CompiledDeclaration}) and either builds the
- * {@link CustomerEvent} (values in their canonical form) or lists every broken rule. Plain Java over NiFi's record API,
+ * {@link CustomerEvent} (values in their canonical form) or lists every broken rule. Under a declaration with partial
+ * updates an UPDATE may leave any attribute empty, a required one too (empty means unchanged); an INSERT still carries
+ * every required one, and every value present is checked as always. Plain Java over NiFi's record API,
  * so the rules are tested without a processor; one instance judges one FlowFile's records against one "now".
  */
 public final class CustomerRecordValidator {
@@ -88,6 +90,7 @@ public final class CustomerRecordValidator {
     private final Instant now;
     private final Instant latestEventTime;
     private final boolean acceptsPreviousShape;
+    private final boolean partialUpdates;
 
     /**
      * @param declaration   the attributes and their checks
@@ -104,6 +107,7 @@ public final class CustomerRecordValidator {
         this.now = now;
         this.latestEventTime = now.plus(maxFutureSkew);
         this.acceptsPreviousShape = declaration.acceptsPreviousShape(now);
+        this.partialUpdates = declaration.declaration().partialUpdates();
     }
 
     /** A validator of the default declaration. */
@@ -128,6 +132,8 @@ public final class CustomerRecordValidator {
         final Object opValue = values.get(OP);
         final String opName = opValue instanceof String text ? (normalize ? text.strip().toUpperCase(Locale.ROOT) : text) : null;
         final boolean isDelete = Operation.DELETE.name().equals(opName);
+        // With partial updates an UPDATE's empty attribute means "unchanged": required ones too may be left empty.
+        final boolean mayLeaveEmpty = isDelete || partialUpdates && Operation.UPDATE.name().equals(opName);
         // An erasure request is recognised however its op is spelt or padded: it must never be rejected for its form.
         final boolean isErase = opValue instanceof String opText && Operation.ERASE.name().equalsIgnoreCase(opText.strip());
 
@@ -147,11 +153,11 @@ public final class CustomerRecordValidator {
                 }
             } else if (value == null) {
                 // A record of the previous shape, within the declaration's window, is written with them empty.
-                if (!isDelete && attribute.required() && !(previousShape && declaration.isNewest(i))) {
+                if (!mayLeaveEmpty && attribute.required() && !(previousShape && declaration.isNewest(i))) {
                     violations.add(new Violation(attribute.name(), Rule.REQUIRED, "is missing"));
                 }
             } else if (isScalar(attribute.name(), value, violations)) {
-                attributes[i] = attribute.check(asText(value), normalize, isDelete || !attribute.required(), violations);
+                attributes[i] = attribute.check(asText(value), normalize, mayLeaveEmpty || !attribute.required(), violations);
             }
         }
         final String opText = fixed(OP, OP_MAX_LENGTH, opValue instanceof String ? opName : opValue, violations);

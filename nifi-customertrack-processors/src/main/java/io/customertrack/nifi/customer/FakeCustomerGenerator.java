@@ -10,17 +10,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * Produces customer change events of a declaration. Each attribute's values come from a pool prepared once per
  * configuration (datafaker resolves every value through its YAML expressions, a few microseconds each, so events
  * combine pool entries instead), or are made of other attributes' values. A customer's base profile is a pure function
  * of the seed and its id, so updates keep a customer's values without the generator storing any profile.
+ *
+ * <p>A declaration with untracked attributes or partial updates needs more: an UPDATE that changes only untracked
+ * attributes, or carries only what changed, is defined against the customer's current values. For such a declaration
+ * the generator keeps, in memory, the full current values of the customers of the window whose values an UPDATE moved
+ * away from their base profile (what the merge resolves them to), and draws every UPDATE from them. A declaration with
+ * neither draws exactly what it drew before, from the base profile, with no memory.
  */
 public final class FakeCustomerGenerator {
 
@@ -60,6 +71,20 @@ public final class FakeCustomerGenerator {
     private final int[] groupOf;
     private final int groupCount;
     private final List<Breakage> breakages;
+    /** Whether an UPDATE's empty attribute means unchanged (the declaration's partialUpdates). */
+    private final boolean partialUpdates;
+    /** Per attribute, whether its history is tracked. */
+    private final boolean[] tracked;
+    /** The untracked attributes' indexes, in fill order. */
+    private final int[] untrackedFillOrder;
+    /** Whether some changesWith group holds a tracked attribute, so an UPDATE can change a tracked value. */
+    private final boolean aGroupHoldsATrackedAttribute;
+    /**
+     * The current values of the customers whose latest UPDATE moved them away from their base profile, by id; only for
+     * a declaration with untracked attributes or partial updates (null otherwise). Bounded by the window: ids that
+     * leave it are forgotten.
+     */
+    private final Map<Long, String[]> currentValues;
 
     /**
      * One way to break a record that the declaration can express: the field and the value it gets (null: made from the
@@ -91,6 +116,15 @@ public final class FakeCustomerGenerator {
         this.groupOf = groupOf(declaration.declaration());
         this.groupCount = groupNames(declaration.declaration()).length;
         this.breakages = Breakages.of(declaration);
+        final List<Attribute> attributes = declaration.declaration().attributes();
+        this.partialUpdates = declaration.declaration().partialUpdates();
+        this.tracked = new boolean[attributes.size()];
+        for (int i = 0; i < tracked.length; i++) {
+            tracked[i] = attributes.get(i).trackHistory();
+        }
+        this.untrackedFillOrder = Arrays.stream(fillOrder).filter(attribute -> !tracked[attribute]).toArray();
+        this.aGroupHoldsATrackedAttribute = IntStream.range(0, tracked.length).anyMatch(i -> tracked[i] && groupOf[i] >= 0);
+        this.currentValues = untrackedFillOrder.length > 0 || partialUpdates ? new HashMap<>() : null;
     }
 
     /** The ways this generator breaks records, one of which each invalid event takes. */
@@ -105,18 +139,33 @@ public final class FakeCustomerGenerator {
     }
 
     /**
-     * The share of each kind of event, in percent of all events (the rest are inserts); together at most 100.
+     * The share of each kind of event, in percent of all events (the rest are inserts); together at most 100. Two shares
+     * are of the UPDATEs (on time and late) instead, each 0 to 100.
      *
-     * @param late   UPDATEs of a live customer timed up to {@code maxLateness} before the events around them, as a
-     *               producer's delayed delivery sends them
-     * @param replay exact repeats of an earlier event of the same batch, as an at-least-once producer sends them
-     * @param erase  ERASE requests for a known customer, whose id is never used again
+     * @param late            UPDATEs of a live customer timed up to {@code maxLateness} before the events around them,
+     *                        as a producer's delayed delivery sends them
+     * @param replay          exact repeats of an earlier event of the same batch, as an at-least-once producer sends them
+     * @param erase           ERASE requests for a known customer, whose id is never used again
+     * @param untrackedChange of the UPDATEs, those that change only untracked attributes (the others change at least one
+     *                        tracked attribute); only where the declaration has untracked attributes
+     * @param partialUpdate   of the UPDATEs, those sent partially: only the attributes that changed carry a value; only
+     *                        where the declaration has partial updates
      */
-    public record Mix(int update, int delete, int invalid, int late, Duration maxLateness, int replay, int erase) {
+    public record Mix(int update, int delete, int invalid, int late, Duration maxLateness, int replay, int erase,
+                      int untrackedChange, int partialUpdate) {
         public Mix {
             if (update + delete + invalid + late + replay + erase > 100) {
                 throw new IllegalArgumentException("percentages add up to more than 100: " + this);
             }
+            if (untrackedChange < 0 || untrackedChange > 100 || partialUpdate < 0 || partialUpdate > 100) {
+                throw new IllegalArgumentException("shares of the UPDATEs must be 0 to 100: " + this);
+            }
+        }
+
+        /** A mix without untracked-only changes or partial updates. */
+        public Mix(final int update, final int delete, final int invalid, final int late, final Duration maxLateness, final int replay,
+                   final int erase) {
+            this(update, delete, invalid, late, maxLateness, replay, erase, 0, 0);
         }
     }
 
@@ -156,9 +205,10 @@ public final class FakeCustomerGenerator {
             } else if (roll < lateBelow) {
                 final Instant lateTime = eventTime.minus(1 + random.nextLong(maxLatenessMicros), ChronoUnit.MICROS);
                 // Late news of a customer deleted since would be news of nobody: a new customer instead.
-                event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, random, lateTime);
+                event = ids.isDeleted(id) ? profile(ids.issue(), Operation.INSERT, eventTime) : update(id, mix, random, lateTime, true);
             } else if (roll >= deleteBelow) {
                 ids.markErased(id);
+                forget(id);
                 event = CustomerEvent.erase(id, eventTime, supplies.length);
             } else {
                 if (ids.isDeleted(id)) {
@@ -166,9 +216,11 @@ public final class FakeCustomerGenerator {
                     ids.markDeleted(id, false);
                     event = profile(id, Operation.INSERT, eventTime);
                 } else if (roll < updateBelow) {
-                    event = update(id, random, eventTime);
+                    event = update(id, mix, random, eventTime, false);
                 } else {
                     ids.markDeleted(id, true);
+                    // A customer who comes back registers again with the base profile.
+                    forget(id);
                     event = CustomerEvent.delete(id, eventTime, supplies.length);
                 }
             }
@@ -177,6 +229,10 @@ public final class FakeCustomerGenerator {
                 batch.add(record);
             }
             sink.accept(record);
+        }
+        if (currentValues != null) {
+            final long lowest = ids.lowestKnownId();
+            currentValues.keySet().removeIf(id -> id < lowest);
         }
     }
 
@@ -194,27 +250,104 @@ public final class FakeCustomerGenerator {
         return values;
     }
 
-    /** The profile with a uniformly random non-empty set of the changesWith groups drawn anew. */
-    private CustomerEvent update(final long id, final SplittableRandom random, final Instant eventTime) {
-        final String[] values = profileValues(id);
-        if (groupCount > 0) {
-            final boolean[] changed = changedGroups(random);
-            for (final int attribute : fillOrder) {
-                final int group = groupOf[attribute];
-                if (group >= 0 && changed[group]) {
+    /**
+     * An UPDATE of a known customer. Without untracked attributes and partial updates: the profile with a uniformly
+     * random non-empty set of the changesWith groups drawn anew. Otherwise from the customer's current values, see
+     * {@link #trackedUpdate}; a late one is not remembered (the customer's latest values are those of a later event).
+     */
+    private CustomerEvent update(final long id, final Mix mix, final SplittableRandom random, final Instant eventTime, final boolean late) {
+        if (currentValues == null) {
+            final String[] values = profileValues(id);
+            redrawGroups(random, values);
+            return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
+        }
+        return trackedUpdate(id, mix, random, eventTime, late);
+    }
+
+    /**
+     * An UPDATE drawn from the customer's current values. Of the UPDATEs, {@code untrackedChange} percent draw only the
+     * untracked attributes anew, the others changesWith groups (as without untracked attributes), each until some value
+     * of the kind it is to change differs (a bounded number of draws: a pool may hold one value only). With partial
+     * updates an attribute drawn empty keeps its value (an UPDATE cannot clear it), and {@code partialUpdate} percent
+     * carry only the attributes that changed. The customer's values afterwards are the full, resolved ones.
+     */
+    private CustomerEvent trackedUpdate(final long id, final Mix mix, final SplittableRandom random, final Instant eventTime,
+                                        final boolean late) {
+        final String[] known = currentValues.containsKey(id) ? currentValues.get(id) : profileValues(id);
+        final boolean untrackedOnly = untrackedFillOrder.length > 0 && random.nextInt(100) < mix.untrackedChange();
+        final String[] values = new String[known.length];
+        final int draws = untrackedOnly || aGroupHoldsATrackedAttribute ? MAX_DRAWS : 1;
+        for (int draw = 0; draw < draws; draw++) {
+            System.arraycopy(known, 0, values, 0, known.length);
+            if (untrackedOnly) {
+                for (final int attribute : untrackedFillOrder) {
                     values[attribute] = supplies[attribute].fresh(random, values);
                 }
+            } else {
+                redrawGroups(random, values);
+            }
+            if (partialUpdates) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = values[i] == null ? known[i] : values[i];
+                }
+            }
+            if (changesAny(known, values, !untrackedOnly)) {
+                break;
             }
         }
-        return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
+        if (!late) {
+            // Kept as the event's values are: neither array is changed once made.
+            currentValues.put(id, values);
+        }
+        if (!partialUpdates || random.nextInt(100) >= mix.partialUpdate()) {
+            return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
+        }
+        final String[] changed = new String[values.length];
+        for (int i = 0; i < values.length; i++) {
+            changed[i] = Objects.equals(values[i], known[i]) ? null : values[i];
+        }
+        return CustomerEvent.of(id, Operation.UPDATE, eventTime, changed);
+    }
+
+    /** Whether some tracked (or, with {@code trackedOnes} false, untracked) attribute's value differs. */
+    private boolean changesAny(final String[] known, final String[] values, final boolean trackedOnes) {
+        for (int i = 0; i < values.length; i++) {
+            if (tracked[i] == trackedOnes && !Objects.equals(known[i], values[i])) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Draws a uniformly random non-empty set of the changesWith groups anew into {@code values}. */
+    private void redrawGroups(final SplittableRandom random, final String[] values) {
+        if (groupCount == 0) {
+            return;
+        }
+        final boolean[] changed = changedGroups(random);
+        for (final int attribute : fillOrder) {
+            final int group = groupOf[attribute];
+            if (group >= 0 && changed[group]) {
+                values[attribute] = supplies[attribute].fresh(random, values);
+            }
+        }
+    }
+
+    /** The customer is back at its base profile (registers again) or gone for good. */
+    private void forget(final long id) {
+        if (currentValues != null) {
+            currentValues.remove(id);
+        }
     }
 
     private Record invalidEvent(final CustomerIdSpace ids, final SplittableRandom random, final Instant eventTime,
                                 final RecordSchema schema) {
         // Invalid events never change the id space: the validator rejects them, so no customer is created or deleted.
         final long id = ids.hasKnownIds() ? ids.pickKnownId(random) : ids.peekNextId();
-        final Record record = customerSchema.toRecord(profile(id, Operation.UPDATE, eventTime), schema);
         final Breakage breakage = breakages.get(random.nextInt(breakages.size()));
+        // A partial UPDATE may leave a required attribute empty: blank, it is broken only in an INSERT.
+        final Operation op = partialUpdates && breakage.kind() == InvalidKind.BLANK ? Operation.INSERT : Operation.UPDATE;
+        final Record record = customerSchema.toRecord(profile(id, op, eventTime), schema);
         final Object value = breakage.value() != null ? breakage.value() : switch (breakage.kind()) {
             case BAD_EMAIL -> {
                 final Object address = record.getValue(breakage.field());
@@ -226,6 +359,12 @@ public final class FakeCustomerGenerator {
         record.setValue(breakage.field(), value);
         return record;
     }
+
+    /**
+     * How often an UPDATE is drawn again when it changed nothing of the kind it is to change: a redrawn state may be the
+     * same state (a BOOLEAN, a tier of four), and an untracked-only change that changed nothing would be no change.
+     */
+    private static final int MAX_DRAWS = 16;
 
     /** Attribute indexes, those made of other attributes' values last. */
     private static int[] fillOrder(final ValueSupply[] supplies) {

@@ -57,7 +57,9 @@ import java.util.concurrent.TimeUnit;
 @InputRequirement(InputRequirement.Requirement.INPUT_FORBIDDEN)
 @Tags({"customertrack", "customer", "generate", "fake", "test data", "datafaker", "record", "scd"})
 @CapabilityDescription("Generates synthetic customer change events with datafaker: new customers, updates, deletes and re-registrations, "
-        + "optionally also broken, late, replayed and erasure events. Customer ids live in cluster state and are never reissued.")
+        + "optionally also broken, late, replayed and erasure events. Customer ids live in cluster state and are never reissued. "
+        + "For a declaration with untracked attributes some UPDATEs change only those, and for one with partial updates "
+        + "some UPDATEs carry only the attributes that changed.")
 @Stateful(scopes = Scope.CLUSTER, description = "The next customer id to issue, which of the most recent ids (see Known Customer "
         + "Window) are deleted, the batch sequence number and the event clock. Clearing state restarts ids at Customer ID Start.")
 @SeeAlso({ValidateCustomerRecord.class, TriggerSnowflakeMerge.class})
@@ -125,6 +127,27 @@ public class GenerateFakeCustomer extends AbstractProcessor {
                     + "and updated_at. The merge removes the customer's personal values everywhere and retires the id; the "
                     + "generator never uses the id again.", "0");
 
+    public static final PropertyDescriptor UNTRACKED_CHANGE_PERCENTAGE = new PropertyDescriptor.Builder()
+            .name("Untracked Change Percentage")
+            .description("Of the UPDATEs (on time and late), the percentage that change only attributes the declaration marks "
+                    + "\"trackHistory\": false, which the merge records in place in the customer's version instead of opening "
+                    + "a new one; the other UPDATEs change at least one tracked attribute. Applies only to a declaration with "
+                    + "untracked attributes. Not part of the 100 that the other percentages share.")
+            .required(true)
+            .defaultValue("20")
+            .addValidator(StandardValidators.createLongValidator(0, 100, true))
+            .build();
+
+    public static final PropertyDescriptor PARTIAL_UPDATE_PERCENTAGE = new PropertyDescriptor.Builder()
+            .name("Partial Update Percentage")
+            .description("Of the UPDATEs (on time and late), the percentage sent as partial updates: only the attributes that "
+                    + "changed carry a value, the others are empty (unchanged). The rest carry every value. Applies only to a "
+                    + "declaration with \"partialUpdates\": true. Not part of the 100 that the other percentages share.")
+            .required(true)
+            .defaultValue("30")
+            .addValidator(StandardValidators.createLongValidator(0, 100, true))
+            .build();
+
     public static final PropertyDescriptor LOCALE = new PropertyDescriptor.Builder()
             .name("Locale")
             .description("IETF language tag of the datafaker locale for names and addresses, e.g. en-US, de-DE, fr-FR, ja-JP. "
@@ -138,6 +161,9 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .name("Random Seed")
             .description("Makes output reproducible: the same seed, settings and starting state give byte-identical FlowFiles. "
                     + "Event times then follow a logical clock starting at 2025-01-01T00:00:00Z instead of the wall clock. "
+                    + "With a declaration that has untracked attributes or partial updates, the updated customers' current "
+                    + "values are kept in memory, not in state: output is then byte-identical only from a processor started on "
+                    + "that state (after a restart, UPDATEs start again from the customers' base profiles). "
                     + "Leave empty for different data on every run.")
             .required(false)
             .addValidator(StandardValidators.LONG_VALIDATOR)
@@ -155,7 +181,9 @@ public class GenerateFakeCustomer extends AbstractProcessor {
     public static final PropertyDescriptor KNOWN_CUSTOMER_WINDOW = new PropertyDescriptor.Builder()
             .name("Known Customer Window")
             .description("Updates and deletes target one of this many most recently issued customers. State grows with it "
-                    + "(one bit per customer); changing it forgets which customers of the window were deleted.")
+                    + "(one bit per customer); changing it forgets which customers of the window were deleted. With a "
+                    + "declaration that has untracked attributes or partial updates, memory grows with it too (the current "
+                    + "values of the updated customers of the window).")
             .required(true)
             .defaultValue("10000")
             .addValidator(StandardValidators.createLongValidator(1, 1_000_000, true))
@@ -167,8 +195,8 @@ public class GenerateFakeCustomer extends AbstractProcessor {
             .build();
 
     private static final List<PropertyDescriptor> PROPERTIES = List.of(CustomerDeclarations.CUSTOMER_DECLARATION, RECORD_WRITER, RECORDS_PER_FLOWFILE, UPDATE_PERCENTAGE,
-            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, ERASURE_PERCENTAGE, LOCALE, RANDOM_SEED,
-            CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
+            DELETE_PERCENTAGE, INVALID_PERCENTAGE, LATE_PERCENTAGE, MAX_LATENESS, REPLAY_PERCENTAGE, ERASURE_PERCENTAGE,
+            UNTRACKED_CHANGE_PERCENTAGE, PARTIAL_UPDATE_PERCENTAGE, LOCALE, RANDOM_SEED, CUSTOMER_ID_START, KNOWN_CUSTOMER_WINDOW);
 
     private volatile FakeCustomerGenerator generator;
     private volatile Long seed;
@@ -292,7 +320,8 @@ public class GenerateFakeCustomer extends AbstractProcessor {
                 context.getProperty(DELETE_PERCENTAGE).asInteger(), context.getProperty(INVALID_PERCENTAGE).asInteger(),
                 context.getProperty(LATE_PERCENTAGE).asInteger(),
                 Duration.ofMillis(context.getProperty(MAX_LATENESS).asTimePeriod(TimeUnit.MILLISECONDS)),
-                context.getProperty(REPLAY_PERCENTAGE).asInteger(), context.getProperty(ERASURE_PERCENTAGE).asInteger());
+                context.getProperty(REPLAY_PERCENTAGE).asInteger(), context.getProperty(ERASURE_PERCENTAGE).asInteger(),
+                context.getProperty(UNTRACKED_CHANGE_PERCENTAGE).asInteger(), context.getProperty(PARTIAL_UPDATE_PERCENTAGE).asInteger());
         final long idStart = context.getProperty(CUSTOMER_ID_START).asLong();
         final int window = context.getProperty(KNOWN_CUSTOMER_WINDOW).asInteger();
 

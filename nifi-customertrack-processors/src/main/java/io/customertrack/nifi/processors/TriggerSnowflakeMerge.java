@@ -525,7 +525,8 @@ public class TriggerSnowflakeMerge extends AbstractProcessor {
         }
         return merged + by + ": " + receipt.versionsOpened()
                 + " versions opened, " + receipt.versionsClosed() + " closed, " + receipt.versionsRecut() + " re-cut, "
-                + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.eventsQuarantined()
+                + receipt.versionsRemoved() + " removed; " + receipt.noopUpdates() + " no-op updates, " + receipt.inPlaceUpdates()
+                + " in-place updates, " + receipt.eventsQuarantined()
                 + " events quarantined, " + receipt.erasureRequests() + " erasure requests"
                 + (receipt.queryId() == null ? "" : "; query " + receipt.queryId());
     }

@@ -29,7 +29,7 @@ final class Warehouse {
 
     /** What the merge did for one file (CUSTOMER_MERGE_RECEIPT); queryId is null where the warehouse reports none. */
     record Receipt(long versionsOpened, long versionsClosed, long versionsRecut, long versionsRemoved, long noopUpdates,
-                   long eventsQuarantined, long erasureRequests, String queryId) {
+                   long inPlaceUpdates, long eventsQuarantined, long erasureRequests, String queryId) {
     }
 
     private final Connection connection;
@@ -103,8 +103,8 @@ final class Warehouse {
         for (final List<String> values : chunks(sourceFiles)) {
             try (PreparedStatement query = connection.prepareStatement("""
                     SELECT m.source_file, m.row_count, m.merged_at, r.source_file, r.versions_opened, r.versions_closed,
-                           r.versions_recut, r.versions_removed, r.noop_updates, r.events_quarantined, r.erasure_requests,
-                           r.merge_query_id
+                           r.versions_recut, r.versions_removed, r.noop_updates, r.in_place_updates, r.events_quarantined,
+                           r.erasure_requests, r.merge_query_id
                     FROM customer_merge_log AS m
                     LEFT JOIN customer_merge_receipt AS r ON r.source_file = m.source_file
                     WHERE m.source_file IN\s""" + inList(values.size()))) {
@@ -112,7 +112,8 @@ final class Warehouse {
                 try (ResultSet rs = query.executeQuery()) {
                     while (rs.next()) {
                         final Receipt receipt = rs.getString(4) == null ? null : new Receipt(rs.getLong(5), rs.getLong(6),
-                                rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getString(12));
+                                rs.getLong(7), rs.getLong(8), rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getLong(12),
+                                rs.getString(13));
                         final MergedFile file = new MergedFile(rs.getLong(2), rs.getTimestamp(3).toInstant().toString(), receipt);
                         stagedName(rs.getString(1), stagedFiles).ifPresent(name -> merged.put(name, file));
                     }

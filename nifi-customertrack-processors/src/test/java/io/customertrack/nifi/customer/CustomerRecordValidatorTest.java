@@ -372,4 +372,63 @@ class CustomerRecordValidatorTest {
                 WINDOW_END.minusSeconds(1)).validate(widerRecord(PREVIOUS_SHAPE));
         assertEquals("phone: is missing", result.describeViolations());
     }
+
+    /** The default declaration with partial updates: an UPDATE's empty attribute means unchanged. */
+    private static final CompiledDeclaration PARTIAL = CompiledDeclaration.compile(new io.customertrack.declaration.Declaration(1,
+            CompiledDeclaration.defaultDeclaration().declaration().attributes(), null, true));
+
+    private final CustomerRecordValidator partialValidator = new CustomerRecordValidator(PARTIAL, Duration.ofMinutes(5), false, NOW);
+
+    @Test
+    void withPartialUpdatesAnUpdateMayLeaveRequiredAttributesEmpty() {
+        final Record moved = record("7", null, "", " ", "1 New Street", "Leeds", null, null, "UPDATE", "2026-01-31T12:00:00Z");
+        final CustomerRecordValidator.Result partial = partialValidator.validate(moved);
+        assertTrue(partial.isValid(), partial.describeViolations());
+        assertEquals(java.util.Arrays.asList(null, null, null, "1 New Street", "Leeds", null, null), partial.event().values());
+        assertEquals(CustomerEvent.Operation.UPDATE, partial.event().op());
+
+        assertEquals(List.of("first_name.required", "last_name.required", "email.required", "state.required", "country.required"),
+                validator.validate(moved).violations().stream().map(Violation::summaryKey).toList(), "full updates: every required value");
+    }
+
+    @Test
+    void withPartialUpdatesAnInsertStillNeedsEveryRequiredAttribute() {
+        final CustomerRecordValidator.Result result = partialValidator.validate(record("7", "Ada", null, " ", "s", "c", "st", "co",
+                "INSERT", "2026-01-31T12:00:00Z"));
+        assertFalse(result.isValid());
+        assertEquals("last_name: is missing; email: is blank", result.describeViolations());
+        assertTrue(partialValidator.validate(good(Field.OP, "INSERT")).isValid());
+    }
+
+    @Test
+    void withPartialUpdatesEveryValuePresentIsCheckedAsAlways() {
+        final CustomerRecordValidator.Result result = partialValidator.validate(record("7", null, null, "ada at example.com",
+                null, "Spring\u0007field", null, null, "UPDATE", "2026-01-31T12:00:00Z"));
+        assertEquals(List.of("email.invalid_syntax", "city.control_character"),
+                result.violations().stream().map(Violation::summaryKey).toList());
+        assertEquals(List.of("first_name.required", "last_name.required", "email.required", "street.required", "city.required",
+                        "state.required", "country.required", "op.unknown"),
+                partialValidator.validate(record("7", null, null, null, null, null, null, null, "update", "2026-01-31T12:00:00Z"))
+                        .violations().stream().map(Violation::summaryKey).toList(),
+                "an operation that is not UPDATE as sent (here: not normalised) is no partial update");
+    }
+
+    @Test
+    void withPartialUpdatesDeletesAndErasuresAreJudgedAsBefore() {
+        final Record delete = record("5", null, "", " ", null, null, null, null, "DELETE", "2026-01-31T12:00:00Z");
+        assertEquals(validator.validate(delete), partialValidator.validate(delete));
+        final Record erase = record("5", "Ada", null, null, null, null, null, null, "ERASE", "2026-01-31T12:00:00Z");
+        final CustomerRecordValidator.Result erased = partialValidator.validate(erase);
+        assertTrue(erased.isCorrectedErasure());
+        assertEquals(validator.validate(erase), erased);
+    }
+
+    @Test
+    void withPartialUpdatesANormalisedUpdateMayLeaveAttributesEmpty() {
+        final CustomerRecordValidator normalising = new CustomerRecordValidator(PARTIAL, Duration.ofMinutes(5), true, NOW);
+        final CustomerRecordValidator.Result result = normalising.validate(record("7", null, null, " ADA@Example.com ", null, null, null,
+                null, " update ", "2026-01-31T12:00:00Z"));
+        assertTrue(result.isValid(), result.describeViolations());
+        assertEquals(java.util.Arrays.asList(null, null, "ada@example.com", null, null, null, null), result.event().values());
+    }
 }

@@ -1,15 +1,19 @@
 package io.customertrack.nifi.customer;
 
+import io.customertrack.declaration.Attribute;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 import io.customertrack.nifi.customer.CustomerEvent.Operation;
 import org.apache.nifi.serialization.record.Record;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -165,5 +169,148 @@ class FakeCustomerGeneratorTest {
                 + " \"generate\": {\"values\": [\"ABC\", \"AB\"]}}]}"));
         final DeclarationException refused = assertThrows(DeclarationException.class, () -> new FakeCustomerGenerator(noneFit, Locale.US, 1));
         assertTrue(refused.getMessage().startsWith("attribute 'code' generate: none of its 2 values"), refused.getMessage());
+    }
+
+    /** The wide example as a declaration with {@code untracked} attributes and partial updates as given. */
+    private static CompiledDeclaration wide(final Set<String> untracked, final boolean partialUpdates) {
+        final Declaration wide = Declaration.example("wide");
+        final List<Attribute> attributes = wide.attributes().stream().map(a -> new Attribute(a.name(), a.type(), a.required(), a.personal(),
+                a.rules(), a.generate(), a.since(), !untracked.contains(a.name()))).toList();
+        return CompiledDeclaration.compile(new Declaration(wide.version(), attributes, wide.previousShapeAcceptedUntil(), partialUpdates));
+    }
+
+    /** Untracked: in the loyalty group beside a tracked tier, in the consent group beside a tracked flag, and in no group. */
+    private static final Set<String> UNTRACKED = Set.of("loyalty_points", "lifetime_value", "consent_changed_at", "preferred_language",
+            "credit_score");
+
+    /**
+     * Every attribute tracked and full updates: a seed gives the events it always gave, whatever the shares of untracked-only
+     * changes and partial updates (the SHA-256 of the events' file columns, recorded from the generator before they existed).
+     */
+    @Test
+    void withEveryAttributeTrackedAndFullUpdatesTheWideEventsOfASeedAreUnchanged() throws Exception {
+        final CompiledDeclaration wide = wide(Set.of(), false);
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        for (final Record record : generate(wide, 42, new FakeCustomerGenerator.Mix(30, 5, 5, 5, Duration.ofMinutes(10), 5, 5, 100, 100), 20_000)) {
+            for (final String column : wide.declaration().fileColumns()) {
+                digest.update(String.valueOf(record.getValue(column)).getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+        }
+        assertEquals("85ae6841dcc31c4ad001cf1ea0d57b1a348ef24f62a0d74da85b93a493ed5deb", HexFormat.of().formatHex(digest.digest()));
+    }
+
+    /** What a stream of generated UPDATEs did, replayed against each customer's values as the merge resolves them. */
+    private record UpdateKinds(int updates, int untrackedOnly, int partial, int noChange) {
+    }
+
+    /**
+     * Replays the events in the order generated (an exact replay once, a late UPDATE not moving the customer's latest
+     * values), checking each against the validator and the customer's values, and counts the kinds of UPDATE.
+     */
+    private static UpdateKinds replay(final CompiledDeclaration declaration, final List<Record> records) {
+        final CustomerRecordValidator validator = new CustomerRecordValidator(declaration, Duration.ofMinutes(5), false, NOW);
+        final boolean partialUpdates = declaration.declaration().partialUpdates();
+        final List<Attribute> attributes = declaration.declaration().attributes();
+        final Map<Long, List<String>> current = new java.util.HashMap<>();
+        final Set<Record> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Instant newest = Instant.MIN;
+        int updates = 0;
+        int untrackedOnly = 0;
+        int partial = 0;
+        int noChange = 0;
+        for (final Record record : records) {
+            final CustomerRecordValidator.Result result = validator.validate(record);
+            assertTrue(result.isValid(), () -> record.toMap() + ": " + result.describeViolations());
+            if (!seen.add(record)) {
+                continue;
+            }
+            final CustomerEvent event = result.event();
+            final boolean late = event.updatedAt().isBefore(newest);
+            newest = late ? newest : event.updatedAt();
+            switch (event.op()) {
+                case INSERT -> current.put(event.customerId(), event.values());
+                case DELETE, ERASE -> current.remove(event.customerId());
+                case UPDATE -> {
+                    updates++;
+                    final List<String> before = current.get(event.customerId());
+                    final List<String> after = new ArrayList<>();
+                    boolean sentPartially = false;
+                    boolean sentUnchanged = false;
+                    boolean trackedChanged = false;
+                    boolean untrackedChanged = false;
+                    for (int i = 0; i < attributes.size(); i++) {
+                        final String sent = event.values().get(i);
+                        final String value = partialUpdates && sent == null ? before.get(i) : sent;
+                        after.add(value);
+                        final boolean changed = !java.util.Objects.equals(before.get(i), value);
+                        sentPartially |= sent == null && value != null;
+                        sentUnchanged |= sent != null && !changed;
+                        trackedChanged |= changed && attributes.get(i).trackHistory();
+                        untrackedChanged |= changed && !attributes.get(i).trackHistory();
+                    }
+                    assertFalse(sentPartially && sentUnchanged, () -> "a partial update carries only what changed: " + record.toMap()
+                            + " after " + before);
+                    untrackedOnly += !trackedChanged && untrackedChanged ? 1 : 0;
+                    partial += sentPartially ? 1 : 0;
+                    noChange += !trackedChanged && !untrackedChanged ? 1 : 0;
+                    if (!late) {
+                        current.put(event.customerId(), after);
+                    }
+                }
+                default -> throw new AssertionError(event.op());
+            }
+        }
+        return new UpdateKinds(updates, untrackedOnly, partial, noChange);
+    }
+
+    private static final FakeCustomerGenerator.Mix WITH_SHARES_OF_UPDATES = new FakeCustomerGenerator.Mix(40, 5, 0, 10, Duration.ofMinutes(10),
+            5, 2, 20, 30);
+
+    private static void assertNear(final double expectedPercent, final int count, final int of, final String what) {
+        final double percent = 100.0 * count / of;
+        assertTrue(Math.abs(percent - expectedPercent) < 1.5, what + ": " + count + " of " + of + " = " + percent + "%, configured "
+                + expectedPercent + "%");
+    }
+
+    @Test
+    void untrackedOnlyChangesAndPartialUpdatesComeAtTheirSharesOfTheUpdatesAndAreValid() throws Exception {
+        final CompiledDeclaration declaration = wide(UNTRACKED, true);
+        final List<Record> records = generate(declaration, 21, WITH_SHARES_OF_UPDATES, 30_000);
+        final UpdateKinds kinds = replay(declaration, records);
+        assertTrue(kinds.updates() > 12_000, kinds::toString);
+        assertNear(20, kinds.untrackedOnly(), kinds.updates(), "untracked-only changes");
+        assertNear(30, kinds.partial(), kinds.updates(), "partial updates");
+        assertTrue(kinds.noChange() < kinds.updates() / 1000, () -> "every UPDATE changes something: " + kinds);
+        assertEquals(records, generate(declaration, 21, WITH_SHARES_OF_UPDATES, 30_000), "the same seed, the same events");
+    }
+
+    /** Each applies on its own: untracked-only changes sent in full, partial updates where every attribute is tracked. */
+    @Test
+    void untrackedOnlyChangesNeedUntrackedAttributesAndPartialUpdatesAPartialDeclaration() throws Exception {
+        final CompiledDeclaration full = wide(UNTRACKED, false);
+        final UpdateKinds fullKinds = replay(full, generate(full, 22, WITH_SHARES_OF_UPDATES, 20_000));
+        assertNear(20, fullKinds.untrackedOnly(), fullKinds.updates(), "untracked-only changes");
+        assertEquals(0, fullKinds.partial(), fullKinds::toString);
+
+        final CompiledDeclaration allTracked = wide(Set.of(), true);
+        final UpdateKinds trackedKinds = replay(allTracked, generate(allTracked, 23, WITH_SHARES_OF_UPDATES, 20_000));
+        assertEquals(0, trackedKinds.untrackedOnly(), trackedKinds::toString);
+        assertNear(30, trackedKinds.partial(), trackedKinds.updates(), "partial updates");
+        assertTrue(trackedKinds.noChange() < trackedKinds.updates() / 1000, trackedKinds::toString);
+    }
+
+    /** In partial mode a required attribute left blank is no breakage in an UPDATE: the broken record is an INSERT. */
+    @Test
+    void withPartialUpdatesEveryBrokenRecordIsStillRefused() throws Exception {
+        final CompiledDeclaration declaration = wide(UNTRACKED, true);
+        final CustomerRecordValidator validator = new CustomerRecordValidator(declaration, Duration.ofMinutes(5), false, NOW);
+        final Set<String> seen = new TreeSet<>();
+        for (final Record record : generate(declaration, 3, ONLY_INVALID, 2_000)) {
+            final CustomerRecordValidator.Result result = validator.validate(record);
+            assertFalse(result.isValid(), () -> record.toMap().toString());
+            seen.add(result.violations().getFirst().summaryKey());
+        }
+        assertTrue(seen.contains("first_name.required"), seen::toString);
     }
 }

@@ -58,8 +58,8 @@ class SnowflakeConcurrencyTest {
                 "SELECT CONCAT_WS('|', source_file, source_row_number, reason, newest_merged_at) FROM customer_merge_quarantine",
                 "SELECT CONCAT_WS('|', customer_id, requested_at, source_file, raw_rows, history_rows, customer_rows) FROM customer_erasure",
                 "SELECT CONCAT_WS('|', source_file, rows_loaded, versions_opened, versions_closed, versions_recut, versions_removed,"
-                        + " noop_updates, events_quarantined, erasure_requests) FROM customer_merge_receipt",
-                "SELECT CONCAT_WS('|', customer_id, valid_from, previous_valid_to, valid_to, change_kind, caused_by_file)"
+                        + " noop_updates, in_place_updates, events_quarantined, erasure_requests) FROM customer_merge_receipt",
+                "SELECT CONCAT_WS('|', customer_id, valid_from, previous_valid_to, valid_to, change_kind, content_changed, caused_by_file)"
                         + " FROM customer_history_recut",
                 "SELECT CONCAT_WS('|', source_file, row_count) FROM customer_merge_log",
                 "SELECT CONCAT_WS('|', customer_id, last_event_at) FROM customer_merge_watermark")) {
@@ -129,7 +129,7 @@ class SnowflakeConcurrencyTest {
             }
         }
         assertEquals(outcomes.get(0), outcomes.get(1));
-        assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
+        assertTrue(outcomes.get(0).get(4).contains("a.csv|5|3|1|0|0|1|0|0|1"), "the first file by name counts: " + outcomes.get(0).get(4));
         assertTrue(outcomes.get(0).get(3).contains("|a.csv|"), "the erasure receipt names the first file: " + outcomes.get(0).get(3));
     }
 

@@ -15,19 +15,30 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The merge rendered for the wide example declaration (every attribute type, optional and non-personal attributes) on
+ * The merge rendered for the wide example's attributes (every attribute type, optional and non-personal attributes) on
  * DuckDB: tables built from its rendering, versions opened only by a change of any type of value, erasure clearing only
  * the personal ones.
  */
 class WideDeclarationMergeTest {
 
-    private static final Declaration WIDE = Declaration.example("wide");
+    /**
+     * The wide example with every attribute tracked and full updates: a version per change of any type, a NULL that
+     * clears (the example itself tracks no history on some attributes and takes partial updates, which
+     * MergeSemanticsTest and the property tests cover).
+     */
+    private static final Declaration WIDE = everyAttributeTrackedFullUpdates(Declaration.example("wide"));
 
     private CustomerStore store;
 
     @BeforeEach
     void setUp() throws SQLException {
         store = new CustomerStore(CustomerStore.IN_MEMORY, true, WIDE);
+    }
+
+    private static Declaration everyAttributeTrackedFullUpdates(final Declaration declaration) {
+        return new Declaration(declaration.version(), declaration.attributes().stream()
+                .map(a -> new Attribute(a.name(), a.type(), a.required(), a.personal(), a.rules(), a.generate(), a.since(), true))
+                .toList(), declaration.previousShapeAcceptedUntil(), false);
     }
 
     @AfterEach

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,6 +42,39 @@ class GenerateDeclaredCustomerTest {
         for (final String code : new String[]{"phone.pattern_mismatch", "loyalty_tier.not_one_of", "loyalty_points.out_of_range"}) {
             assertTrue(errors.contains(code), errors);
         }
+    }
+
+    /**
+     * The wide example has untracked attributes and partial updates: with the processor's default shares its UPDATEs
+     * include partial ones (a required attribute empty), all valid under the same declaration.
+     */
+    @Test
+    void wideUpdatesIncludePartialOnesWithoutAnyPropertySetAndAllAreValid() throws Exception {
+        final TestRunner generate = GenerateFakeCustomerTest.newRunner();
+        generate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, ValidateDeclaredCustomerTest.WIDE_DECLARATION_FILE);
+        generate.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "2000");
+        generate.setProperty(GenerateFakeCustomer.RANDOM_SEED, "9");
+        generate.run(2);
+        final List<String> columns = Declaration.example("wide").fileColumns();
+        int updates = 0;
+        int partial = 0;
+        final TestRunner validate = ValidateCustomerRecordTest.newRunner();
+        validate.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, ValidateDeclaredCustomerTest.WIDE_DECLARATION_FILE);
+        for (final MockFlowFile generated : generate.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS)) {
+            for (final String line : generated.getContent().split("\n")) {
+                final List<String> row = SimpleCsv.parseLine(line);
+                if ("UPDATE".equals(row.get(columns.indexOf("op")))) {
+                    updates++;
+                    partial += row.get(columns.indexOf("first_name")).isEmpty() ? 1 : 0;
+                }
+            }
+            validate.enqueue(generated.toByteArray());
+        }
+        // first_name never changes: empty only where an UPDATE is sent partially.
+        assertTrue(updates > 500 && Math.abs(100.0 * partial / updates - 30) < 5, partial + " partial of " + updates + " updates");
+        validate.run(2);
+        validate.assertTransferCount(ValidateCustomerRecord.REL_INVALID, 0);
+        validate.assertTransferCount(ValidateCustomerRecord.REL_VALID, 2);
     }
 
     @Test

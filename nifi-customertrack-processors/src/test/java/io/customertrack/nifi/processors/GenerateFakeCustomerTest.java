@@ -1,14 +1,20 @@
 package io.customertrack.nifi.processors;
 
+import io.customertrack.nifi.ProjectFiles;
 import org.apache.nifi.components.PropertyDescriptor;
 import org.apache.nifi.components.state.Scope;
 import org.apache.nifi.util.MockFlowFile;
 import org.apache.nifi.util.TestRunner;
 import org.apache.nifi.util.TestRunners;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.security.MessageDigest;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -250,6 +256,32 @@ class GenerateFakeCustomerTest {
         assertEquals(Long.toString(expectedNewId), secondNode.getStateManager().getState(Scope.CLUSTER).get("customer.id.next"));
     }
 
+    /**
+     * For a declaration with every attribute tracked and full updates, the output of a seed is what it was before
+     * untracked attributes and partial updates existed, with their percentages at their defaults: the SHA-256 of three
+     * FlowFiles of every kind of event, recorded from the generator as it was then.
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "customer.json, 71fda097105a5b4baba69ee6cb5274a53c21711ddc206675da8fddae4d66075d",
+        "examples/customer-with-phone.json, d5a33b792754b752fb9f2eac6251356e27747702ce4163102b43b1604d189d44"})
+    void withoutUntrackedAttributesOrPartialUpdatesASeedGivesTheOutputItAlwaysGave(final String declaration, final String sha256)
+            throws Exception {
+        final TestRunner runner = newRunner();
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, ProjectFiles.resolve(
+                "nifi-customertrack-declaration/src/main/resources/io/customertrack/declaration/" + declaration).toString());
+        runner.setProperty(GenerateFakeCustomer.RANDOM_SEED, "42");
+        runner.setProperty(GenerateFakeCustomer.RECORDS_PER_FLOWFILE, "500");
+        runner.setProperty(GenerateFakeCustomer.INVALID_PERCENTAGE, "5");
+        runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "10");
+        runner.setProperty(GenerateFakeCustomer.REPLAY_PERCENTAGE, "5");
+        runner.setProperty(GenerateFakeCustomer.ERASURE_PERCENTAGE, "5");
+        runner.run(3);
+        final MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        runner.getFlowFilesForRelationship(GenerateFakeCustomer.REL_SUCCESS).forEach(flowFile -> digest.update(flowFile.toByteArray()));
+        assertEquals(sha256, HexFormat.of().formatHex(digest.digest()));
+    }
+
     @Test
     void percentagesOverOneHundredAreRejected() throws Exception {
         final TestRunner runner = newRunner();
@@ -265,6 +297,12 @@ class GenerateFakeCustomerTest {
         runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "1");
         runner.assertNotValid();
         runner.setProperty(GenerateFakeCustomer.LATE_PERCENTAGE, "0");
+        runner.setProperty(GenerateFakeCustomer.UNTRACKED_CHANGE_PERCENTAGE, "100");
+        runner.setProperty(GenerateFakeCustomer.PARTIAL_UPDATE_PERCENTAGE, "100");
+        runner.assertValid();
+        runner.setProperty(GenerateFakeCustomer.PARTIAL_UPDATE_PERCENTAGE, "101");
+        runner.assertNotValid();
+        runner.setProperty(GenerateFakeCustomer.PARTIAL_UPDATE_PERCENTAGE, "30");
         runner.setProperty(GenerateFakeCustomer.LOCALE, "not a locale!");
         runner.assertNotValid();
     }

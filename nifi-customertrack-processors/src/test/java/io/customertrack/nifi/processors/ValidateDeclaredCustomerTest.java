@@ -116,6 +116,29 @@ class ValidateDeclaredCustomerTest {
         assertTrue(errors.contains("phone.unexpected_field=1") && errors.contains("loyalty_tier.unexpected_field=1"), errors);
     }
 
+    /** Partial updates: an UPDATE carries only what changed, an INSERT still every required attribute. */
+    @Test
+    void withPartialUpdatesAnUpdateCarriesOnlyWhatChanged() throws Exception {
+        final TestRunner runner = ValidateCustomerRecordTest.newRunner();
+        runner.setProperty(CustomerDeclarations.CUSTOMER_DECLARATION, """
+                {"partialUpdates": true, "attributes": [
+                  {"name": "email", "type": "VARCHAR(254)", "required": true, "personal": true, "rules": {"email": true}},
+                  {"name": "tier", "type": "VARCHAR(8)", "required": true, "personal": false, "rules": {"oneOf": ["GOLD", "SILVER"]}},
+                  {"name": "points", "type": "NUMBER(9,0)", "required": true, "personal": false, "trackHistory": false}]}""");
+        runner.enqueue("customer_id,email,tier,points,op,updated_at\n"
+                + "7,,,1200,UPDATE,2026-01-31T12:00:00Z\n"
+                + "7,,GOLD,,UPDATE,2026-01-31T12:01:00Z\n"
+                + "8,grace@example.com,,10,INSERT,2026-01-31T12:02:00Z\n"
+                + "7,,BRONZE,,UPDATE,2026-01-31T12:03:00Z\n");
+        runner.run();
+        assertEquals("customer_id,email,tier,points,op,updated_at\n"
+                + "7,,,1200,UPDATE,2026-01-31T12:00:00.000000Z\n"
+                + "7,,GOLD,,UPDATE,2026-01-31T12:01:00.000000Z\n",
+                runner.getFlowFilesForRelationship(ValidateCustomerRecord.REL_VALID).getFirst().getContent());
+        runner.getFlowFilesForRelationship(ValidateCustomerRecord.REL_INVALID).getFirst().assertAttributeEquals(ValidateCustomerRecord.ATTR_ERRORS,
+                "tier.not_one_of=1, tier.required=1");
+    }
+
     private static String[] with(final String[] good, final List<String> columns, final String column, final String value) {
         final String[] values = good.clone();
         values[columns.indexOf(column)] = value;

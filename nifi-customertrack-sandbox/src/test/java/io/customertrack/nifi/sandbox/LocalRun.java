@@ -243,6 +243,12 @@ public final class LocalRun {
                     + " (" + store.count("SELECT COUNT(*) FROM customer WHERE is_deleted") + " deleted)");
             final long versions = store.count("SELECT COUNT(*) FROM customer_history");
             System.out.println("CUSTOMER_HISTORY rows: " + versions);
+            System.out.println("Updates that opened no version: " + store.count("SELECT COALESCE(SUM(noop_updates), 0) FROM customer_merge_receipt")
+                    + " changed nothing, " + store.count("SELECT COALESCE(SUM(in_place_updates), 0) FROM customer_merge_receipt")
+                    + " changed only untracked attributes (in place)"
+                    + (declaration.partialUpdates() ? "; partial UPDATEs (an attribute left empty): "
+                    + store.count("SELECT COUNT(*) FROM customer_raw WHERE op = 'UPDATE' AND (" + String.join(" OR ",
+                    declaration.names().stream().map(name -> name + " IS NULL").toList()) + ")") : ""));
             if (versions == 0) {
                 throw new IllegalStateException("CUSTOMER_HISTORY holds no version: nothing was merged");
             }
