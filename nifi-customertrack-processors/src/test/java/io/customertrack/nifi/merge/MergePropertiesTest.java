@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class MergePropertiesTest {
 
     private static final LocalDateTime ORIGIN = RandomMerges.ORIGIN;
-    private static final Declaration WIDE = Declaration.example("wide");
+    /**
+     * The wide example's attributes, every one tracked, full updates (whatever the example declares): a version per change
+     * of any type. The untracked/partial properties draw their own flags on the same attributes.
+     */
+    private static final Declaration WIDE = RandomMerges.flagged(Declaration.example("wide"), Set.of(), false);
     /** The default plus a phone a migration appended: hashed only when set. */
     private static final Declaration WITH_PHONE = Declaration.example("customer-with-phone");
 

@@ -30,7 +30,8 @@ import java.util.stream.Stream;
  */
 class FakesnowMergePropertiesIT {
 
-    private static final Declaration WIDE = Declaration.example("wide");
+    /** The wide example's attributes, every one tracked, full updates, whatever the example declares. */
+    private static final Declaration WIDE = RandomMerges.flagged(Declaration.example("wide"), Set.of(), false);
     /** The wide attributes, three of them (a number, a time and a text) untracked, partial updates on; set here, not read from wide.json. */
     private static final Declaration FLAGGED = RandomMerges.flagged(WIDE, Set.of("loyalty_points", "consent_changed_at", "preferred_language"), true);
 
