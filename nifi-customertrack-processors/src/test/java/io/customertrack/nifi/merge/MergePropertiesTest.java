@@ -129,7 +129,7 @@ class MergePropertiesTest {
      * The same for the wide example's attributes with a random subset untracked and partial updates on or off: after
      * every merge CUSTOMER_HISTORY and CUSTOMER equal the model's, the receipts of the merge's files add up to the
      * no-op and in-place updates of its new events, and the audit's UPDATED rows name exactly the closed versions whose
-     * untracked values it changed.
+     * untracked values it changed; at the end CUSTOMER_AS_OF shows the versions as CUSTOMER_HISTORY holds them.
      */
     @Property(tries = 40, edgeCases = EdgeCasesMode.NONE)
     void untrackedAttributesAndPartialUpdatesHoldAfterEveryMerge(
@@ -143,6 +143,7 @@ class MergePropertiesTest {
             RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
                     budgetSeconds, random)
                     .collect();
+            customerAsOfShowsEachVersionAsItsHistoryRowHasIt(store);
         }
     }
 
@@ -162,6 +163,7 @@ class MergePropertiesTest {
             RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
                     budgetSeconds, random)
                     .collect();
+            customerAsOfShowsEachVersionAsItsHistoryRowHasIt(store);
         }
     }
 
@@ -178,6 +180,21 @@ class MergePropertiesTest {
             RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
                     budgetSeconds, random)
                     .collect();
+            customerAsOfShowsEachVersionAsItsHistoryRowHasIt(store);
+        }
+    }
+
+    /**
+     * CUSTOMER_AS_OF at every event time, just before and after it, and before the first and after the last: each
+     * customer's version as CUSTOMER_HISTORY holds it (which the model checked), untracked values as of its latest event.
+     */
+    private static void customerAsOfShowsEachVersionAsItsHistoryRowHasIt(final CustomerStore store) throws SQLException {
+        final List<ScdModel.Version> history = store.history();
+        for (int minute = -1; minute <= 13; minute++) {
+            for (final long offsetMicros : new long[]{-1, 0, 1}) {
+                final LocalDateTime asOf = ORIGIN.plusMinutes(minute).plusNanos(offsetMicros * 1000);
+                assertEquals(ScdModel.asOf(history, asOf), store.customersAsOf(asOf), "CUSTOMER_AS_OF(" + asOf + ")");
+            }
         }
     }
 
