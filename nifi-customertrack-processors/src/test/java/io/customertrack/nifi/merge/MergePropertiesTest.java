@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * by the real merge script on DuckDB. After every merge the SCD invariants hold; at the end the tables equal the
  * plain-Java model of all events, and one more merge changes nothing. The tables enforce no key, as on Snowflake:
  * sql/05's duplicate-key queries check every declared key after every merge. Each property runs for the default
- * declaration and, with fewer tries, for the wide example (every attribute type, optional and non-personal attributes).
+ * declaration and, with fewer tries, for the wide example's attributes (every attribute type, optional and non-personal
+ * attributes); the untracked/partial properties draw which attributes are untracked and whether updates are partial.
  */
 class MergePropertiesTest {
 
