@@ -22,8 +22,9 @@
 --   than everything merged for it before (late, replayed, tied), else from that version and the stream. A late event
 --   therefore lands at its event time, however late it arrives; SCD1 follows the newest version; replays and
 --   duplicates collapse; the result does not depend on arrival order or batching.
--- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash): the MERGE source
---   has one row per key, so the MERGE is deterministic (no error 100090 and no ERROR_ON_NONDETERMINISTIC_MERGE).
+-- * Per customer and event time one event counts (a DELETE wins a tie, then the larger row hash, then an INSERT):
+--   the MERGE source has one row per key, so the MERGE is deterministic (no error 100090 and no
+--   ERROR_ON_NONDETERMINISTIC_MERGE).
 -- * An event whose tracked attributes hash equal to the previous event's opens no version; its untracked attributes
 --   (declared without history) update the version it falls into, which holds those of its latest event. A DELETE
 --   closes the current version at the delete's event time; a later INSERT or UPDATE opens a new one.
@@ -221,12 +222,14 @@ FROM (
         WHERE NOT a.reads_raw AND a.anchor_at IS NOT NULL
     ),
     events AS (
-        -- One event per customer and time: a DELETE, else the larger row hash. Copies of one event (a replay) tie on
-        -- both; a total order picks the same copy every run (Snowflake picks any among ties): a merged copy before a
-        -- new one, so a replay is credited with nothing, then the first file and row.
+        -- One event per customer and time: a DELETE, else the larger row hash, then an INSERT (with partial updates an
+        -- INSERT and an UPDATE of equal values differ: the INSERT starts afresh). Copies of one event (a replay) tie on
+        -- all three; a total order picks the same copy every run (Snowflake picks any among ties): a merged copy before
+        -- a new one, so a replay is credited with nothing, then the first file and row.
         SELECT * FROM hashed
         QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id, updated_at
-                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC, is_new,
+                                   ORDER BY CASE WHEN op = 'DELETE' THEN 1 ELSE 0 END DESC, row_hash DESC,
+                                            CASE WHEN op = 'INSERT' THEN 1 ELSE 0 END DESC, is_new,
                                             source_file, source_row_number) = 1
     ),
     resolved AS (

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,7 @@ public final class RandomMerges {
 
     /** Events of {@code declaration}'s attributes. */
     public static Arbitrary<List<CustomerEvent>> events(final Declaration declaration) {
-        return event(declaration).list().ofMinSize(1).ofMaxSize(30).map(events -> unambiguous(declaration, events));
+        return event(declaration).list().ofMinSize(1).ofMaxSize(30);
     }
 
     /** Events with an ERASE request about one time in thirteen. */
@@ -60,8 +59,7 @@ public final class RandomMerges {
         final int attributes = declaration.attributes().size();
         final Arbitrary<CustomerEvent> erasure = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.integers().between(0, 12))
                 .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC), attributes));
-        return Arbitraries.frequencyOf(Tuple.of(12, event(declaration)), Tuple.of(1, erasure)).list().ofMinSize(1).ofMaxSize(30)
-                .map(events -> unambiguous(declaration, events));
+        return Arbitraries.frequencyOf(Tuple.of(12, event(declaration)), Tuple.of(1, erasure)).list().ofMinSize(1).ofMaxSize(30);
     }
 
     private static Arbitrary<CustomerEvent> event(final Declaration declaration) {
@@ -144,27 +142,7 @@ public final class RandomMerges {
         final Arbitrary<CustomerEvent> erasure = Combinators.combine(Arbitraries.longs().between(1, 4), Arbitraries.integers().between(0, 12))
                 .as((id, minute) -> CustomerEvent.erase(id, ORIGIN.plusMinutes(minute).toInstant(ZoneOffset.UTC), attributes));
         return Arbitraries.frequencyOf(Tuple.of(24, flaggedEvent(declaration)), Tuple.of(1, erasure)).list().ofMinSize(6).ofMaxSize(30)
-                .withSizeDistribution(RandomDistribution.uniform()).map(events -> unambiguous(declaration, events));
-    }
-
-    /**
-     * The events with one operation for each customer, time and values: an INSERT and an UPDATE of equal values at one
-     * time tie on the raw row hash, and the spec does not say which wins, though with partial updates they resolve
-     * differently (the merge takes the first file's). With partial updates the first such event's operation is kept.
-     */
-    private static List<CustomerEvent> unambiguous(final Declaration declaration, final List<CustomerEvent> events) {
-        if (!declaration.partialUpdates()) {
-            return events; // INSERT and UPDATE resolve alike: whichever wins, the tables are the same
-        }
-        final Map<String, CustomerEvent.Operation> ops = new HashMap<>();
-        return events.stream().map(event -> {
-            if (event.op() != CustomerEvent.Operation.INSERT && event.op() != CustomerEvent.Operation.UPDATE) {
-                return event;
-            }
-            final CustomerEvent.Operation op = ops.computeIfAbsent(event.customerId() + "@" + event.updatedAt() + "@" + event.values(),
-                    key -> event.op());
-            return op == event.op() ? event : new CustomerEvent(event.customerId(), op, event.updatedAt(), event.values());
-        }).toList();
+                .withSizeDistribution(RandomDistribution.uniform());
     }
 
     /**

@@ -212,10 +212,12 @@ public final class ScdModel {
      * {@code latest} are the new ones; a merged copy beats a new one where the tie cannot tell them apart.
      */
     private static Outcome replay(final Declaration declaration, final Collection<Applied> events, final int latest) {
-        // One event per key and event time: a DELETE beats an upsert, then the larger raw row hash, then the earlier merge.
+        // One event per key and event time: a DELETE beats an upsert, then the larger raw row hash, then an INSERT beats
+        // an UPDATE, then the earlier merge.
         final Comparator<Applied> tieBreak = Comparator
                 .comparing((Applied a) -> a.event().isDelete() ? 1 : 0)
                 .thenComparing(a -> rowHash(declaration, a.event()))
+                .thenComparing(a -> a.event().op() == CustomerEvent.Operation.INSERT ? 1 : 0)
                 .thenComparing(a -> -a.merge());
         final Map<Long, TreeMap<LocalDateTime, Applied>> byKey = new TreeMap<>();
         for (final Applied event : events) {
