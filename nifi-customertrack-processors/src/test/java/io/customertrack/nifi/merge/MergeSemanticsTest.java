@@ -356,11 +356,11 @@ class MergeSemanticsTest {
         assertEquals(2, store.count("SELECT row_count FROM customer_merge_log WHERE source_file = 'file-1.csv'"));
     }
 
-    // Per-attribute history and partial updates (the spec's rules and examples), on small declarations of the wide
+    // Per-attribute history and partial updates (the rules and examples of docs/design/merge.md), on small declarations of the wide
     // example's attributes, with their flags set here whatever wide.json says.
 
     private static final Declaration WIDE = Declaration.example("wide");
-    /** The spec's first example: a change of email opens a version, loyalty_points is updated in place. */
+    /** docs/design/merge.md's example of untracked attributes: a change of email opens a version, of loyalty_points not. */
     private static final Declaration LOYALTY = RandomMerges.flagged(
             new Declaration(List.of(WIDE.attribute("email"), WIDE.attribute("loyalty_points"))), Set.of("loyalty_points"), false);
     /** Partial updates, every attribute tracked: email, city and the optional phone. */
@@ -368,7 +368,7 @@ class MergeSemanticsTest {
             new Declaration(List.of(WIDE.attribute("email"), WIDE.attribute("city"), WIDE.attribute("phone"))), Set.of(), true);
     private static final String PHONE = "+14155550100";
 
-    /** Spec item 4: an untracked-only change opens no version; the current version takes the value in place, unaudited. */
+    /** An untracked-only change opens no version; the current version takes the value in place, unaudited. */
     @Test
     void anUntrackedOnlyChangeUpdatesTheCurrentVersionInPlace() throws SQLException {
         try (Declared store = new Declared(LOYALTY)) {
@@ -387,7 +387,7 @@ class MergeSemanticsTest {
     }
 
     /**
-     * The spec's first example: an email change closes the version, which keeps the points of its latest event; a late
+     * docs/design/merge.md's example of untracked attributes: an email change closes the version, which keeps the points of its latest event; a late
      * change of points inside the closed version updates it in place and is audited as UPDATED.
      */
     @Test
@@ -409,7 +409,7 @@ class MergeSemanticsTest {
     }
 
     /**
-     * The spec's second example, one event further: a late partial UPDATE lands between two versions, and the later
+     * docs/design/merge.md's example of partial updates, one event further: a late partial UPDATE lands between two versions, and the later
      * ones inherit what it set (b@x) up to the next event that sets that attribute (c@x at t4).
      */
     @Test

@@ -56,7 +56,7 @@ public final class ScdModel {
     }
 
     /**
-     * What the new events of one merge did beyond versions (spec item 5): INSERTs and UPDATEs that won their tie and
+     * What the new events of one merge did beyond versions (the receipts' counts): INSERTs and UPDATEs that won their tie and
      * opened no version, {@code noopUpdates} where their resolved values equal the previous event's, {@code inPlaceUpdates}
      * where they differ (only untracked values can). Summed over the receipts of the merge's files.
      */
@@ -161,7 +161,7 @@ public final class ScdModel {
 
     /**
      * Versions that were closed before and are after, with the same start, end and tracked values, but other untracked
-     * values: spec item 6's UPDATED audit rows. (A version re-timed as well is RECUT, whatever else changed.)
+     * values: the audit's UPDATED rows. (A version re-timed as well is RECUT, whatever else changed.)
      */
     static List<Updated> updatedInPlace(final Declaration declaration, final State before, final State after) {
         final Map<String, Version> earlier = new TreeMap<>();
@@ -282,7 +282,7 @@ public final class ScdModel {
     }
 
     /**
-     * Spec item 2: with partial updates an UPDATE's empty (NULL) value takes the previous INSERT/UPDATE's resolved one
+     * With partial updates an UPDATE's empty (NULL) value takes the previous INSERT/UPDATE's resolved one
      * (NULL if none); an INSERT starts afresh. Without partial updates the values are as they arrived.
      */
     static List<String> resolve(final Declaration declaration, final CustomerEvent event, final List<String> previous) {
@@ -298,7 +298,7 @@ public final class ScdModel {
         return resolved;
     }
 
-    /** Spec item 3: the row hash over the tracked attributes only, as if the declaration held only them. */
+    /** The row hash over the tracked attributes only, as if the declaration held only them. */
     private static String trackedHash(final Declaration tracked, final Declaration declaration, final List<String> values) {
         final List<String> trackedValues = new ArrayList<>();
         for (int i = 0; i < declaration.attributes().size(); i++) {
