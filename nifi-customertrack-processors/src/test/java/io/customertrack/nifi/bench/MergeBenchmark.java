@@ -26,6 +26,12 @@ import java.util.stream.Collectors;
  * With another declaration than the default ({@code -Dbench.declaration}, see {@link BenchDeclaration}) the tutorial
  * design, written for the default customer, does not apply: the baseline is then the default declaration's merge of
  * the same events (same keys, operations and times), so the ratio is the cost of the declaration's columns.
+ * <p>
+ * With {@code -Dbench.partial=PERCENT} (a declaration with partial updates only) that share of the UPDATE events is
+ * sent partially: such an event carries the attributes of one of the declaration's change groups (its attributes'
+ * {@code changesWith}, one group picked per event) and leaves the others empty. The default declaration's merge gets
+ * the same events in full: the attributes the partial event leaves empty carry the customer's current values (from its
+ * own CUSTOMER, read while loading the batch), so that both say the same change.
  */
 final class MergeBenchmark {
 
@@ -36,6 +42,9 @@ final class MergeBenchmark {
 
     static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         final BenchDeclaration declared = BenchDeclaration.fromSystemProperty();
+        if (PARTIAL_PERCENT > 0 && !declared.declaration().partialUpdates()) {
+            throw new IllegalArgumentException("bench.partial needs a declaration with partialUpdates true (e.g. -Dbench.declaration=customer-partial)");
+        }
         if (!declared.isDefault()) {
             runAgainstDefault(declared, tableSizes, warmup, rounds);
             return;
@@ -68,6 +77,11 @@ final class MergeBenchmark {
                                           final int rounds) throws Exception {
         final Declaration declaration = declared.declaration();
         final Declaration standard = Declaration.defaultDeclaration();
+        final List<String> groups = changeGroups(declaration);
+        final Sending candidateSending = PARTIAL_PERCENT > 0 ? Sending.PARTIAL : Sending.FULL;
+        final Sending baselineSending = PARTIAL_PERCENT > 0 ? Sending.FILLED : Sending.FULL;
+        final String partialLabel = PARTIAL_PERCENT > 0
+                ? String.format(Locale.ROOT, ", %d%% of updates partial", PARTIAL_PERCENT) : "";
         for (final int size : tableSizes) {
             try (CustomerStore candidate = new CustomerStore("jdbc:duckdb:", false, declaration);
                  CustomerStore baseline = new CustomerStore("jdbc:duckdb:", false, standard)) {
@@ -77,14 +91,16 @@ final class MergeBenchmark {
                 seedCustomers(baselineDb, size, standard);
                 final int[] candidateBatch = {0};
                 final int[] baselineBatch = {0};
-                Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers vs the default declaration's (events)%s",
-                                size, declared.suffix()),
-                        () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++, declaration),
+                Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers vs the default declaration's (events)%s%s",
+                                size, declared.suffix(), partialLabel),
+                        () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++,
+                                declaration, groups, candidateSending),
                         () -> {
                             MergeRunner.run(candidateDb, MergeScript.of(declaration));
                             return BATCH_EVENTS;
                         },
-                        () -> loadBatch(baselineDb, "customer_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++, standard),
+                        () -> loadBatch(baselineDb, "customer_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++,
+                                standard, groups, baselineSending),
                         () -> {
                             MergeRunner.run(baselineDb, MergeScript.of(standard));
                             return BATCH_EVENTS;
@@ -157,12 +173,14 @@ final class MergeBenchmark {
      * empty for the share of events its declaration leaves empty.
      */
     private static String attributeValues(final Declaration declaration, final Map<String, String> known, final String variation) {
-        return declaration.attributes().stream().map(attribute -> {
-            final String value = known.containsKey(attribute.name()) ? known.get(attribute.name()) : typedValue(attribute, variation);
-            final int empty = attribute.generate().emptyPercent();
-            return empty > 0 && !known.containsKey(attribute.name())
-                    ? "CASE WHEN (i + " + variation + ") % 100 < " + empty + " THEN NULL ELSE " + value + " END" : value;
-        }).collect(Collectors.joining(", "));
+        return declaration.attributes().stream().map(attribute -> attributeValue(attribute, known, variation)).collect(Collectors.joining(", "));
+    }
+
+    private static String attributeValue(final Attribute attribute, final Map<String, String> known, final String variation) {
+        final String value = known.containsKey(attribute.name()) ? known.get(attribute.name()) : typedValue(attribute, variation);
+        final int empty = attribute.generate().emptyPercent();
+        return empty > 0 && !known.containsKey(attribute.name())
+                ? "CASE WHEN (i + " + variation + ") % 100 < " + empty + " THEN NULL ELSE " + value + " END" : value;
     }
 
     private static String typedValue(final Attribute attribute, final String variation) {
@@ -199,6 +217,33 @@ final class MergeBenchmark {
         return percent;
     }
 
+    /** Percentage of UPDATE events sent partially, {@code -Dbench.partial} (0 to 100, default 0). */
+    private static final int PARTIAL_PERCENT = partialPercent();
+
+    private static int partialPercent() {
+        final int percent = Integer.parseInt(System.getProperty("bench.partial", "0"));
+        if (percent < 0 || percent > 100) {
+            throw new IllegalArgumentException("bench.partial must be 0 to 100, not " + percent);
+        }
+        return percent;
+    }
+
+    /** How a batch's events carry their attributes. */
+    enum Sending {
+        /** Every attribute, as a source sending whole rows does. */
+        FULL,
+        /** An UPDATE drawn as partial carries the attributes of one change group, the others empty. */
+        PARTIAL,
+        /** The same events as {@link #PARTIAL} in full: what it leaves empty, the customer's values in CUSTOMER. */
+        FILLED
+    }
+
+    /** The declaration's change groups ({@code changesWith}), in declared order: what one partial UPDATE changes. */
+    static List<String> changeGroups(final Declaration declaration) {
+        return declaration.attributes().stream().map(attribute -> attribute.generate().changesWith())
+                .filter(group -> group != null).distinct().toList();
+    }
+
     /**
      * 10k events: 60% updates of existing customers, 25% new customers, 10% deletes, 5% late updates (event time
      * before the customer's current version; see {@link #LATE_PERCENT}). A few customers get several events in one batch.
@@ -210,18 +255,51 @@ final class MergeBenchmark {
     /** The same events with {@code declaration}'s attributes: the same keys, operations and times for any declaration. */
     static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch,
                           final Declaration declaration) throws SQLException {
+        loadBatch(db, table, file, size, batch, declaration, List.of(), Sending.FULL);
+    }
+
+    /**
+     * The same events, their attributes sent as {@code sending} says; {@code groups} are the change groups a partial
+     * UPDATE picks one of (the same list on both sides of a comparison, so that both pick alike). With
+     * {@link Sending#FULL} the events are those of the method above, whatever the groups.
+     */
+    static void loadBatch(final Connection db, final String table, final String file, final int size, final int batch,
+                          final Declaration declaration, final List<String> groups, final Sending sending) throws SQLException {
         final long base = size + 1L + (long) batch * BATCH_EVENTS;
+        final String values = sending == Sending.FULL
+                ? attributeValues(declaration, batchValues(batch), Integer.toString(batch))
+                : partialValues(declaration, batchValues(batch), Integer.toString(batch), groups, sending);
         try (Statement sql = db.createStatement()) {
-            sql.execute("INSERT INTO " + table + " SELECT "
+            sql.execute("INSERT INTO " + table + " SELECT e.customer_id, " + values + ", e.op, e.updated_at, " + file + ", i, now() "
+                    + "FROM (SELECT i, customer_id, op, updated_at, "
+                    + "             op = 'UPDATE' AND hash(i, " + batch + ", 'p') % 100 < " + PARTIAL_PERCENT + " AS is_partial, "
+                    + "             hash(i, " + batch + ", 'g') % " + Math.max(groups.size(), 1) + " AS change_group "
+                    + "      FROM (SELECT i, "
                     + "CASE WHEN k < 60 THEN 1 + hash(i, " + batch + ") % " + size + " WHEN k < 85 THEN " + base + " + i "
-                    + "     ELSE 1 + hash(i, " + batch + ", 'd') % " + size + " END, "
-                    + attributeValues(declaration, batchValues(batch), Integer.toString(batch)) + ", "
-                    + "CASE WHEN k < 60 THEN 'UPDATE' WHEN k < 85 THEN 'INSERT' WHEN k < 95 THEN 'DELETE' ELSE 'UPDATE' END, "
+                    + "     ELSE 1 + hash(i, " + batch + ", 'd') % " + size + " END AS customer_id, "
+                    + "CASE WHEN k < 60 THEN 'UPDATE' WHEN k < 85 THEN 'INSERT' WHEN k < 95 THEN 'DELETE' ELSE 'UPDATE' END AS op, "
                     + "CASE WHEN k >= " + (100 - LATE_PERCENT) + " THEN TIMESTAMP '2024-06-01' + to_microseconds(i) "
-                    + "     ELSE TIMESTAMP '2026-01-01' + to_microseconds(" + batch + " * 100000 + i) END, "
-                    + file + ", i, now() "
-                    + "FROM (SELECT i, i % 100 AS k FROM range(0, " + BATCH_EVENTS + ") t(i))");
+                    + "     ELSE TIMESTAMP '2026-01-01' + to_microseconds(" + batch + " * 100000 + i) END AS updated_at "
+                    + "FROM (SELECT i, i % 100 AS k FROM range(0, " + BATCH_EVENTS + ") t(i)))) AS e"
+                    + (sending == Sending.FILLED ? " LEFT JOIN customer AS c ON c.customer_id = e.customer_id" : ""));
         }
+    }
+
+    /**
+     * {@link #attributeValues} for a batch with partial UPDATEs: an attribute outside the event's change group is
+     * empty ({@link Sending#PARTIAL}) or the customer's current value, its own where the customer has no row yet
+     * ({@link Sending#FILLED}).
+     */
+    private static String partialValues(final Declaration declaration, final Map<String, String> known, final String variation,
+                                        final List<String> groups, final Sending sending) {
+        return declaration.attributes().stream().map(attribute -> {
+            final String value = attributeValue(attribute, known, variation);
+            final String changesWith = attribute.generate().changesWith();
+            final int group = changesWith == null ? -1 : groups.indexOf(changesWith);
+            final String carried = group < 0 ? "NOT e.is_partial" : "(NOT e.is_partial OR e.change_group = " + group + ")";
+            return "CASE WHEN " + carried + " THEN " + value + (sending == Sending.FILLED ? " ELSE COALESCE(c." + attribute.name() + ", " + value + ")" : "")
+                    + " END";
+        }).collect(Collectors.joining(", "));
     }
 
     /**
