@@ -6,7 +6,11 @@ import io.customertrack.declaration.Declaration;
 import io.customertrack.nifi.merge.CustomerStore;
 import io.customertrack.nifi.merge.MergeRunner;
 import io.customertrack.nifi.merge.MergeScript;
+import io.customertrack.nifi.merge.MergeScripts;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -49,6 +53,10 @@ final class MergeBenchmark {
             runAgainstDefault(declared, tableSizes, warmup, rounds);
             return;
         }
+        if (PREVIOUS != null) {
+            runAgainstPrevious(tableSizes, warmup, rounds);
+            return;
+        }
         for (final int size : tableSizes) {
             try (SeededDatabases databases = new SeededDatabases(size)) {
                 final Connection candidateDb = databases.candidate.connection();
@@ -66,6 +74,57 @@ final class MergeBenchmark {
                         () -> loadBatch(baselineDb, "tutorial_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
                         () -> {
                             tutorialMerge(baselineDb);
+                            return BATCH_EVENTS;
+                        }, warmup, rounds, true);
+            }
+        }
+    }
+
+    /**
+     * A previous release's merge script, {@code -Dbench.previous}: the path of its rendering of the default declaration
+     * ({@code sql/04_merge.sql} of that release), or unset.
+     */
+    private static final String PREVIOUS = System.getProperty("bench.previous", "").isBlank() ? null : System.getProperty("bench.previous");
+
+    /** The previous release's merge of the default declaration, run on this release's tables (see {@link #previousDatabase}). */
+    private static MergeScript previousScript() throws IOException {
+        return MergeScripts.parse(Files.readString(Path.of(PREVIOUS)));
+    }
+
+    /**
+     * Makes a database of this release fit the previous release's merge: the receipt's count of in-place updates,
+     * which that merge does not write, defaults to 0 (as the release's migration adds it).
+     */
+    private static void previousDatabase(final Connection db) throws SQLException {
+        try (Statement sql = db.createStatement()) {
+            sql.execute("ALTER TABLE customer_merge_receipt ALTER COLUMN in_place_updates SET DEFAULT 0");
+        }
+    }
+
+    /**
+     * The default declaration's merge against the previous release's ({@code -Dbench.previous}), each in its own
+     * database seeded alike, on the same events: the cost of this release's merge for a declaration that uses none of
+     * its new switches, side by side in one run.
+     */
+    private static void runAgainstPrevious(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
+        final MergeScript current = MergeScript.of(Declaration.defaultDeclaration());
+        final MergeScript previous = previousScript();
+        for (final int size : tableSizes) {
+            try (SeededDatabases databases = new SeededDatabases(size)) {
+                final Connection candidateDb = databases.candidate.connection();
+                final Connection baselineDb = databases.baseline.connection();
+                previousDatabase(baselineDb);
+                final int[] candidateBatch = {0};
+                final int[] baselineBatch = {0};
+                Harness.compare(String.format(Locale.ROOT, "merge 10k events into %,d customers vs the previous release's merge (events)", size),
+                        () -> loadBatch(candidateDb, "customer_raw", "'batch-" + candidateBatch[0] + ".csv'", size, candidateBatch[0]++),
+                        () -> {
+                            MergeRunner.run(candidateDb, current);
+                            return BATCH_EVENTS;
+                        },
+                        () -> loadBatch(baselineDb, "customer_raw", "'batch-" + baselineBatch[0] + ".csv'", size, baselineBatch[0]++),
+                        () -> {
+                            MergeRunner.run(baselineDb, previous);
                             return BATCH_EVENTS;
                         }, warmup, rounds, true);
             }
@@ -339,12 +398,18 @@ final class MergeBenchmark {
      */
     static void statements(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         final List<String> candidate = MergeScript.of(Declaration.defaultDeclaration()).statements();
+        // The baseline: the tutorial's statements, or with -Dbench.previous the previous release's merge.
+        final List<String> baseline = PREVIOUS == null ? TUTORIAL_STATEMENTS : previousScript().statements();
+        final String baselineTable = PREVIOUS == null ? "tutorial_raw" : "customer_raw";
         for (final int size : tableSizes) {
             try (SeededDatabases databases = new SeededDatabases(size)) {
                 final Connection candidateDb = databases.candidate.connection();
                 final Connection baselineDb = databases.baseline.connection();
+                if (PREVIOUS != null) {
+                    previousDatabase(baselineDb);
+                }
                 final long[][] candidateNanos = new long[rounds][candidate.size() + 1];
-                final long[][] baselineNanos = new long[rounds][TUTORIAL_STATEMENTS.size() + 1];
+                final long[][] baselineNanos = new long[rounds][baseline.size() + 1];
                 for (int round = -warmup; round < rounds; round++) {
                     final int batch = round + warmup;
                     // The sides still take turns going first, as in the harness.
@@ -353,14 +418,14 @@ final class MergeBenchmark {
                             loadBatch(candidateDb, "customer_raw", "'batch-" + batch + ".csv'", size, batch);
                             runTimed(candidateDb, candidate, round < 0 ? new long[candidate.size() + 1] : candidateNanos[round]);
                         } else {
-                            loadBatch(baselineDb, "tutorial_raw", "'batch-" + batch + ".csv'", size, batch);
-                            runTimed(baselineDb, TUTORIAL_STATEMENTS, round < 0 ? new long[TUTORIAL_STATEMENTS.size() + 1] : baselineNanos[round]);
+                            loadBatch(baselineDb, baselineTable, "'batch-" + batch + ".csv'", size, batch);
+                            runTimed(baselineDb, baseline, round < 0 ? new long[baseline.size() + 1] : baselineNanos[round]);
                         }
                     }
                 }
                 System.out.printf(Locale.ROOT, "merge statements into %,d customers, median ms per batch of %,d events%n", size, BATCH_EVENTS);
                 print("  candidate", candidate, candidateNanos);
-                print("  baseline ", TUTORIAL_STATEMENTS, baselineNanos);
+                print(PREVIOUS == null ? "  baseline " : "  previous ", baseline, baselineNanos);
             }
         }
     }
