@@ -46,9 +46,7 @@ final class MergeBenchmark {
 
     static void run(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
         final BenchDeclaration declared = BenchDeclaration.fromSystemProperty();
-        if (PARTIAL_PERCENT > 0 && !declared.declaration().partialUpdates()) {
-            throw new IllegalArgumentException("bench.partial needs a declaration with partialUpdates true (e.g. -Dbench.declaration=customer-partial)");
-        }
+        requirePartialUpdates(declared);
         if (!declared.isDefault()) {
             runAgainstDefault(declared, tableSizes, warmup, rounds);
             return;
@@ -297,6 +295,12 @@ final class MergeBenchmark {
         FILLED
     }
 
+    private static void requirePartialUpdates(final BenchDeclaration declared) {
+        if (PARTIAL_PERCENT > 0 && !declared.declaration().partialUpdates()) {
+            throw new IllegalArgumentException("bench.partial needs a declaration with partialUpdates true (e.g. -Dbench.declaration=customer-partial)");
+        }
+    }
+
     /** The declaration's change groups ({@code changesWith}), in declared order: what one partial UPDATE changes. */
     static List<String> changeGroups(final Declaration declaration) {
         return declaration.attributes().stream().map(attribute -> attribute.generate().changesWith())
@@ -397,15 +401,33 @@ final class MergeBenchmark {
      * commit), medians in milliseconds. For finding the next thing to speed up, not for the ratio.
      */
     static void statements(final int[] tableSizes, final int warmup, final int rounds) throws Exception {
-        final List<String> candidate = MergeScript.of(Declaration.defaultDeclaration()).statements();
-        // The baseline: the tutorial's statements, or with -Dbench.previous the previous release's merge.
-        final List<String> baseline = PREVIOUS == null ? TUTORIAL_STATEMENTS : previousScript().statements();
-        final String baselineTable = PREVIOUS == null ? "tutorial_raw" : "customer_raw";
+        final BenchDeclaration declared = BenchDeclaration.fromSystemProperty();
+        requirePartialUpdates(declared);
+        final Declaration declaration = declared.declaration();
+        final Declaration standard = Declaration.defaultDeclaration();
+        final List<String> candidate = MergeScript.of(declaration).statements();
+        // The baseline: the tutorial's statements; with -Dbench.previous the previous release's merge; with another
+        // declaration the default declaration's merge (of the same events in full, with -Dbench.partial).
+        final List<String> baseline = !declared.isDefault() ? MergeScript.of(standard).statements()
+                : PREVIOUS == null ? TUTORIAL_STATEMENTS : previousScript().statements();
+        final String baselineTable = declared.isDefault() && PREVIOUS == null ? "tutorial_raw" : "customer_raw";
+        final String baselineName = !declared.isDefault() ? "  default  " : PREVIOUS == null ? "  baseline " : "  previous ";
+        final List<String> groups = changeGroups(declaration);
+        final Sending candidateSending = PARTIAL_PERCENT > 0 ? Sending.PARTIAL : Sending.FULL;
+        final Sending baselineSending = PARTIAL_PERCENT > 0 ? Sending.FILLED : Sending.FULL;
         for (final int size : tableSizes) {
-            try (SeededDatabases databases = new SeededDatabases(size)) {
-                final Connection candidateDb = databases.candidate.connection();
-                final Connection baselineDb = databases.baseline.connection();
-                if (PREVIOUS != null) {
+            try (CustomerStore candidateStore = new CustomerStore("jdbc:duckdb:", false, declaration);
+                 CustomerStore baselineStore = new CustomerStore("jdbc:duckdb:", false, declared.isDefault() ? declaration : standard)) {
+                final Connection candidateDb = candidateStore.connection();
+                final Connection baselineDb = baselineStore.connection();
+                if (declared.isDefault()) {
+                    seed(candidateDb, size);
+                    seed(baselineDb, size);
+                } else {
+                    seedCustomers(candidateDb, size, declaration);
+                    seedCustomers(baselineDb, size, standard);
+                }
+                if (declared.isDefault() && PREVIOUS != null) {
                     previousDatabase(baselineDb);
                 }
                 final long[][] candidateNanos = new long[rounds][candidate.size() + 1];
@@ -415,17 +437,18 @@ final class MergeBenchmark {
                     // The sides still take turns going first, as in the harness.
                     for (int turn = 0; turn < 2; turn++) {
                         if ((turn + batch) % 2 == 0) {
-                            loadBatch(candidateDb, "customer_raw", "'batch-" + batch + ".csv'", size, batch);
+                            loadBatch(candidateDb, "customer_raw", "'batch-" + batch + ".csv'", size, batch, declaration, groups, candidateSending);
                             runTimed(candidateDb, candidate, round < 0 ? new long[candidate.size() + 1] : candidateNanos[round]);
                         } else {
-                            loadBatch(baselineDb, baselineTable, "'batch-" + batch + ".csv'", size, batch);
+                            loadBatch(baselineDb, baselineTable, "'batch-" + batch + ".csv'", size, batch, standard, groups, baselineSending);
                             runTimed(baselineDb, baseline, round < 0 ? new long[baseline.size() + 1] : baselineNanos[round]);
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "merge statements into %,d customers, median ms per batch of %,d events%n", size, BATCH_EVENTS);
+                System.out.printf(Locale.ROOT, "merge statements into %,d customers, median ms per batch of %,d events%s%n", size, BATCH_EVENTS,
+                        declared.suffix());
                 print("  candidate", candidate, candidateNanos);
-                print(PREVIOUS == null ? "  baseline " : "  previous ", baseline, baselineNanos);
+                print(baselineName, baseline, baselineNanos);
             }
         }
     }
