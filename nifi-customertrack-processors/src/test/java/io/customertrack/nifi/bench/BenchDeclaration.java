@@ -11,7 +11,9 @@ import java.nio.file.Path;
 
 /**
  * The declaration the benchmarks run with, {@code -Dbench.declaration}: unset or {@code default} for the shipped one,
- * the name of a shipped example ({@code wide}), or the path of a declaration file.
+ * the name of a shipped example ({@code wide}), the name of one of the benchmarks' own declarations
+ * ({@code customer-partial}: the default customer with partial updates; {@code wide-partial}: the wide example with
+ * partial updates and four untracked attributes), or the path of a declaration file.
  *
  * @param label         how the benchmark lines name it, empty for the default
  * @param declaration   the declaration itself
@@ -23,6 +25,9 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
 
     private static final String EXAMPLES = "/io/customertrack/declaration/examples/";
 
+    /** The benchmarks' own declarations, next to this class in the test resources. */
+    private static final String OWN = "/io/customertrack/nifi/bench/";
+
     static BenchDeclaration fromSystemProperty() {
         final String name = System.getProperty("bench.declaration", "default").strip();
         if (name.isEmpty() || name.equals("default")) {
@@ -33,9 +38,12 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
             return new BenchDeclaration(file.getFileName().toString(), Declaration.read(file), file.toAbsolutePath().toString());
         }
         // The example's JSON text goes into the property as it is, as a flow would hold it inline.
-        try (InputStream in = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json")) {
+        try (InputStream example = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json");
+             InputStream own = example != null ? null : BenchDeclaration.class.getResourceAsStream(OWN + name + ".json")) {
+            final InputStream in = example != null ? example : own;
             if (in == null) {
-                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide) or a declaration file, not " + name);
+                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide), one of the benchmarks' "
+                        + "declarations (customer-partial, wide-partial) or a declaration file, not " + name);
             }
             final String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new BenchDeclaration(name, Declaration.parse(json), json);

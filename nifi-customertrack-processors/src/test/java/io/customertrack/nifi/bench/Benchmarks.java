@@ -10,7 +10,9 @@ import java.util.Arrays;
  * (ValidateCustomerRecord with Jackson CSV against Apache Commons CSV; not part of {@code all}); the system property
  * {@code bench.sizes} (e.g. 10000,100000) narrows the merge table sizes; {@code bench.late} (0-5, default 5) sets the
  * percentage of late events in each merge batch; {@code bench.declaration} ({@code wide}, or a declaration file) runs
- * the processor and merge benchmarks with other attributes than the default customer's (see {@link BenchDeclaration}).
+ * the processor and merge benchmarks with other attributes than the default customer's (see {@link BenchDeclaration});
+ * {@code bench.partial} (0-100, default 0; a declaration with partial updates only) sends that percentage of the merge
+ * batches' UPDATE events partially (see {@link MergeBenchmark}).
  */
 public final class Benchmarks {
 
