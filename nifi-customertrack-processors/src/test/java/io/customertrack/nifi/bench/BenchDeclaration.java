@@ -1,5 +1,7 @@
 package io.customertrack.nifi.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
 
@@ -11,9 +13,10 @@ import java.nio.file.Path;
 
 /**
  * The declaration the benchmarks run with, {@code -Dbench.declaration}: unset or {@code default} for the shipped one,
- * the name of a shipped example ({@code wide}), the name of one of the benchmarks' own declarations
- * ({@code customer-partial}: the default customer with partial updates; {@code wide-partial}: the wide example with
- * partial updates and four untracked attributes), or the path of a declaration file.
+ * the name of a shipped example ({@code wide}: partial updates, five untracked attributes), {@code wide-tracked} (the
+ * wide example with every attribute tracked and full updates), the name of one of the benchmarks' own declarations
+ * ({@code customer-partial}: the default customer with partial updates; {@code wide-partial}: the wide attributes with
+ * partial updates and four untracked), or the path of a declaration file.
  *
  * @param label         how the benchmark lines name it, empty for the default
  * @param declaration   the declaration itself
@@ -28,6 +31,9 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
     /** The benchmarks' own declarations, next to this class in the test resources. */
     private static final String OWN = "/io/customertrack/nifi/bench/";
 
+    /** The wide example with its history switches off: every attribute tracked, full updates. */
+    private static final String WIDE_TRACKED = "wide-tracked";
+
     static BenchDeclaration fromSystemProperty() {
         final String name = System.getProperty("bench.declaration", "default").strip();
         if (name.isEmpty() || name.equals("default")) {
@@ -37,18 +43,35 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
         if (Files.isRegularFile(file)) {
             return new BenchDeclaration(file.getFileName().toString(), Declaration.read(file), file.toAbsolutePath().toString());
         }
+        if (name.equals(WIDE_TRACKED)) {
+            return wideTracked();
+        }
         // The example's JSON text goes into the property as it is, as a flow would hold it inline.
         try (InputStream example = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json");
              InputStream own = example != null ? null : BenchDeclaration.class.getResourceAsStream(OWN + name + ".json")) {
             final InputStream in = example != null ? example : own;
             if (in == null) {
-                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide), one of the benchmarks' "
-                        + "declarations (customer-partial, wide-partial) or a declaration file, not " + name);
+                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide), wide-tracked, one of the"
+                        + " benchmarks' declarations (customer-partial, wide-partial) or a declaration file, not " + name);
             }
             final String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new BenchDeclaration(name, Declaration.parse(json), json);
         } catch (final IOException e) {
             throw new DeclarationException("Cannot read the example declaration " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The wide example's JSON without its partialUpdates and trackHistory keys: their defaults, full updates and tracked. */
+    private static BenchDeclaration wideTracked() {
+        try (InputStream in = BenchDeclaration.class.getResourceAsStream(EXAMPLES + "wide.json")) {
+            final ObjectMapper mapper = new ObjectMapper();
+            final ObjectNode root = (ObjectNode) mapper.readTree(in);
+            root.remove("partialUpdates");
+            root.get("attributes").forEach(attribute -> ((ObjectNode) attribute).remove("trackHistory"));
+            final String json = mapper.writeValueAsString(root);
+            return new BenchDeclaration(WIDE_TRACKED, Declaration.parse(json), json);
+        } catch (final IOException e) {
+            throw new DeclarationException("Cannot read the example declaration wide: " + e.getMessage(), e);
         }
     }
 
