@@ -111,7 +111,7 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_RECEIPT (
     versions_recut     NUMBER(19,0)      NOT NULL COMMENT 'closed versions whose end or content a late event of this file moved',
     versions_removed   NUMBER(19,0)      NOT NULL COMMENT 'versions a late event of this file made redundant',
     noop_updates       NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that began no version (equal to the one before)',
-    in_place_updates   NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that changed only untracked attributes, in place',
+    in_place_updates   NUMBER(19,0)      NOT NULL COMMENT 'INSERTs and UPDATEs that differ from the event before only in untracked attributes',
     events_quarantined NUMBER(19,0)      NOT NULL,
     erasure_requests   NUMBER(19,0)      NOT NULL,
     merged_at          TIMESTAMP_LTZ(6)  NOT NULL,
@@ -120,7 +120,7 @@ CREATE TABLE IF NOT EXISTS CUSTOMER_MERGE_RECEIPT (
 COMMENT = 'CustomerTrack: per file, what its merge did';
 -- A receipt table of a release without per-attribute history tracking lacks the last count: added, 0 for old receipts.
 ALTER TABLE CUSTOMER_MERGE_RECEIPT ADD COLUMN IF NOT EXISTS in_place_updates NUMBER(19,0) DEFAULT 0
-    COMMENT 'INSERTs and UPDATEs that changed only untracked attributes, in place';
+    COMMENT 'INSERTs and UPDATEs that differ from the event before only in untracked attributes';
 
 CREATE TABLE IF NOT EXISTS CUSTOMER_HISTORY_RECUT (
     customer_id        NUMBER(19,0)      NOT NULL,

@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  *     <li>{@code column_definitions width}: one line per attribute, name padded to {@code width}, then its type;</li>
  *     <li>{@code returns_columns}: the attributes with their types as a table function returns them;</li>
  *     <li>{@code row_hash prefix}: the row hash of the attributes (fragment {@code row_hash_value.sql});</li>
+ *     <li>{@code current_values prefix}: the attributes where the merge needs the current version's values (a
+ *     declaration with untracked attributes or partial updates), {@code NULL AS name} per attribute otherwise;</li>
  *     <li>{@code tracked_hash prefix}: the row hash of the attributes whose history is tracked, computed as if they
  *     were the only ones; {@code prefix row_hash} when every attribute is tracked, as the two are then equal;</li>
  *     <li>{@code resolved_events}: the merge's events with partial updates resolved (fragment
@@ -137,6 +139,7 @@ public final class SqlRenderer {
                     + " WHERE FALSE";
             case "attributes_from" -> list(names(all, a -> a.name() + " = " + prefix + a.name()), ",", column, suffix);
             case "nulls" -> list(names(all, a -> "NULL"), ",", column, suffix);
+            case "current_values" -> list(names(all, a -> historyRulesApply() ? prefix + a.name() : "NULL AS " + a.name()), ",", column, suffix);
             case "file_positions" -> list(positions(), ",", column, suffix);
             case "returns_columns" -> list(names(all, a -> a.name() + " " + returnedType(a.type())), ",", column, suffix);
             case "csv_text_columns" -> list(names(declaration.firstAttributes(), a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
@@ -168,6 +171,11 @@ public final class SqlRenderer {
                     : orList(names(personal, a -> prefix + a.name() + " IS NOT NULL"), column, suffix);
             default -> throw new IllegalStateException("Template " + template + " has an unknown placeholder {{" + name + "}}");
         };
+    }
+
+    /** Whether the declaration has untracked attributes or partial updates, the rules that read a version's values. */
+    private boolean historyRulesApply() {
+        return declaration.partialUpdates() || !declaration.untrackedAttributes().isEmpty();
     }
 
     private static List<String> names(final List<Attribute> attributes, final Function<Attribute, String> text) {
@@ -281,16 +289,15 @@ public final class SqlRenderer {
         final String indent = "\n" + " ".repeat(column + 4);
         final List<String> items = new ArrayList<>();
         for (final Attribute attribute : attributes) {
-            String window = over.apply(attribute);
+            final String window = over.apply(attribute);
             if (window == null) {
                 items.add(function.apply(attribute));
                 continue;
             }
             final int frame = window.indexOf(" ROWS ");
-            if (column + 4 + "OVER ()".length() + window.length() > LINE_LIMIT && frame > 0) {
-                window = window.substring(0, frame) + indent + "      " + window.substring(frame + 1);
-            }
-            items.add(function.apply(attribute) + indent + "OVER (" + window + ")" + indent + "AS " + alias.apply(attribute));
+            final String clause = column + 4 + "OVER ()".length() + window.length() > LINE_LIMIT && frame > 0
+                    ? window.substring(0, frame) + indent + "      " + window.substring(frame + 1) : window;
+            items.add(function.apply(attribute) + indent + "OVER (" + clause + ")" + indent + "AS " + alias.apply(attribute));
         }
         return String.join(",\n" + " ".repeat(column), items);
     }

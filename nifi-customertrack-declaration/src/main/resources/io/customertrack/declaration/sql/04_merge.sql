@@ -165,13 +165,13 @@ FROM (
         -- rebuilding from the customer's first event: the state after an event depends on that event alone.
         -- In order, the anchor is the customer's latest version, which CUSTOMER holds (its start, hash and the
         -- DELETE that closed it): one row per customer however long the history, so an in-order batch reads no
-        -- more of the tables as they grow than the customers it touches. Its values are the version's: untracked
-        -- attributes as of its latest event, which a new event in it replaces, and where partial updates leave a value
-        -- out, the one it keeps.
+        -- more of the tables as they grow than the customers it touches. Its values are the version's, needed only
+        -- with untracked attributes (as of its latest event, which a new event in it replaces) or partial updates (the
+        -- value an UPDATE that leaves one out keeps); otherwise NULL: that version keeps its content.
         SELECT o.customer_id, c.updated_at AS anchor_at, c.row_hash AS anchor_hash,
                {{tracked_hash c.}} AS anchor_tracked_hash,
                CASE WHEN c.is_deleted THEN c.deleted_at END AS anchor_closed_at, FALSE AS reads_raw,
-               {{attributes c.}}
+               {{current_values c.}}
         FROM ordered AS o
         LEFT JOIN customer AS c ON c.customer_id = o.customer_id
         WHERE NOT o.reads_raw

@@ -23,11 +23,15 @@ FROM (
                        is_version, FALSE AS is_seed
                 FROM events
                 UNION ALL
-                SELECT h.customer_id, {{attributes h.}}, 'UPDATE', h.valid_from, NULL, NULL, FALSE, TRUE, TRUE
-                FROM customer_history AS h
-                JOIN anchors AS a ON a.customer_id = h.customer_id AND h.valid_from < a.anchor_at
-                WHERE a.reads_raw
-                QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
+                SELECT * FROM (
+                    SELECT h.customer_id, {{attributes h.}}, 'UPDATE' AS op, h.valid_from AS updated_at,
+                           NULL AS source_file, NULL AS source_row_number, FALSE AS is_new, TRUE AS is_version,
+                           TRUE AS is_seed
+                    FROM customer_history AS h
+                    JOIN anchors AS a ON a.customer_id = h.customer_id AND h.valid_from < a.anchor_at
+                    WHERE a.reads_raw
+                    QUALIFY ROW_NUMBER() OVER (PARTITION BY h.customer_id ORDER BY h.valid_from DESC) = 1
+                ) AS seeds
             ) AS with_seeds
         ) AS grouped
     ) AS counted
