@@ -345,7 +345,7 @@ public final class FakeCustomerGenerator {
         // Invalid events never change the id space: the validator rejects them, so no customer is created or deleted.
         final long id = ids.hasKnownIds() ? ids.pickKnownId(random) : ids.peekNextId();
         final Breakage breakage = breakages.get(random.nextInt(breakages.size()));
-        // A partial UPDATE may leave a required attribute empty: blank, it is broken only in an INSERT.
+        // A partial UPDATE may leave a required attribute empty (CustomerRecordValidator's rule): blank, it is broken only in an INSERT.
         final Operation op = partialUpdates && breakage.kind() == InvalidKind.BLANK ? Operation.INSERT : Operation.UPDATE;
         final Record record = customerSchema.toRecord(profile(id, op, eventTime), schema);
         final Object value = breakage.value() != null ? breakage.value() : switch (breakage.kind()) {

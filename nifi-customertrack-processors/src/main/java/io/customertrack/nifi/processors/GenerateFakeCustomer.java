@@ -57,9 +57,7 @@ import java.util.concurrent.TimeUnit;
 @InputRequirement(InputRequirement.Requirement.INPUT_FORBIDDEN)
 @Tags({"customertrack", "customer", "generate", "fake", "test data", "datafaker", "record", "scd"})
 @CapabilityDescription("Generates synthetic customer change events with datafaker: new customers, updates, deletes and re-registrations, "
-        + "optionally also broken, late, replayed and erasure events. Customer ids live in cluster state and are never reissued. "
-        + "For a declaration with untracked attributes some UPDATEs change only those, and for one with partial updates "
-        + "some UPDATEs carry only the attributes that changed.")
+        + "optionally also broken, late, replayed and erasure events. Customer ids live in cluster state and are never reissued.")
 @Stateful(scopes = Scope.CLUSTER, description = "The next customer id to issue, which of the most recent ids (see Known Customer "
         + "Window) are deleted, the batch sequence number and the event clock. Clearing state restarts ids at Customer ID Start.")
 @SeeAlso({ValidateCustomerRecord.class, TriggerSnowflakeMerge.class})
@@ -163,7 +161,8 @@ public class GenerateFakeCustomer extends AbstractProcessor {
                     + "Event times then follow a logical clock starting at 2025-01-01T00:00:00Z instead of the wall clock. "
                     + "With a declaration that has untracked attributes or partial updates, the updated customers' current "
                     + "values are kept in memory, not in state: output is then byte-identical only from a processor started on "
-                    + "that state (after a restart, UPDATEs start again from the customers' base profiles). "
+                    + "that state and with no batch discarded (after a restart, UPDATEs start again from the customers' base "
+                    + "profiles; a batch discarded on a cluster-state conflict still moved them). "
                     + "Leave empty for different data on every run.")
             .required(false)
             .addValidator(StandardValidators.LONG_VALIDATOR)

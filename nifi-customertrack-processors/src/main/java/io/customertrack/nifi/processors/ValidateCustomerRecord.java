@@ -51,9 +51,7 @@ import java.util.concurrent.TimeUnit;
 @Tags({"customertrack", "customer", "record", "validate", "quality", "csv", "snowflake"})
 @CapabilityDescription("Checks each customer change event against the customer declaration (each attribute's type and rules) and "
         + "CustomerTrack's rules and splits the input into valid records, ready for Snowpipe, "
-        + "and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'. "
-        + "Under a declaration with partialUpdates an UPDATE carries only what changed: it may leave any attribute empty, "
-        + "a required one too, while an INSERT must carry every required attribute and every value present is checked.")
+        + "and invalid records with their reasons in 'validation_errors'. Input that cannot be parsed goes to 'failure'.")
 @SeeAlso({GenerateFakeCustomer.class, TriggerSnowflakeMerge.class})
 @UseCase(
         description = "Keep customer records that would fail Snowpipe or corrupt the SCD tables out of the load, with a reason per record.",

@@ -185,7 +185,7 @@ class FakeCustomerGeneratorTest {
 
     /**
      * Every attribute tracked and full updates: a seed gives the events it always gave, whatever the shares of untracked-only
-     * changes and partial updates (the SHA-256 of the events' file columns, recorded from the generator before they existed).
+     * changes and partial updates (the SHA-256 of the events' file columns: the output of a generator that knows neither).
      */
     @Test
     void withEveryAttributeTrackedAndFullUpdatesTheWideEventsOfASeedAreUnchanged() throws Exception {

@@ -140,11 +140,6 @@ public final class ScdModel {
             return last.state();
         }
 
-        /** The counts of the last merge's new events. */
-        public Counts counts() {
-            return last.counts();
-        }
-
         /** The versions closed before the last merge whose untracked values it changed in place, by customer and start. */
         public List<Updated> updated() {
             return updated;

@@ -257,9 +257,9 @@ class GenerateFakeCustomerTest {
     }
 
     /**
-     * For a declaration with every attribute tracked and full updates, the output of a seed is what it was before
-     * untracked attributes and partial updates existed, with their percentages at their defaults: the SHA-256 of three
-     * FlowFiles of every kind of event, recorded from the generator as it was then.
+     * For a declaration with every attribute tracked and full updates, the output of a seed does not depend on the
+     * untracked-change and partial-update percentages (at their defaults here): the SHA-256 of three FlowFiles of every
+     * kind of event, as a generator that knows neither writes them.
      */
     @ParameterizedTest
     @CsvSource({
