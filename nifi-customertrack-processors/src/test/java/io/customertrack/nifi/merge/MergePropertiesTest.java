@@ -139,13 +139,7 @@ class MergePropertiesTest {
             @ForAll @IntRange(min = 0, max = 2) final int replays,
             @ForAll @IntRange(min = 0, max = 1200) final int budgetSeconds,
             @ForAll final Random random) throws SQLException {
-
-        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
-            RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
-                    budgetSeconds, random)
-                    .collect();
-            customerAsOfShowsEachVersionAsItsHistoryRowHasIt(store);
-        }
+        holdAfterEveryMerge(scenario, fileCount, replays, budgetSeconds, random);
     }
 
     /**
@@ -159,13 +153,7 @@ class MergePropertiesTest {
             @ForAll @IntRange(min = 0, max = 2) final int replays,
             @ForAll @IntRange(min = 0, max = 1200) final int budgetSeconds,
             @ForAll final Random random) throws SQLException {
-
-        try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
-            RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
-                    budgetSeconds, random)
-                    .collect();
-            customerAsOfShowsEachVersionAsItsHistoryRowHasIt(store);
-        }
+        holdAfterEveryMerge(scenario, fileCount, replays, budgetSeconds, random);
     }
 
     /** With an appended attribute (hashed only when set) tracked or not: the default plus a phone. */
@@ -176,7 +164,11 @@ class MergePropertiesTest {
             @ForAll @IntRange(min = 0, max = 2) final int replays,
             @ForAll @IntRange(min = 0, max = 1200) final int budgetSeconds,
             @ForAll final Random random) throws SQLException {
+        holdAfterEveryMerge(scenario, fileCount, replays, budgetSeconds, random);
+    }
 
+    private static void holdAfterEveryMerge(final RandomMerges.Flagged scenario, final int fileCount, final int replays,
+                                            final int budgetSeconds, final Random random) throws SQLException {
         try (CustomerStore store = new CustomerStore(CustomerStore.IN_MEMORY, false, scenario.declaration())) {
             RandomMerges.checkBudgetAndErasures(store, RandomMerges.filesWithLateOnes(scenario.events(), fileCount, replays, random),
                     budgetSeconds, random)
