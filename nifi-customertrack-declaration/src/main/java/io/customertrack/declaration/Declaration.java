@@ -109,6 +109,15 @@ public record Declaration(int version, List<Attribute> attributes, Instant previ
         return attributes.stream().filter(attribute -> !attribute.trackHistory()).toList();
     }
 
+    /**
+     * Whether a version's values can come from other events than the one that opened it: from its latest event (an
+     * untracked attribute) or from earlier ones (partial updates). Then the customer's current values must be known to
+     * merge or make an event; otherwise an event alone says what its version holds.
+     */
+    public boolean valuesSpanEvents() {
+        return partialUpdates || attributes.stream().anyMatch(attribute -> !attribute.trackHistory());
+    }
+
     /** The attribute named {@code name}, or null. */
     public Attribute attribute(final String name) {
         for (final Attribute attribute : attributes) {

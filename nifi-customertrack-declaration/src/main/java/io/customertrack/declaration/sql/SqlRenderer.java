@@ -71,6 +71,8 @@ public final class SqlRenderer {
     private static final String TEMPLATES = "/io/customertrack/declaration/sql/";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(\\w+)(?: ([^}\\s]+))?}}");
     private static final Pattern FRAGMENT_COMMENT = Pattern.compile("(?m)^--.*\\n");
+    /** One text value as the row hash reads it, {@code {{value}}} where the value goes: read once, used per attribute. */
+    private static final String ROW_HASH_VALUE = fragment("row_hash_value.sql");
 
     private final Declaration declaration;
 
@@ -139,7 +141,7 @@ public final class SqlRenderer {
                     + " WHERE FALSE";
             case "attributes_from" -> list(names(all, a -> a.name() + " = " + prefix + a.name()), ",", column, suffix);
             case "nulls" -> list(names(all, a -> "NULL"), ",", column, suffix);
-            case "current_values" -> list(names(all, a -> historyRulesApply() ? prefix + a.name() : "NULL AS " + a.name()), ",", column, suffix);
+            case "current_values" -> list(names(all, a -> declaration.valuesSpanEvents() ? prefix + a.name() : "NULL AS " + a.name()), ",", column, suffix);
             case "file_positions" -> list(positions(), ",", column, suffix);
             case "returns_columns" -> list(names(all, a -> a.name() + " " + returnedType(a.type())), ",", column, suffix);
             case "csv_text_columns" -> list(names(declaration.firstAttributes(), a -> "'" + a.name() + "': 'VARCHAR'"), ",", column, suffix);
@@ -171,11 +173,6 @@ public final class SqlRenderer {
                     : orList(names(personal, a -> prefix + a.name() + " IS NOT NULL"), column, suffix);
             default -> throw new IllegalStateException("Template " + template + " has an unknown placeholder {{" + name + "}}");
         };
-    }
-
-    /** Whether the declaration has untracked attributes or partial updates, the rules that read a version's values. */
-    private boolean historyRulesApply() {
-        return declaration.partialUpdates() || !declaration.untrackedAttributes().isEmpty();
     }
 
     private static List<String> names(final List<Attribute> attributes, final Function<Attribute, String> text) {
@@ -238,7 +235,7 @@ public final class SqlRenderer {
 
     /** A value's text in the row hash: text through {@code row_hash_value}, any other type as {@link #asText}. */
     private static String hashText(final String value, final AttributeType type) {
-        return type instanceof AttributeType.Varchar ? fragment("row_hash_value.sql").replace("{{value}}", value) : asText(value, type);
+        return type instanceof AttributeType.Varchar ? ROW_HASH_VALUE.replace("{{value}}", value) : asText(value, type);
     }
 
     /** A typed value too long for its line continues with the column, under DATEDIFF's first argument. */
@@ -343,11 +340,12 @@ public final class SqlRenderer {
         return out.toString();
     }
 
-    /** A fragment's continuation lines moved right by {@code column}: it stays aligned where its placeholder sits. */
+    /** The end of the newest version of the versions {@code alias} names. */
     private static String newestValidTo(final String alias) {
         return fragment("newest_valid_to.sql").replace("{{alias}}", alias);
     }
 
+    /** A fragment's continuation lines moved right by {@code column}: it stays aligned where its placeholder sits. */
     private static String indent(final String fragment, final int column) {
         return fragment.replace("\n", "\n" + " ".repeat(column));
     }

@@ -124,7 +124,7 @@ public final class FakeCustomerGenerator {
         }
         this.untrackedFillOrder = Arrays.stream(fillOrder).filter(attribute -> !tracked[attribute]).toArray();
         this.aGroupHoldsATrackedAttribute = IntStream.range(0, tracked.length).anyMatch(i -> tracked[i] && groupOf[i] >= 0);
-        this.currentValues = untrackedFillOrder.length > 0 || partialUpdates ? new HashMap<>() : null;
+        this.currentValues = declaration.declaration().valuesSpanEvents() ? new HashMap<>() : null;
     }
 
     /** The ways this generator breaks records, one of which each invalid event takes. */
@@ -253,7 +253,7 @@ public final class FakeCustomerGenerator {
     /**
      * An UPDATE of a known customer. Without untracked attributes and partial updates: the profile with a uniformly
      * random non-empty set of the changesWith groups drawn anew. Otherwise from the customer's current values, see
-     * {@link #trackedUpdate}; a late one is not remembered (the customer's latest values are those of a later event).
+     * {@link #updateFromCurrentValues}; a late one is not remembered (the customer's latest values are those of a later event).
      */
     private CustomerEvent update(final long id, final Mix mix, final SplittableRandom random, final Instant eventTime, final boolean late) {
         if (currentValues == null) {
@@ -261,7 +261,7 @@ public final class FakeCustomerGenerator {
             redrawGroups(random, values);
             return CustomerEvent.of(id, Operation.UPDATE, eventTime, values);
         }
-        return trackedUpdate(id, mix, random, eventTime, late);
+        return updateFromCurrentValues(id, mix, random, eventTime, late);
     }
 
     /**
@@ -271,7 +271,7 @@ public final class FakeCustomerGenerator {
      * updates an attribute drawn empty keeps its value (an UPDATE cannot clear it), and {@code partialUpdate} percent
      * carry only the attributes that changed. The customer's values afterwards are the full, resolved ones.
      */
-    private CustomerEvent trackedUpdate(final long id, final Mix mix, final SplittableRandom random, final Instant eventTime,
+    private CustomerEvent updateFromCurrentValues(final long id, final Mix mix, final SplittableRandom random, final Instant eventTime,
                                         final boolean late) {
         final String[] known = currentValues.containsKey(id) ? currentValues.get(id) : profileValues(id);
         final boolean untrackedOnly = untrackedFillOrder.length > 0 && random.nextInt(100) < mix.untrackedChange();
