@@ -1,6 +1,9 @@
 package io.customertrack.nifi.bench;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.customertrack.declaration.Declaration;
 import io.customertrack.declaration.DeclarationException;
@@ -10,13 +13,13 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The declaration the benchmarks run with, {@code -Dbench.declaration}: unset or {@code default} for the shipped one,
- * the name of a shipped example ({@code wide}: partial updates, five untracked attributes), {@code wide-tracked} (the
- * wide example with every attribute tracked and full updates), the name of one of the benchmarks' own declarations
- * ({@code customer-partial}: the default customer with partial updates; {@code wide-partial}: the wide attributes with
- * partial updates and four untracked), or the path of a declaration file.
+ * the name of a shipped example ({@code wide}: partial updates, five untracked attributes), the name of one of the
+ * benchmarks' own variants of a shipped declaration ({@link #VARIANTS}), or the path of a declaration file.
  *
  * @param label         how the benchmark lines name it, empty for the default
  * @param declaration   the declaration itself
@@ -28,11 +31,26 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
 
     private static final String EXAMPLES = "/io/customertrack/declaration/examples/";
 
-    /** The benchmarks' own declarations, next to this class in the test resources. */
-    private static final String OWN = "/io/customertrack/nifi/bench/";
+    /** A shipped declaration with its history switches set otherwise: partial updates or not, these attributes untracked. */
+    private record Variant(String resource, boolean partialUpdates, Set<String> untracked) {
+    }
 
-    /** The wide example with its history switches off: every attribute tracked, full updates. */
-    private static final String WIDE_TRACKED = "wide-tracked";
+    /**
+     * The benchmarks' own declarations: {@code wide-tracked}, the wide example with every attribute tracked and full
+     * updates; {@code wide-partial}, the wide example with four attributes untracked (credit_score tracked);
+     * {@code customer-partial}, the default customer with partial updates.
+     */
+    private static final Map<String, Variant> VARIANTS = Map.of(
+            "wide-tracked", new Variant(EXAMPLES + "wide.json", false, Set.of()),
+            "wide-partial", new Variant(EXAMPLES + "wide.json", true,
+                    Set.of("loyalty_points", "lifetime_value", "preferred_language", "consent_changed_at")),
+            "customer-partial", new Variant(Declaration.DEFAULT_RESOURCE, true, Set.of()));
+
+    /** Numbers exactly as written, as the declaration reads them. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     static BenchDeclaration fromSystemProperty() {
         final String name = System.getProperty("bench.declaration", "default").strip();
@@ -43,16 +61,14 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
         if (Files.isRegularFile(file)) {
             return new BenchDeclaration(file.getFileName().toString(), Declaration.read(file), file.toAbsolutePath().toString());
         }
-        if (name.equals(WIDE_TRACKED)) {
-            return wideTracked();
+        if (VARIANTS.containsKey(name)) {
+            return variant(name, VARIANTS.get(name));
         }
         // The example's JSON text goes into the property as it is, as a flow would hold it inline.
-        try (InputStream example = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json");
-             InputStream own = example != null ? null : BenchDeclaration.class.getResourceAsStream(OWN + name + ".json")) {
-            final InputStream in = example != null ? example : own;
+        try (InputStream in = BenchDeclaration.class.getResourceAsStream(EXAMPLES + name + ".json")) {
             if (in == null) {
-                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide), wide-tracked, one of the"
-                        + " benchmarks' declarations (customer-partial, wide-partial) or a declaration file, not " + name);
+                throw new IllegalArgumentException("bench.declaration must be default, a shipped example (wide), one of the"
+                        + " benchmarks' declarations " + VARIANTS.keySet().stream().sorted().toList() + " or a declaration file, not " + name);
             }
             final String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             return new BenchDeclaration(name, Declaration.parse(json), json);
@@ -61,17 +77,25 @@ record BenchDeclaration(String label, Declaration declaration, String propertyVa
         }
     }
 
-    /** The wide example's JSON without its partialUpdates and trackHistory keys: their defaults, full updates and tracked. */
-    private static BenchDeclaration wideTracked() {
-        try (InputStream in = BenchDeclaration.class.getResourceAsStream(EXAMPLES + "wide.json")) {
-            final ObjectMapper mapper = new ObjectMapper();
-            final ObjectNode root = (ObjectNode) mapper.readTree(in);
+    /** The shipped declaration's JSON with the variant's partialUpdates and trackHistory keys (absent where default). */
+    private static BenchDeclaration variant(final String name, final Variant variant) {
+        try (InputStream in = BenchDeclaration.class.getResourceAsStream(variant.resource())) {
+            final ObjectNode root = (ObjectNode) JSON.readTree(in);
             root.remove("partialUpdates");
-            root.get("attributes").forEach(attribute -> ((ObjectNode) attribute).remove("trackHistory"));
-            final String json = mapper.writeValueAsString(root);
-            return new BenchDeclaration(WIDE_TRACKED, Declaration.parse(json), json);
+            if (variant.partialUpdates()) {
+                root.put("partialUpdates", true);
+            }
+            root.get("attributes").forEach(node -> {
+                final ObjectNode attribute = (ObjectNode) node;
+                attribute.remove("trackHistory");
+                if (variant.untracked().contains(attribute.get("name").asText())) {
+                    attribute.put("trackHistory", false);
+                }
+            });
+            final String json = JSON.writeValueAsString(root);
+            return new BenchDeclaration(name, Declaration.parse(json), json);
         } catch (final IOException e) {
-            throw new DeclarationException("Cannot read the example declaration wide: " + e.getMessage(), e);
+            throw new DeclarationException("Cannot read the declaration " + variant.resource() + ": " + e.getMessage(), e);
         }
     }
 
